@@ -1,0 +1,83 @@
+package dev.annotate.core;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * An image and its annotations: what one PASCAL VOC file describes.
+ *
+ * <p>Width and height are those of the displayed frame (EXIF orientation applied), the frame in which the
+ * boxes are expressed and in which LabelImg 1.8.4 and later shows the image.
+ *
+ * <pre>{@code
+ * AnnotatedImage image = AnnotatedImage.of("a.jpg", 640, 480, 3,
+ *         List.of(Annotation.of("race car", BoundingBox.of(12, 40, 200, 150))));
+ * }</pre>
+ *
+ * @param fileName the image's file name, without directories (VOC {@code <filename>})
+ * @param path the image's path as recorded by whoever wrote the annotation (VOC {@code <path>}); it may come
+ *     from another machine or operating system, so it is kept as text
+ * @param width displayed width in pixels, at least 1
+ * @param height displayed height in pixels, at least 1
+ * @param depth channels: 1 for grayscale, 3 for colour (VOC {@code <depth>}), at least 1
+ * @param annotations the boxes, in file order
+ * @param verified whether a person marked the annotations as checked (LabelImg's {@code verified="yes"});
+ *     never set on machine output
+ * @param extras image-level data a format carries and this library does not model, namespaced as in
+ *     {@link Annotation#extras()}
+ */
+public record AnnotatedImage(
+        String fileName,
+        Optional<String> path,
+        int width,
+        int height,
+        int depth,
+        List<Annotation> annotations,
+        boolean verified,
+        Map<String, String> extras) {
+
+    /** Validates every component and copies the collections. */
+    public AnnotatedImage {
+        Objects.requireNonNull(fileName, "fileName");
+        Objects.requireNonNull(path, "path");
+        if (fileName.isEmpty()) {
+            throw new IllegalArgumentException("fileName must not be empty");
+        }
+        if (width < 1 || height < 1) {
+            throw new IllegalArgumentException(
+                    "image size (" + width + "x" + height + ") of " + fileName + " must be at least 1x1");
+        }
+        if (depth < 1) {
+            throw new IllegalArgumentException("depth (" + depth + ") of " + fileName + " must be at least 1");
+        }
+        annotations = List.copyOf(annotations);
+        extras = Annotation.copyOrdered(extras);
+    }
+
+    /** An unverified image with no recorded path and no extras. */
+    public static AnnotatedImage of(String fileName, int width, int height, int depth, List<Annotation> annotations) {
+        return new AnnotatedImage(fileName, Optional.empty(), width, height, depth, annotations, false, Map.of());
+    }
+
+    /** This image with other annotations, everything else kept. */
+    public AnnotatedImage withAnnotations(List<Annotation> newAnnotations) {
+        return new AnnotatedImage(fileName, path, width, height, depth, newAnnotations, verified, extras);
+    }
+
+    /** This image with another recorded path. */
+    public AnnotatedImage withPath(String newPath) {
+        return new AnnotatedImage(fileName, Optional.of(newPath), width, height, depth, annotations, verified, extras);
+    }
+
+    /** This image with the verified flag set as given. */
+    public AnnotatedImage withVerified(boolean isVerified) {
+        return new AnnotatedImage(fileName, path, width, height, depth, annotations, isVerified, extras);
+    }
+
+    /** This image with other image-level extras. */
+    public AnnotatedImage withExtras(Map<String, String> newExtras) {
+        return new AnnotatedImage(fileName, path, width, height, depth, annotations, verified, newExtras);
+    }
+}

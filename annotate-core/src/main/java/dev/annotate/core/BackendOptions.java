@@ -1,0 +1,19 @@
+package dev.annotate.core;
+
+/**
+ * Marker for the typed options of one backend (ONNX Runtime session settings, TensorFlow signature names),
+ * carried inside {@link DetectorOptions} so that {@link Detectors#open(java.nio.file.Path, DetectorOptions)}
+ * stays one call whatever the backend.
+ *
+ * <p>Implementations are immutable records or classes in the backend's module. A backend reads its own with
+ * {@link DetectorOptions#backend(Class)} and ignores the others.
+ *
+ * <pre>{@code
+ * DetectorOptions options = DetectorOptions.builder()
+ *         .minScore(0.4)
+ *         .backend(new MyBackendOptions("serving_default"))
+ *         .build();
+ * }</pre>
+ */
+public interface BackendOptions {
+}

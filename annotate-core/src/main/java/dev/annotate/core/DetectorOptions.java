@@ -1,0 +1,298 @@
+package dev.annotate.core;
+
+import dev.annotate.core.image.Images;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How a {@link Detector} turns a model's raw output into annotations. Immutable, validated, with defaults that
+ * suit pre-annotation.
+ *
+ * <p>Post-processing applies the options in this order: {@linkplain #minScore() score threshold},
+ * {@linkplain #allowedLabels() allow-list} (on the label-map names), {@linkplain #labelRenames() renaming},
+ * clamping to the image, then non-maximum suppression ({@linkplain #nmsIou() IoU},
+ * {@linkplain #classAgnosticNms() per class or across classes}) keeping at most
+ * {@linkplain #maxDetections() the top K}.
+ *
+ * <pre>{@code
+ * DetectorOptions options = DetectorOptions.builder()
+ *         .minScore(0.4)
+ *         .allowedLabels(Set.of("car", "truck"))
+ *         .labelRenames(Map.of("truck", "car"))
+ *         .build();
+ * }</pre>
+ */
+public final class DetectorOptions {
+
+    /** Default {@link #minScore()}: the TF Object Detection API's visualisation threshold. */
+    public static final double DEFAULT_MIN_SCORE = 0.5;
+    /** Default {@link #maxDetections()}: the TF Object Detection API's {@code max_total_detections}. */
+    public static final int DEFAULT_MAX_DETECTIONS = 100;
+    /** Default {@link #nmsIou()}. */
+    public static final double DEFAULT_NMS_IOU = 0.5;
+
+    private static final DetectorOptions DEFAULTS = builder().build();
+
+    private final double minScore;
+    private final int maxDetections;
+    private final double nmsIou;
+    private final boolean classAgnosticNms;
+    private final Set<String> allowedLabels;
+    private final Map<String, String> labelRenames;
+    private final int threads;
+    private final long maxPixels;
+    private final Optional<LabelMap> labelMap;
+    private final Map<Class<? extends BackendOptions>, BackendOptions> backends;
+
+    private DetectorOptions(Builder b) {
+        this.minScore = b.minScore;
+        this.maxDetections = b.maxDetections;
+        this.nmsIou = b.nmsIou;
+        this.classAgnosticNms = b.classAgnosticNms;
+        this.allowedLabels = Collections.unmodifiableSet(new LinkedHashSet<>(b.allowedLabels));
+        this.labelRenames = Collections.unmodifiableMap(new LinkedHashMap<>(b.labelRenames));
+        this.threads = b.threads;
+        this.maxPixels = b.maxPixels;
+        this.labelMap = Optional.ofNullable(b.labelMap);
+        this.backends = Collections.unmodifiableMap(new LinkedHashMap<>(b.backends));
+    }
+
+    /** The defaults: every value as documented on its accessor. */
+    public static DetectorOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** A builder holding the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.minScore = minScore;
+        b.maxDetections = maxDetections;
+        b.nmsIou = nmsIou;
+        b.classAgnosticNms = classAgnosticNms;
+        b.allowedLabels.addAll(allowedLabels);
+        b.labelRenames.putAll(labelRenames);
+        b.threads = threads;
+        b.maxPixels = maxPixels;
+        b.labelMap = labelMap.orElse(null);
+        b.backends.putAll(backends);
+        return b;
+    }
+
+    /** Detections scoring below this are dropped; in {@code [0, 1]}, default {@value #DEFAULT_MIN_SCORE}. */
+    public double minScore() {
+        return minScore;
+    }
+
+    /** At most this many detections per image, best first; default {@value #DEFAULT_MAX_DETECTIONS}. */
+    public int maxDetections() {
+        return maxDetections;
+    }
+
+    /**
+     * Non-maximum suppression drops a box whose IoU with a better-scoring kept box exceeds this; in
+     * {@code [0, 1]}, default {@value #DEFAULT_NMS_IOU}. 1 turns suppression off.
+     */
+    public double nmsIou() {
+        return nmsIou;
+    }
+
+    /** Whether suppression compares boxes across classes (default: only boxes of the same label). */
+    public boolean classAgnosticNms() {
+        return classAgnosticNms;
+    }
+
+    /** Keep only these labels, named as the label map names them (before renaming); empty keeps all. */
+    public Set<String> allowedLabels() {
+        return allowedLabels;
+    }
+
+    /** Label-map name → name to write; labels not in the map keep their name. */
+    public Map<String, String> labelRenames() {
+        return labelRenames;
+    }
+
+    /** Threads one inference may use inside the backend; default: the number of available processors. */
+    public int threads() {
+        return threads;
+    }
+
+    /** Images with more pixels are refused before decoding; default {@link Images#DEFAULT_MAX_PIXELS}. */
+    public long maxPixels() {
+        return maxPixels;
+    }
+
+    /** Class names to use instead of those the model ships with, if given. */
+    public Optional<LabelMap> labelMap() {
+        return labelMap;
+    }
+
+    /** The options of one backend, if given. */
+    public <T extends BackendOptions> Optional<T> backend(Class<T> type) {
+        return Optional.ofNullable(type.cast(backends.get(type)));
+    }
+
+    /** The label to write for a label-map name: the renamed one if a rename applies. */
+    public String rename(String label) {
+        return labelRenames.getOrDefault(label, label);
+    }
+
+    /** Whether the allow-list lets this label-map name through. */
+    public boolean allows(String label) {
+        return allowedLabels.isEmpty() || allowedLabels.contains(label);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DetectorOptions other
+                && minScore == other.minScore
+                && maxDetections == other.maxDetections
+                && nmsIou == other.nmsIou
+                && classAgnosticNms == other.classAgnosticNms
+                && allowedLabels.equals(other.allowedLabels)
+                && labelRenames.equals(other.labelRenames)
+                && threads == other.threads
+                && maxPixels == other.maxPixels
+                && labelMap.equals(other.labelMap)
+                && backends.equals(other.backends);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(minScore, maxDetections, nmsIou, classAgnosticNms, allowedLabels, labelRenames,
+                threads, maxPixels, labelMap, backends);
+    }
+
+    @Override
+    public String toString() {
+        return "DetectorOptions{minScore=" + minScore + ", maxDetections=" + maxDetections + ", nmsIou=" + nmsIou
+                + ", classAgnosticNms=" + classAgnosticNms + ", allowedLabels=" + allowedLabels
+                + ", labelRenames=" + labelRenames + ", threads=" + threads + ", maxPixels=" + maxPixels
+                + ", labelMap=" + labelMap.map(m -> m.size() + " entries").orElse("from model")
+                + ", backends=" + backends.values() + "}";
+    }
+
+    /** Builds {@link DetectorOptions}; every setter validates its argument at once, naming it. */
+    public static final class Builder {
+        private double minScore = DEFAULT_MIN_SCORE;
+        private int maxDetections = DEFAULT_MAX_DETECTIONS;
+        private double nmsIou = DEFAULT_NMS_IOU;
+        private boolean classAgnosticNms;
+        private final Set<String> allowedLabels = new LinkedHashSet<>();
+        private final Map<String, String> labelRenames = new LinkedHashMap<>();
+        private int threads = Runtime.getRuntime().availableProcessors();
+        private long maxPixels = Images.DEFAULT_MAX_PIXELS;
+        private LabelMap labelMap;
+        private final Map<Class<? extends BackendOptions>, BackendOptions> backends = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** See {@link DetectorOptions#minScore()}. */
+        public Builder minScore(double value) {
+            minScore = requireUnit("minScore", value);
+            return this;
+        }
+
+        /** See {@link DetectorOptions#maxDetections()}. */
+        public Builder maxDetections(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxDetections (" + value + ") must be >= 1");
+            }
+            maxDetections = value;
+            return this;
+        }
+
+        /** See {@link DetectorOptions#nmsIou()}. */
+        public Builder nmsIou(double value) {
+            nmsIou = requireUnit("nmsIou", value);
+            return this;
+        }
+
+        /** See {@link DetectorOptions#classAgnosticNms()}. */
+        public Builder classAgnosticNms(boolean value) {
+            classAgnosticNms = value;
+            return this;
+        }
+
+        /** See {@link DetectorOptions#allowedLabels()}; replaces any earlier set. */
+        public Builder allowedLabels(Set<String> labels) {
+            Objects.requireNonNull(labels, "allowedLabels");
+            allowedLabels.clear();
+            for (String label : labels) {
+                allowedLabels.add(requireLabel("allowedLabels", label));
+            }
+            return this;
+        }
+
+        /** See {@link DetectorOptions#labelRenames()}; replaces any earlier map. */
+        public Builder labelRenames(Map<String, String> renames) {
+            Objects.requireNonNull(renames, "labelRenames");
+            labelRenames.clear();
+            renames.forEach((from, to) -> labelRenames.put(
+                    requireLabel("labelRenames key", from), requireLabel("labelRenames value for " + from, to)));
+            return this;
+        }
+
+        /** See {@link DetectorOptions#threads()}. */
+        public Builder threads(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("threads (" + value + ") must be >= 1");
+            }
+            threads = value;
+            return this;
+        }
+
+        /** See {@link DetectorOptions#maxPixels()}. */
+        public Builder maxPixels(long value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("maxPixels (" + value + ") must be >= 1");
+            }
+            maxPixels = value;
+            return this;
+        }
+
+        /** See {@link DetectorOptions#labelMap()}. */
+        public Builder labelMap(LabelMap value) {
+            labelMap = Objects.requireNonNull(value, "labelMap");
+            return this;
+        }
+
+        /** Adds (or replaces) the options of one backend, keyed by their class. */
+        public Builder backend(BackendOptions value) {
+            Objects.requireNonNull(value, "backend options");
+            backends.put(value.getClass(), value);
+            return this;
+        }
+
+        /** The options. */
+        public DetectorOptions build() {
+            return new DetectorOptions(this);
+        }
+
+        private static double requireUnit(String name, double value) {
+            if (!(value >= 0 && value <= 1)) {
+                throw new IllegalArgumentException(name + " (" + value + ") must be in [0, 1]");
+            }
+            return value;
+        }
+
+        private static String requireLabel(String name, String label) {
+            Objects.requireNonNull(label, name);
+            if (label.isEmpty()) {
+                throw new IllegalArgumentException(name + " must not contain an empty label");
+            }
+            return label;
+        }
+    }
+}

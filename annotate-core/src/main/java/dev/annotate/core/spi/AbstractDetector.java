@@ -1,0 +1,123 @@
+package dev.annotate.core.spi;
+
+import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Annotation;
+import dev.annotate.core.Detector;
+import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.image.DecodedImage;
+import dev.annotate.core.image.Images;
+import dev.annotate.core.processing.PostProcessing;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The part of a {@link Detector} every backend shares: the closed state, reading image files, and
+ * post-processing per {@link DetectorOptions}. A backend implements {@link #infer(BufferedImage)} (raw
+ * candidates with confidences, in the image's pixels) and {@link #release()}.
+ *
+ * <p>Invariant: inference runs under the read side of a read-write lock and {@link #close()} takes the write
+ * side, so closing waits for calls in progress and {@link #release()} never frees a model in use; after close
+ * every call fails with {@link IllegalStateException}.
+ */
+public abstract class AbstractDetector implements Detector {
+
+    private final String description;
+    private final LabelMap labelMap;
+    private final DetectorOptions options;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    /**
+     * @param description names the model in messages, for example {@code "ONNX model /models/a.onnx"}
+     * @param labelMap the classes the detector names its detections with
+     * @param options the options in force
+     */
+    protected AbstractDetector(String description, LabelMap labelMap, DetectorOptions options) {
+        this.description = Objects.requireNonNull(description, "description");
+        this.labelMap = Objects.requireNonNull(labelMap, "labelMap");
+        this.options = Objects.requireNonNull(options, "options");
+    }
+
+    /**
+     * Runs the model on one image.
+     *
+     * @return candidate detections in the image's pixel coordinates, each with a confidence and a label-map
+     *     name; post-processing (threshold, allow-list, renaming, clamping, NMS, top-K) is applied afterwards
+     */
+    protected abstract List<Annotation> infer(BufferedImage image);
+
+    /** Frees the model. Called once, when no inference is running. */
+    protected abstract void release();
+
+    @Override
+    public final List<Annotation> detect(BufferedImage image) {
+        Objects.requireNonNull(image, "image");
+        lock.readLock().lock();
+        try {
+            ensureOpen();
+            return PostProcessing.apply(infer(image), image.getWidth(), image.getHeight(), options);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public AnnotatedImage detect(Path image) throws IOException {
+        ensureOpen();
+        DecodedImage decoded = Images.read(image, options.maxPixels());
+        return describe(image, decoded, detect(decoded.image()));
+    }
+
+    /** The result record for an image file, for backends that override {@link #detect(Path)}. */
+    protected static AnnotatedImage describe(Path image, DecodedImage decoded, List<Annotation> annotations) {
+        Path fileName = image.getFileName();
+        return new AnnotatedImage(fileName == null ? image.toString() : fileName.toString(),
+                Optional.of(image.toAbsolutePath().toString()), decoded.width(), decoded.height(), decoded.depth(),
+                annotations, false, Map.of());
+    }
+
+    @Override
+    public final LabelMap labelMap() {
+        ensureOpen();
+        return labelMap;
+    }
+
+    @Override
+    public final DetectorOptions options() {
+        return options;
+    }
+
+    /** Throws {@link IllegalStateException} once the detector is closed. */
+    protected final void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException(description + " has been closed");
+        }
+    }
+
+    @Override
+    public final void close() {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            release();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return description + (closed ? " (closed)" : "");
+    }
+}

@@ -1,0 +1,45 @@
+package dev.annotate.core;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+final class LabelMapTest {
+
+    @Test
+    void entry_idZeroForAClass_isRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LabelMap.Entry.of(0, "car"));
+        assertEquals("label map id 0 is reserved for 'background', but is given to 'car'; class ids start at 1",
+                e.getMessage());
+    }
+
+    @Test
+    void entry_idZeroForBackground_isAllowed() {
+        LabelMap map = LabelMap.of(List.of(LabelMap.Entry.of(0, "background"), LabelMap.Entry.of(1, "car")));
+        assertEquals("background", map.nameOf(0));
+    }
+
+    @Test
+    void entry_negativeId_isRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LabelMap.Entry.of(-3, "car"));
+        assertEquals("label map id (-3) of 'car' must be >= 0", e.getMessage());
+    }
+
+    @Test
+    void withAppended_takesNextIdAfterTheLargest() {
+        LabelMap map = LabelMap.of(List.of(LabelMap.Entry.of(5, "a"), LabelMap.Entry.of(2, "b"))).withAppended("c");
+        assertEquals(6, map.idOf("c").orElseThrow());
+    }
+
+    @Test
+    void toString_ofEntryWithDisplayName_readsLikePbtxt() {
+        assertEquals("{id: 1, name: 'race car', display_name: 'Race car'}",
+                new LabelMap.Entry(1, "race car", Optional.of("Race car")).toString());
+    }
+}
