@@ -161,8 +161,9 @@ public final class Voc {
                 problems.add(new Problem(source, position(event.getLocator()), describe(event.getMessage())));
                 return true;
             });
-            SAXSource input = new SAXSource(SecureXml.newReader(), new InputSource(new ByteArrayInputStream(xml)));
-            Object root = u.unmarshal(input);
+            org.xml.sax.XMLReader reader = SecureXml.acquireReader();
+            Object root = u.unmarshal(new SAXSource(reader, new InputSource(new ByteArrayInputStream(xml))));
+            SecureXml.release(reader); // not reached when the parse threw: a failed reader is dropped
             if (!(root instanceof XmlAnnotation doc)) {
                 throw new FormatException(source, null, "root element is not <annotation>");
             }

@@ -220,6 +220,40 @@ final class VocReaderTest {
                 r.problems().stream().map(Object::toString).toList());
     }
 
+    /** Readers are pooled between calls: concurrent parses, some failing, must never see another's state. */
+    @Test
+    void parse_concurrentlyWithFailures_eachResultIsItsOwn() throws Exception {
+        byte[] labelImg = LABELIMG.getBytes(StandardCharsets.UTF_8);
+        byte[] devkit = DEVKIT.getBytes(StandardCharsets.UTF_8);
+        byte[] broken = "<annotation><filename>x".getBytes(StandardCharsets.UTF_8);
+        AnnotatedImage first = Voc.parse(labelImg, dir.resolve("a.xml")).image().orElseThrow();
+        AnnotatedImage second = Voc.parse(devkit, dir.resolve("a.xml")).image().orElseThrow();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> futures = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int offset = t;
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < 500; i++) {
+                        switch ((i + offset) % 3) {
+                            case 0 -> assertEquals(first, Voc.parse(labelImg, dir.resolve("a.xml")).image().orElseThrow());
+                            case 1 -> assertEquals(second, Voc.parse(devkit, dir.resolve("a.xml")).image().orElseThrow());
+                            default -> org.junit.jupiter.api.Assertions.assertThrows(
+                                    dev.annotate.core.FormatException.class,
+                                    () -> Voc.parse(broken, dir.resolve("a.xml")));
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : futures) {
+                f.get(2, java.util.concurrent.TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void vocFormat_isInstalled_andTurnsUnusableFilesIntoProblems() throws IOException {
         PerImageFormat voc = (PerImageFormat) AnnotationFormats.byName("voc");

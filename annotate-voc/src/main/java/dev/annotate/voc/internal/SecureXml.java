@@ -85,7 +85,26 @@ public final class SecureXml {
         return f;
     }
 
-    /** A new hardened reader (readers are not thread-safe; creating one is cheap next to parsing). */
+    /**
+     * Idle hardened readers. Building one costs about as much as parsing a small VOC document, so readers are
+     * reused; a bounded queue rather than a ThreadLocal, so that nothing outlives the class loader or piles up
+     * per thread. A reader goes back only after a parse that completed.
+     */
+    private static final java.util.concurrent.BlockingQueue<XMLReader> IDLE =
+            new java.util.concurrent.ArrayBlockingQueue<>(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+
+    /** A hardened reader for one parse; hand it back with {@link #release(XMLReader)} when the parse succeeded. */
+    public static XMLReader acquireReader() throws SAXException {
+        XMLReader idle = IDLE.poll();
+        return idle != null ? idle : newReader();
+    }
+
+    /** Returns a reader whose last parse completed normally, for reuse. */
+    public static void release(XMLReader reader) {
+        IDLE.offer(reader);
+    }
+
+    /** A new hardened reader. Readers are not thread-safe. */
     public static XMLReader newReader() throws SAXException {
         try {
             XMLReader reader = SAX.newSAXParser().getXMLReader();
