@@ -220,6 +220,15 @@ final class VocReaderTest {
                 r.problems().stream().map(Object::toString).toList());
     }
 
+    @Test
+    void parse_documentAboveTheSizeCap_isRefusedUnread() {
+        byte[] huge = new byte[(int) Voc.MAX_DOCUMENT_BYTES + 1];
+        dev.annotate.core.FormatException e = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.annotate.core.FormatException.class, () -> Voc.parse(huge, dir.resolve("big.xml")));
+        assertEquals(dir.resolve("big.xml") + ": document is 16777217 bytes, more than the limit of 16777216 for"
+                + " one VOC file", e.getMessage());
+    }
+
     /** Readers are pooled between calls: concurrent parses, some failing, must never see another's state. */
     @Test
     void parse_concurrentlyWithFailures_eachResultIsItsOwn() throws Exception {
