@@ -1,0 +1,153 @@
+package dev.annotate.tfrecord;
+
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.Objects;
+
+/**
+ * Writes a TFRecord file: per record {@code uint64 length}, {@code uint32 masked_crc32c(length)},
+ * {@code data}, {@code uint32 masked_crc32c(data)}, little-endian, optionally compressed as a whole.
+ *
+ * <p>A file is written to a temporary sibling and appears under its name only on {@link #commit()}; closing
+ * without committing (an exception, a crash) leaves no file behind, so a reader never meets a half-written
+ * record file. Memory use is one record plus buffers. Not thread-safe.
+ *
+ * <pre>{@code
+ * try (TfRecordWriter out = TfRecordWriter.create(Path.of("train.record"), Compression.NONE)) {
+ *     for (byte[] example : examples) {
+ *         out.write(example);
+ *     }
+ *     out.commit();
+ * }
+ * }</pre>
+ */
+public final class TfRecordWriter implements Closeable {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Path target;
+    private final Path temporary;
+    private final FileChannel channel;
+    private final OutputStream out;
+    private final ByteBuffer header = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer footer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+    private long records;
+    private boolean done;
+
+    private TfRecordWriter(Path target, Path temporary, FileChannel channel, OutputStream out) {
+        this.target = target;
+        this.temporary = temporary;
+        this.channel = channel;
+        this.out = out;
+    }
+
+    /**
+     * Starts a record file that will replace {@code file} on {@link #commit()}.
+     *
+     * @param compression how to compress the whole file
+     */
+    public static TfRecordWriter create(Path file, Compression compression) throws IOException {
+        Objects.requireNonNull(compression, "compression");
+        Path absolute = file.toAbsolutePath();
+        Path tmp = absolute.resolveSibling("." + absolute.getFileName() + "."
+                + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+        FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+        try {
+            OutputStream out = compression.wrap(new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16));
+            return new TfRecordWriter(absolute, tmp, channel, out);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+    }
+
+    /** Appends one record. */
+    public void write(byte[] record) throws IOException {
+        write(record, 0, record.length);
+    }
+
+    /** Appends one record made of {@code length} bytes of {@code data} from {@code offset}. */
+    public void write(byte[] data, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, data.length);
+        if (done) {
+            throw new IllegalStateException("TFRecord writer for " + target + " is already committed or closed");
+        }
+        header.clear();
+        header.putLong(length);
+        header.putInt(Crc32c.masked(header.array(), 0, 8));
+        out.write(header.array(), 0, 12);
+        out.write(data, offset, length);
+        footer.clear();
+        footer.putInt(Crc32c.masked(data, offset, length));
+        out.write(footer.array(), 0, 4);
+        records++;
+    }
+
+    /** Records written so far. */
+    public long records() {
+        return records;
+    }
+
+    /** The file this writer produces. */
+    public Path file() {
+        return target;
+    }
+
+    /** Finishes the stream, forces it to disk and moves it into place atomically. */
+    public void commit() throws IOException {
+        if (done) {
+            throw new IllegalStateException("TFRecord writer for " + target + " is already committed or closed");
+        }
+        done = true;
+        try {
+            if (out instanceof java.util.zip.DeflaterOutputStream compressed) {
+                compressed.finish(); // GZIP trailer or zlib checksum
+            }
+            out.flush();
+            channel.force(true);
+            out.close();
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
+        try {
+            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
+    }
+
+    /** Discards the file unless it was committed. */
+    @Override
+    public void close() throws IOException {
+        if (done) {
+            return;
+        }
+        done = true;
+        try {
+            out.close();
+        } catch (IOException ignored) {
+            // the file is being discarded anyway
+        } finally {
+            channel.close();
+            Files.deleteIfExists(temporary);
+        }
+    }
+}
