@@ -13,13 +13,16 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Builds image files in memory for tests: JPEGs with an EXIF orientation, PNGs, raw rasters. */
-final class TestImages {
+/**
+ * Builds image files in memory for tests: JPEGs with an EXIF orientation, PNGs, raw rasters. Shared with other
+ * modules' tests through annotate-core's test jar.
+ */
+public final class TestImages {
 
     private TestImages() {
     }
 
-    static byte[] jpeg(BufferedImage image, float quality) {
+    public static byte[] jpeg(BufferedImage image, float quality) {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
@@ -37,7 +40,7 @@ final class TestImages {
     }
 
     /** A JPEG of a 4-band raster: the JDK writes it as an Adobe CMYK JPEG. */
-    static byte[] cmykJpeg(Raster raster) {
+    public static byte[] cmykJpeg(Raster raster) {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
@@ -51,7 +54,7 @@ final class TestImages {
         return bytes.toByteArray();
     }
 
-    static byte[] encode(BufferedImage image, String format) {
+    public static byte[] encode(BufferedImage image, String format) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
             if (!ImageIO.write(image, format, bytes)) {
@@ -67,7 +70,7 @@ final class TestImages {
      * Inserts an EXIF APP1 segment holding only IFD0 Orientation right after the JPEG's JFIF APP0 segment, as
      * cameras that also write JFIF do.
      */
-    static byte[] withExifOrientation(byte[] jpeg, int orientation, ByteOrder order) {
+    public static byte[] withExifOrientation(byte[] jpeg, int orientation, ByteOrder order) {
         ByteBuffer tiff = ByteBuffer.allocate(8 + 2 + 12 + 4).order(order);
         tiff.put(order == ByteOrder.BIG_ENDIAN ? new byte[] {'M', 'M'} : new byte[] {'I', 'I'});
         tiff.putShort((short) 42).putInt(8);                   // TIFF magic, offset of IFD0

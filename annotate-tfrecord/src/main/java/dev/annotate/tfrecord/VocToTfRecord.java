@@ -1,0 +1,378 @@
+package dev.annotate.tfrecord;
+
+import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Annotation;
+import dev.annotate.core.FormatException;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.format.Problem;
+import dev.annotate.core.format.ReadResult;
+import dev.annotate.core.image.DecodedImage;
+import dev.annotate.core.image.ExifOrientation;
+import dev.annotate.core.image.ImageHeader;
+import dev.annotate.core.image.Images;
+import dev.annotate.voc.Voc;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Converts a folder tree of PASCAL VOC files and their images into TFRecord shards for TF Object Detection API
+ * training, plus the label map they use. One call:
+ *
+ * <pre>{@code
+ * VocToTfRecord.Report report = VocToTfRecord.convert(Path.of("dataset"), LabelMaps.read(Path.of("label_map.pbtxt")),
+ *         Path.of("out/pets"), VocToTfRecord.Options.defaults().withShards(10).withValFraction(0.1));
+ * report.problems().forEach(System.err::println);
+ * }</pre>
+ *
+ * <p>Outputs, for base {@code out/pets}: {@code out/pets_train.record} and, with a validation fraction,
+ * {@code out/pets_val.record} (each {@code -0000i-of-0000N} when sharded), and {@code out/pets_label_map.pbtxt}.
+ * They appear only when the run completes; a failed or killed run leaves no partial record file.
+ *
+ * <p>Per image: the image is found from the XML's {@code filename} beside the XML, then its {@code path}, then
+ * {@code ../JPEGImages/} (the VOC devkit layout). JPEG and PNG bytes go into the record unchanged; other formats
+ * are re-encoded as PNG. An image whose EXIF orientation is not normal is decoded in the displayed frame (the
+ * frame of LabelImg's boxes) and re-encoded, because TensorFlow's decoders ignore EXIF: records never hold
+ * pixels and boxes in different frames. The XML's size must equal the image's displayed size, or the file is
+ * refused. Every problem lands in the report; one bad file never stops the run.
+ *
+ * <p>Memory holds one image at a time, whatever the dataset size. The split between training and validation is
+ * a deterministic function of the image file name.
+ */
+public final class VocToTfRecord {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VocToTfRecord.class);
+
+    /**
+     * How to convert.
+     *
+     * @param shards files per split, at least 1
+     * @param valFraction share of images put in the validation split, in {@code [0, 1]}
+     * @param dropDifficult leave {@code difficult} objects out (the OD API keeps them by default, as we do)
+     * @param appendUnknownLabels give a label missing from the label map the next free id instead of refusing
+     *     the file
+     * @param compression record file compression
+     */
+    public record Options(int shards, double valFraction, boolean dropDifficult, boolean appendUnknownLabels,
+                          Compression compression) {
+
+        /** Validates the values. */
+        public Options {
+            if (shards < 1) {
+                throw new IllegalArgumentException("shards (" + shards + ") must be >= 1");
+            }
+            if (!(valFraction >= 0 && valFraction <= 1)) {
+                throw new IllegalArgumentException("valFraction (" + valFraction + ") must be in [0, 1]");
+            }
+            Objects.requireNonNull(compression, "compression");
+        }
+
+        /** One shard, no validation split, difficult objects kept, unknown labels refused, no compression. */
+        public static Options defaults() {
+            return new Options(1, 0, false, false, Compression.NONE);
+        }
+
+        /** These options with another shard count. */
+        public Options withShards(int n) {
+            return new Options(n, valFraction, dropDifficult, appendUnknownLabels, compression);
+        }
+
+        /** These options with another validation fraction. */
+        public Options withValFraction(double f) {
+            return new Options(shards, f, dropDifficult, appendUnknownLabels, compression);
+        }
+
+        /** These options with difficult objects dropped or kept. */
+        public Options withDropDifficult(boolean drop) {
+            return new Options(shards, valFraction, drop, appendUnknownLabels, compression);
+        }
+
+        /** These options with unknown labels appended or refused. */
+        public Options withAppendUnknownLabels(boolean append) {
+            return new Options(shards, valFraction, dropDifficult, append, compression);
+        }
+
+        /** These options with another compression. */
+        public Options withCompression(Compression c) {
+            return new Options(shards, valFraction, dropDifficult, appendUnknownLabels, c);
+        }
+    }
+
+    /**
+     * What a conversion did.
+     *
+     * @param trainExamples records in the training files
+     * @param valExamples records in the validation files
+     * @param objects boxes written
+     * @param difficultDropped difficult boxes left out
+     * @param rotated images whose EXIF orientation was baked into re-encoded pixels
+     * @param reencoded images re-encoded (rotated ones and formats other than JPEG and PNG)
+     * @param skippedFiles annotation files not converted; see {@code problems}
+     * @param problems every problem, per file, including warnings for converted files
+     * @param labelMap the label map the records use (with any appended labels)
+     * @param trainFiles the training record files
+     * @param valFiles the validation record files (empty without a validation split)
+     * @param labelMapFile the label map written beside the records
+     */
+    public record Report(long trainExamples, long valExamples, long objects, long difficultDropped, long rotated,
+                         long reencoded, long skippedFiles, List<Problem> problems, LabelMap labelMap,
+                         List<Path> trainFiles, List<Path> valFiles, Path labelMapFile) {
+
+        /** Copies the lists. */
+        public Report {
+            problems = List.copyOf(problems);
+            trainFiles = List.copyOf(trainFiles);
+            valFiles = List.copyOf(valFiles);
+        }
+    }
+
+    private VocToTfRecord() {
+    }
+
+    /** The training record base for an output base: {@code BASE_train.record}. */
+    public static Path trainBase(Path base) {
+        return base.resolveSibling(base.getFileName() + "_train.record");
+    }
+
+    /** The validation record base for an output base: {@code BASE_val.record}. */
+    public static Path valBase(Path base) {
+        return base.resolveSibling(base.getFileName() + "_val.record");
+    }
+
+    /** The label map written beside the records: {@code BASE_label_map.pbtxt}. */
+    public static Path labelMapFile(Path base) {
+        return base.resolveSibling(base.getFileName() + "_label_map.pbtxt");
+    }
+
+    /**
+     * Converts every {@code .xml} under {@code vocDir} (in path order).
+     *
+     * @param labels the label map; may be empty when {@link Options#appendUnknownLabels()} is set
+     * @param outBase the output base path; its directory is created
+     * @throws IOException only for failures of the outputs (disk full, permissions), after which no record
+     *     file is left
+     */
+    public static Report convert(Path vocDir, LabelMap labels, Path outBase, Options options) throws IOException {
+        Objects.requireNonNull(labels, "labels");
+        Objects.requireNonNull(options, "options");
+        Path base = outBase.toAbsolutePath();
+        Files.createDirectories(base.getParent());
+        List<Path> xmlFiles;
+        try (Stream<Path> walk = Files.walk(vocDir)) {
+            xmlFiles = walk.filter(p -> p.getFileName().toString().endsWith(".xml") && Files.isRegularFile(p))
+                    .sorted().toList();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        Run run = new Run(labels, options);
+        try (ShardedTfRecordWriter train = ShardedTfRecordWriter.create(trainBase(base), options.shards(),
+                options.compression());
+             ShardedTfRecordWriter val = options.valFraction() > 0
+                     ? ShardedTfRecordWriter.create(valBase(base), options.shards(), options.compression()) : null) {
+            for (Path xml : xmlFiles) {
+                run.convert(xml, train, val);
+            }
+            LabelMaps.write(run.labels, labelMapFile(base));
+            train.commit();
+            if (val != null) {
+                val.commit();
+            }
+            LOG.info("{}: {} training and {} validation records, {} files skipped", base, train.records(),
+                    val == null ? 0 : val.records(), run.skipped);
+            return new Report(train.records(), val == null ? 0 : val.records(), run.objects, run.difficultDropped,
+                    run.rotated, run.reencoded, run.skipped, run.problems, run.labels, train.files(),
+                    val == null ? List.of() : val.files(), labelMapFile(base));
+        }
+    }
+
+    /** Whether an image file name falls in the validation split: the first 8 bytes of its SHA-256 as a fraction. */
+    static boolean isValidation(String fileName, double valFraction) {
+        if (valFraction <= 0) {
+            return false;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(fileName.getBytes(StandardCharsets.UTF_8));
+            double u = (ByteBuffer.wrap(digest).getLong() >>> 11) * 0x1.0p-53;
+            return u < valFraction;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The state of one conversion. */
+    private static final class Run {
+        private final Options options;
+        private final List<Problem> problems = new ArrayList<>();
+        private LabelMap labels;
+        private long objects;
+        private long difficultDropped;
+        private long rotated;
+        private long reencoded;
+        private long skipped;
+
+        Run(LabelMap labels, Options options) {
+            this.labels = labels;
+            this.options = options;
+        }
+
+        void convert(Path xml, ShardedTfRecordWriter train, ShardedTfRecordWriter val) throws IOException {
+            Optional<Prepared> prepared;
+            try {
+                prepared = prepare(xml);
+            } catch (FormatException e) {
+                problems.add(new Problem(e.file(), e.position().orElse(""), e.problem()));
+                prepared = Optional.empty();
+            } catch (IOException e) {
+                problems.add(new Problem(xml, "", "cannot be converted: " + e));
+                prepared = Optional.empty();
+            }
+            if (prepared.isEmpty()) {
+                skipped++;
+                return;
+            }
+            Prepared p = prepared.get();
+            byte[] record = TfExamples.encode(p.image, p.bytes, p.format, labels).toByteArray();
+            boolean validation = val != null && isValidation(p.image.fileName(), options.valFraction());
+            (validation ? val : train).write(record); // output failures propagate: the run cannot go on
+            objects += p.image.annotations().size();
+        }
+
+        private record Prepared(AnnotatedImage image, byte[] bytes, String format) {
+        }
+
+        private Optional<Prepared> prepare(Path xml) throws IOException {
+            ReadResult read = Voc.read(xml);
+            problems.addAll(read.problems());
+            if (read.image().isEmpty()) {
+                return Optional.empty();
+            }
+            AnnotatedImage image = read.image().get();
+            Optional<Path> found = locateImage(xml, image);
+            if (found.isEmpty()) {
+                return Optional.empty();
+            }
+            Path imageFile = found.get();
+            ImageHeader header = Images.probe(imageFile);
+            if (header.width() != image.width() || header.height() != image.height()) {
+                String hint = header.orientation() != ExifOrientation.NORMAL
+                        && header.storedWidth() == image.width() && header.storedHeight() == image.height()
+                        ? " (the annotation matches the stored pixels: it was made by a tool that ignores the EXIF"
+                        + " orientation " + header.orientation().tag() + "; re-check it in LabelImg 1.8.4 or later)"
+                        : "";
+                problem(xml, "<size> is " + image.width() + "x" + image.height() + " but " + imageFile.getFileName()
+                        + " is displayed as " + header.width() + "x" + header.height() + hint + "; not converted");
+                return Optional.empty();
+            }
+            List<Annotation> kept = new ArrayList<>();
+            List<String> unknown = new ArrayList<>();
+            int dropped = 0;
+            for (Annotation a : image.annotations()) {
+                if (a.difficult() && options.dropDifficult()) {
+                    dropped++;
+                    continue;
+                }
+                if (labels.idOf(a.label()).isEmpty() && !unknown.contains(a.label())) {
+                    if (!options.appendUnknownLabels()) {
+                        problem(xml, "label '" + a.label() + "' is not in the label map (known: " + labels.names()
+                                + "); not converted");
+                        return Optional.empty();
+                    }
+                    unknown.add(a.label());
+                }
+                kept.add(a);
+            }
+            String format = header.format();
+            byte[] bytes;
+            if (header.orientation() != ExifOrientation.NORMAL) {
+                DecodedImage decoded = Images.read(imageFile);
+                format = format.equals("jpeg") ? "jpeg" : "png";
+                bytes = encode(decoded.image(), format);
+                rotated++;
+                reencoded++;
+            } else if (format.equals("jpeg") || format.equals("png")) {
+                bytes = Files.readAllBytes(imageFile);
+            } else {
+                format = "png";
+                bytes = encode(Images.read(imageFile).image(), format);
+                reencoded++;
+            }
+            // only now that the file will be written do its labels and counts become part of the run
+            for (String label : unknown) {
+                labels = labels.withAppended(label);
+                problem(xml, "label '" + label + "' added to the label map with id " + labels.idOf(label).getAsInt());
+            }
+            difficultDropped += dropped;
+            return Optional.of(new Prepared(image.withAnnotations(kept), bytes, format));
+        }
+
+        private Optional<Path> locateImage(Path xml, AnnotatedImage image) {
+            List<Path> tried = new ArrayList<>();
+            Path dir = xml.toAbsolutePath().getParent();
+            candidate(() -> dir.resolve(image.fileName()), tried);
+            image.path().ifPresent(p -> candidate(() -> Path.of(p), tried));
+            if (dir.getParent() != null) {
+                candidate(() -> dir.getParent().resolve("JPEGImages").resolve(image.fileName()), tried);
+            }
+            for (Path p : tried) {
+                if (Files.isRegularFile(p)) {
+                    return Optional.of(p);
+                }
+            }
+            problem(xml, "image not found; tried " + tried + "; not converted");
+            return Optional.empty();
+        }
+
+        private static void candidate(java.util.function.Supplier<Path> path, List<Path> tried) {
+            try {
+                tried.add(path.get());
+            } catch (InvalidPathException e) {
+                // a Windows path on Linux and the like: not a candidate here
+            }
+        }
+
+        private void problem(Path xml, String message) {
+            problems.add(new Problem(xml, "", message));
+        }
+    }
+
+    /** Encodes pixels as JPEG (quality 0.95, to lose little on re-encoding) or PNG. */
+    static byte[] encode(BufferedImage image, String format) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        if (format.equals("png")) {
+            ImageIO.write(image, "png", bytes);
+            return bytes.toByteArray();
+        }
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionQuality(0.95f);
+            writer.write(null, new IIOImage(image, null, null), param);
+        } finally {
+            writer.dispose();
+        }
+        return bytes.toByteArray();
+    }
+}
