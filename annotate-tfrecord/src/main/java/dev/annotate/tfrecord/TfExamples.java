@@ -97,6 +97,15 @@ public final class TfExamples {
      */
     public static Example encode(AnnotatedImage image, byte[] encodedImage, String format, LabelMap labels) {
         Objects.requireNonNull(encodedImage, "encodedImage");
+        return encode(image, ByteString.copyFrom(encodedImage), sha256Hex(encodedImage), format, labels);
+    }
+
+    /**
+     * As {@link #encode(AnnotatedImage, byte[], String, LabelMap)} with the image bytes already wrapped and hashed,
+     * so a converter can hash on worker threads and avoid copying large images.
+     */
+    static Example encode(AnnotatedImage image, ByteString encodedImage, String sha256Hex, String format,
+                          LabelMap labels) {
         if (!format.equals("jpeg") && !format.equals("png")) {
             throw new IllegalArgumentException("image format '" + format + "' of " + image.fileName()
                     + " must be jpeg or png, the formats the TF Object Detection API decodes");
@@ -133,8 +142,8 @@ public final class TfExamples {
                 .putFeature(WIDTH, int64(image.width()))
                 .putFeature(FILENAME, bytes(name))
                 .putFeature(SOURCE_ID, bytes(name))
-                .putFeature(SHA256, bytes(utf8(sha256Hex(encodedImage))))
-                .putFeature(ENCODED, bytes(ByteString.copyFrom(encodedImage)))
+                .putFeature(SHA256, bytes(utf8(sha256Hex)))
+                .putFeature(ENCODED, bytes(encodedImage))
                 .putFeature(FORMAT, bytes(utf8(format)))
                 .putFeature(XMIN, Feature.newBuilder().setFloatList(xmin).build())
                 .putFeature(XMAX, Feature.newBuilder().setFloatList(xmax).build())

@@ -37,6 +37,20 @@ public final class TfRecordWriter implements Closeable {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    /** Bytes handed to the file between two early write-backs. */
+    private static final long FLUSH_EVERY = 32L << 20;
+
+    /**
+     * Starts write-back of what is already in the page cache while records keep coming, so that commit's final
+     * force does not stall on the whole file at once. One daemon thread for every writer in the JVM.
+     */
+    private static final java.util.concurrent.ExecutorService FLUSHER =
+            java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "tfrecord-writeback");
+                t.setDaemon(true);
+                return t;
+            });
+
     private final Path target;
     private final Path temporary;
     private final FileChannel channel;
@@ -45,6 +59,10 @@ public final class TfRecordWriter implements Closeable {
     private final ByteBuffer footer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
     private long records;
     private boolean done;
+    private long sinceFlush;
+    private java.util.concurrent.Future<?> flushing;
+    /** A failure of an early write-back, reported by commit. */
+    private volatile IOException flushFailure;
 
     private TfRecordWriter(Path target, Path temporary, FileChannel channel, OutputStream out) {
         this.target = target;
@@ -94,6 +112,19 @@ public final class TfRecordWriter implements Closeable {
         footer.putInt(Crc32c.masked(data, offset, length));
         out.write(footer.array(), 0, 4);
         records++;
+        sinceFlush += length + 16L;
+        if (sinceFlush >= FLUSH_EVERY && (flushing == null || flushing.isDone())) {
+            sinceFlush = 0;
+            flushing = FLUSHER.submit(() -> {
+                try {
+                    channel.force(false);
+                } catch (java.nio.channels.ClosedChannelException closed) {
+                    // the writer was discarded meanwhile
+                } catch (IOException e) {
+                    flushFailure = e;
+                }
+            });
+        }
     }
 
     /** Records written so far. */
@@ -117,6 +148,7 @@ public final class TfRecordWriter implements Closeable {
                 compressed.finish(); // GZIP trailer or zlib checksum
             }
             out.flush();
+            awaitWriteBack();
             channel.force(true);
             out.close();
         } catch (IOException | RuntimeException e) {
@@ -131,6 +163,22 @@ public final class TfRecordWriter implements Closeable {
         } catch (IOException e) {
             Files.deleteIfExists(temporary);
             throw e;
+        }
+    }
+
+    private void awaitWriteBack() throws IOException {
+        if (flushing != null) {
+            try {
+                flushing.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while writing " + target);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IOException("write-back of " + target + " failed", e.getCause());
+            }
+        }
+        if (flushFailure != null) {
+            throw new IOException("write-back of " + target + " failed", flushFailure);
         }
     }
 

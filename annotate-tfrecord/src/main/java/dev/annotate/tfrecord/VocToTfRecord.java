@@ -1,12 +1,12 @@
 package dev.annotate.tfrecord;
 
+import com.google.protobuf.UnsafeByteOperations;
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.FormatException;
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
-import dev.annotate.core.image.DecodedImage;
 import dev.annotate.core.image.ExifOrientation;
 import dev.annotate.core.image.ImageHeader;
 import dev.annotate.core.image.Images;
@@ -30,10 +30,17 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -57,8 +64,10 @@ import java.util.stream.Stream;
  * pixels and boxes in different frames. The XML's size must equal the image's displayed size, or the file is
  * refused. Every problem lands in the report; one bad file never stops the run.
  *
- * <p>Memory holds one image at a time, whatever the dataset size. The split between training and validation is
- * a deterministic function of the image file name.
+ * <p>Worker threads ({@link Options#threads()}) read, probe and hash images ahead while one thread writes them
+ * in file order: the output does not depend on the thread count, and memory holds at most two images per
+ * thread, whatever the dataset size. The split between training and validation is a deterministic function of
+ * the image file name.
  */
 public final class VocToTfRecord {
 
@@ -73,9 +82,10 @@ public final class VocToTfRecord {
      * @param appendUnknownLabels give a label missing from the label map the next free id instead of refusing
      *     the file
      * @param compression record file compression
+     * @param threads threads reading, probing and hashing images while one thread writes, at least 1
      */
     public record Options(int shards, double valFraction, boolean dropDifficult, boolean appendUnknownLabels,
-                          Compression compression) {
+                          Compression compression, int threads) {
 
         /** Validates the values. */
         public Options {
@@ -86,36 +96,47 @@ public final class VocToTfRecord {
                 throw new IllegalArgumentException("valFraction (" + valFraction + ") must be in [0, 1]");
             }
             Objects.requireNonNull(compression, "compression");
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads (" + threads + ") must be >= 1");
+            }
         }
 
-        /** One shard, no validation split, difficult objects kept, unknown labels refused, no compression. */
+        /**
+         * One shard, no validation split, difficult objects kept, unknown labels refused, no compression, one
+         * thread per processor.
+         */
         public static Options defaults() {
-            return new Options(1, 0, false, false, Compression.NONE);
+            return new Options(1, 0, false, false, Compression.NONE, Runtime.getRuntime().availableProcessors());
+        }
+
+        /** These options with another number of preparing threads. */
+        public Options withThreads(int n) {
+            return new Options(shards, valFraction, dropDifficult, appendUnknownLabels, compression, n);
         }
 
         /** These options with another shard count. */
         public Options withShards(int n) {
-            return new Options(n, valFraction, dropDifficult, appendUnknownLabels, compression);
+            return new Options(n, valFraction, dropDifficult, appendUnknownLabels, compression, threads);
         }
 
         /** These options with another validation fraction. */
         public Options withValFraction(double f) {
-            return new Options(shards, f, dropDifficult, appendUnknownLabels, compression);
+            return new Options(shards, f, dropDifficult, appendUnknownLabels, compression, threads);
         }
 
         /** These options with difficult objects dropped or kept. */
         public Options withDropDifficult(boolean drop) {
-            return new Options(shards, valFraction, drop, appendUnknownLabels, compression);
+            return new Options(shards, valFraction, drop, appendUnknownLabels, compression, threads);
         }
 
         /** These options with unknown labels appended or refused. */
         public Options withAppendUnknownLabels(boolean append) {
-            return new Options(shards, valFraction, dropDifficult, append, compression);
+            return new Options(shards, valFraction, dropDifficult, append, compression, threads);
         }
 
         /** These options with another compression. */
         public Options withCompression(Compression c) {
-            return new Options(shards, valFraction, dropDifficult, appendUnknownLabels, c);
+            return new Options(shards, valFraction, dropDifficult, appendUnknownLabels, c, threads);
         }
     }
 
@@ -186,12 +207,24 @@ public final class VocToTfRecord {
             throw e.getCause();
         }
         Run run = new Run(labels, options);
+        ExecutorService workers = Executors.newFixedThreadPool(options.threads(), daemonThreads());
         try (ShardedTfRecordWriter train = ShardedTfRecordWriter.create(trainBase(base), options.shards(),
                 options.compression());
              ShardedTfRecordWriter val = options.valFraction() > 0
                      ? ShardedTfRecordWriter.create(valBase(base), options.shards(), options.compression()) : null) {
+            // Workers prepare files ahead (parse, read, probe, hash); this thread labels, encodes and writes them
+            // in file order, so the output is the same whatever the thread count, and at most `window` images
+            // are in memory.
+            int window = 2 * options.threads();
+            ArrayDeque<Future<Prepared>> pending = new ArrayDeque<>(window);
             for (Path xml : xmlFiles) {
-                run.convert(xml, train, val);
+                if (pending.size() == window) {
+                    run.write(await(pending.removeFirst()), train, val);
+                }
+                pending.addLast(workers.submit(() -> prepare(xml)));
+            }
+            while (!pending.isEmpty()) {
+                run.write(await(pending.removeFirst()), train, val);
             }
             LabelMaps.write(run.labels, labelMapFile(base));
             train.commit();
@@ -203,6 +236,34 @@ public final class VocToTfRecord {
             return new Report(train.records(), val == null ? 0 : val.records(), run.objects, run.difficultDropped,
                     run.rotated, run.reencoded, run.skipped, run.problems, run.labels, train.files(),
                     val == null ? List.of() : val.files(), labelMapFile(base));
+        } finally {
+            workers.shutdownNow();
+        }
+    }
+
+    private static ThreadFactory daemonThreads() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "voc-to-tfrecord-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static Prepared await(Future<Prepared> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("conversion interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(e.getCause());
         }
     }
 
@@ -220,7 +281,89 @@ public final class VocToTfRecord {
         }
     }
 
-    /** The state of one conversion. */
+    /**
+     * One annotation file made ready on a worker: what reading it found, and, when it is usable, the image bytes
+     * as they go into the record with their SHA-256. Labels are not looked at here: the label map may grow,
+     * and only the writing thread touches it.
+     */
+    private record Prepared(Path xml, List<Problem> problems, AnnotatedImage image, byte[] bytes, String format,
+                            String sha256, boolean rotated, boolean reencoded) {
+    }
+
+    /** Runs on a worker: everything about one file that does not depend on other files. */
+    private static Prepared prepare(Path xml) {
+        List<Problem> problems = new ArrayList<>();
+        try {
+            ReadResult read = Voc.read(xml);
+            problems.addAll(read.problems());
+            if (read.image().isEmpty()) {
+                return failed(xml, problems);
+            }
+            AnnotatedImage image = read.image().get();
+            Optional<Path> found = locateImage(xml, image, problems);
+            if (found.isEmpty()) {
+                return failed(xml, problems);
+            }
+            Path imageFile = found.get();
+            byte[] bytes = Files.readAllBytes(imageFile);
+            ImageHeader header = Images.probe(bytes, imageFile);
+            if (header.width() != image.width() || header.height() != image.height()) {
+                String hint = header.orientation() != ExifOrientation.NORMAL
+                        && header.storedWidth() == image.width() && header.storedHeight() == image.height()
+                        ? " (the annotation matches the stored pixels: it was made by a tool that ignores the EXIF"
+                        + " orientation " + header.orientation().tag() + "; re-check it in LabelImg 1.8.4 or later)"
+                        : "";
+                problems.add(new Problem(xml, "", "<size> is " + image.width() + "x" + image.height() + " but "
+                        + imageFile.getFileName() + " is displayed as " + header.width() + "x" + header.height()
+                        + hint + "; not converted"));
+                return failed(xml, problems);
+            }
+            String format = header.format();
+            boolean rotated = header.orientation() != ExifOrientation.NORMAL;
+            boolean reencoded = rotated || !(format.equals("jpeg") || format.equals("png"));
+            if (reencoded) {
+                format = rotated && format.equals("jpeg") ? "jpeg" : "png";
+                bytes = encode(Images.read(imageFile).image(), format);
+            }
+            return new Prepared(xml, problems, image, bytes, format, TfExamples.sha256Hex(bytes), rotated, reencoded);
+        } catch (FormatException e) {
+            problems.add(new Problem(e.file(), e.position().orElse(""), e.problem()));
+        } catch (IOException e) {
+            problems.add(new Problem(xml, "", "cannot be converted: " + e));
+        }
+        return failed(xml, problems);
+    }
+
+    private static Prepared failed(Path xml, List<Problem> problems) {
+        return new Prepared(xml, problems, null, null, null, null, false, false);
+    }
+
+    private static Optional<Path> locateImage(Path xml, AnnotatedImage image, List<Problem> problems) {
+        List<Path> tried = new ArrayList<>();
+        Path dir = xml.toAbsolutePath().getParent();
+        candidate(() -> dir.resolve(image.fileName()), tried);
+        image.path().ifPresent(p -> candidate(() -> Path.of(p), tried));
+        if (dir.getParent() != null) {
+            candidate(() -> dir.getParent().resolve("JPEGImages").resolve(image.fileName()), tried);
+        }
+        for (Path p : tried) {
+            if (Files.isRegularFile(p)) {
+                return Optional.of(p);
+            }
+        }
+        problems.add(new Problem(xml, "", "image not found; tried " + tried + "; not converted"));
+        return Optional.empty();
+    }
+
+    private static void candidate(java.util.function.Supplier<Path> path, List<Path> tried) {
+        try {
+            tried.add(path.get());
+        } catch (InvalidPathException e) {
+            // a Windows path on Linux and the like: not a candidate here
+        }
+    }
+
+    /** The state of one conversion, touched only by the writing thread. */
     private static final class Run {
         private final Options options;
         private final List<Problem> problems = new ArrayList<>();
@@ -236,123 +379,46 @@ public final class VocToTfRecord {
             this.options = options;
         }
 
-        void convert(Path xml, ShardedTfRecordWriter train, ShardedTfRecordWriter val) throws IOException {
-            Optional<Prepared> prepared;
-            try {
-                prepared = prepare(xml);
-            } catch (FormatException e) {
-                problems.add(new Problem(e.file(), e.position().orElse(""), e.problem()));
-                prepared = Optional.empty();
-            } catch (IOException e) {
-                problems.add(new Problem(xml, "", "cannot be converted: " + e));
-                prepared = Optional.empty();
-            }
-            if (prepared.isEmpty()) {
+        void write(Prepared p, ShardedTfRecordWriter train, ShardedTfRecordWriter val) throws IOException {
+            problems.addAll(p.problems());
+            if (p.image() == null) {
                 skipped++;
                 return;
-            }
-            Prepared p = prepared.get();
-            byte[] record = TfExamples.encode(p.image, p.bytes, p.format, labels).toByteArray();
-            boolean validation = val != null && isValidation(p.image.fileName(), options.valFraction());
-            (validation ? val : train).write(record); // output failures propagate: the run cannot go on
-            objects += p.image.annotations().size();
-        }
-
-        private record Prepared(AnnotatedImage image, byte[] bytes, String format) {
-        }
-
-        private Optional<Prepared> prepare(Path xml) throws IOException {
-            ReadResult read = Voc.read(xml);
-            problems.addAll(read.problems());
-            if (read.image().isEmpty()) {
-                return Optional.empty();
-            }
-            AnnotatedImage image = read.image().get();
-            Optional<Path> found = locateImage(xml, image);
-            if (found.isEmpty()) {
-                return Optional.empty();
-            }
-            Path imageFile = found.get();
-            ImageHeader header = Images.probe(imageFile);
-            if (header.width() != image.width() || header.height() != image.height()) {
-                String hint = header.orientation() != ExifOrientation.NORMAL
-                        && header.storedWidth() == image.width() && header.storedHeight() == image.height()
-                        ? " (the annotation matches the stored pixels: it was made by a tool that ignores the EXIF"
-                        + " orientation " + header.orientation().tag() + "; re-check it in LabelImg 1.8.4 or later)"
-                        : "";
-                problem(xml, "<size> is " + image.width() + "x" + image.height() + " but " + imageFile.getFileName()
-                        + " is displayed as " + header.width() + "x" + header.height() + hint + "; not converted");
-                return Optional.empty();
             }
             List<Annotation> kept = new ArrayList<>();
             List<String> unknown = new ArrayList<>();
             int dropped = 0;
-            for (Annotation a : image.annotations()) {
+            for (Annotation a : p.image().annotations()) {
                 if (a.difficult() && options.dropDifficult()) {
                     dropped++;
                     continue;
                 }
                 if (labels.idOf(a.label()).isEmpty() && !unknown.contains(a.label())) {
                     if (!options.appendUnknownLabels()) {
-                        problem(xml, "label '" + a.label() + "' is not in the label map (known: " + labels.names()
-                                + "); not converted");
-                        return Optional.empty();
+                        problems.add(new Problem(p.xml(), "", "label '" + a.label() + "' is not in the label map"
+                                + " (known: " + labels.names() + "); not converted"));
+                        skipped++;
+                        return;
                     }
                     unknown.add(a.label());
                 }
                 kept.add(a);
             }
-            String format = header.format();
-            byte[] bytes;
-            if (header.orientation() != ExifOrientation.NORMAL) {
-                DecodedImage decoded = Images.read(imageFile);
-                format = format.equals("jpeg") ? "jpeg" : "png";
-                bytes = encode(decoded.image(), format);
-                rotated++;
-                reencoded++;
-            } else if (format.equals("jpeg") || format.equals("png")) {
-                bytes = Files.readAllBytes(imageFile);
-            } else {
-                format = "png";
-                bytes = encode(Images.read(imageFile).image(), format);
-                reencoded++;
-            }
-            // only now that the file will be written do its labels and counts become part of the run
             for (String label : unknown) {
                 labels = labels.withAppended(label);
-                problem(xml, "label '" + label + "' added to the label map with id " + labels.idOf(label).getAsInt());
+                problems.add(new Problem(p.xml(), "", "label '" + label + "' added to the label map with id "
+                        + labels.idOf(label).getAsInt()));
             }
+            AnnotatedImage image = p.image().withAnnotations(kept);
+            // the bytes are never touched again, so the record may share them instead of copying
+            byte[] record = TfExamples.encode(image, UnsafeByteOperations.unsafeWrap(p.bytes()), p.sha256(),
+                    p.format(), labels).toByteArray();
+            boolean validation = val != null && isValidation(image.fileName(), options.valFraction());
+            (validation ? val : train).write(record); // output failures propagate: the run cannot go on
+            objects += kept.size();
             difficultDropped += dropped;
-            return Optional.of(new Prepared(image.withAnnotations(kept), bytes, format));
-        }
-
-        private Optional<Path> locateImage(Path xml, AnnotatedImage image) {
-            List<Path> tried = new ArrayList<>();
-            Path dir = xml.toAbsolutePath().getParent();
-            candidate(() -> dir.resolve(image.fileName()), tried);
-            image.path().ifPresent(p -> candidate(() -> Path.of(p), tried));
-            if (dir.getParent() != null) {
-                candidate(() -> dir.getParent().resolve("JPEGImages").resolve(image.fileName()), tried);
-            }
-            for (Path p : tried) {
-                if (Files.isRegularFile(p)) {
-                    return Optional.of(p);
-                }
-            }
-            problem(xml, "image not found; tried " + tried + "; not converted");
-            return Optional.empty();
-        }
-
-        private static void candidate(java.util.function.Supplier<Path> path, List<Path> tried) {
-            try {
-                tried.add(path.get());
-            } catch (InvalidPathException e) {
-                // a Windows path on Linux and the like: not a candidate here
-            }
-        }
-
-        private void problem(Path xml, String message) {
-            problems.add(new Problem(xml, "", message));
+            rotated += p.rotated() ? 1 : 0;
+            reencoded += p.reencoded() ? 1 : 0;
         }
     }
 

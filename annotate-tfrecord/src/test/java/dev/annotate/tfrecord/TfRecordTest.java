@@ -46,6 +46,28 @@ final class TfRecordTest {
         assertEquals(Crc32c.masked(b, 0, 8), lengthCrc);
     }
 
+    /** Past 32 MiB the writer starts write-back in the background while records keep coming. */
+    @Test
+    void write_pastTheEarlyWriteBackThreshold_keepsEveryRecord() throws IOException {
+        Path file = dir.resolve("big.record");
+        byte[] record = new byte[1 << 20];
+        try (TfRecordWriter w = TfRecordWriter.create(file, Compression.NONE)) {
+            for (int i = 0; i < 40; i++) {
+                Arrays.fill(record, (byte) i);
+                w.write(record);
+            }
+            w.commit();
+        }
+        assertEquals(40L * ((1 << 20) + 16), Files.size(file));
+        try (TfRecordReader r = TfRecordReader.open(file, Compression.NONE, false)) {
+            for (int i = 0; i < 40; i++) {
+                byte[] got = r.next();
+                assertEquals((byte) i, got[got.length - 1]);
+            }
+            assertEquals(null, r.next());
+        }
+    }
+
     @Test
     void closeWithoutCommit_leavesNoFile() throws IOException {
         Path file = dir.resolve("aborted.record");

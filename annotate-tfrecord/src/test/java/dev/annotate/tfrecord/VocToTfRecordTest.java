@@ -202,6 +202,17 @@ final class VocToTfRecordTest {
     }
 
     @Test
+    void convert_anyThreadCount_writesByteIdenticalFiles() throws IOException {
+        VocToTfRecord.Report one = VocToTfRecord.convert(voc, LABELS, root.resolve("t1/ds"),
+                VocToTfRecord.Options.defaults().withThreads(1).withAppendUnknownLabels(true));
+        VocToTfRecord.Report four = VocToTfRecord.convert(voc, LABELS, root.resolve("t4/ds"),
+                VocToTfRecord.Options.defaults().withThreads(4).withAppendUnknownLabels(true));
+        assertArrayEquals(Files.readAllBytes(one.trainFiles().get(0)), Files.readAllBytes(four.trainFiles().get(0)));
+        assertEquals(one.problems().stream().map(p -> p.message()).toList(),
+                four.problems().stream().map(p -> p.message()).toList());
+    }
+
+    @Test
     void isValidation_fraction_isRoughlyRespected() {
         long hits = java.util.stream.IntStream.range(0, 10_000)
                 .filter(i -> VocToTfRecord.isValidation(String.format("%06d.jpg", i), 0.2)).count();

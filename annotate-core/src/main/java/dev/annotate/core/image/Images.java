@@ -7,6 +7,8 @@ import com.drew.metadata.Metadata;
 import com.drew.metadata.MetadataException;
 import com.drew.metadata.exif.ExifIFD0Directory;
 import com.drew.metadata.exif.ExifReader;
+import com.drew.metadata.jpeg.JpegDirectory;
+import com.drew.metadata.jpeg.JpegReader;
 import dev.annotate.core.FormatException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +18,7 @@ import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
@@ -23,6 +26,7 @@ import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -147,6 +151,16 @@ public final class Images {
     }
 
     private static ImageHeader header(Path file, ImageReader reader) throws IOException {
+        return header(file, reader, () -> new BufferedInputStream(Files.newInputStream(file)));
+    }
+
+    /** Opens the image's bytes again, for the metadata reader. */
+    @FunctionalInterface
+    private interface Source {
+        InputStream open() throws IOException;
+    }
+
+    private static ImageHeader header(Path file, ImageReader reader, Source bytes) throws IOException {
         String format = reader.getFormatName().toLowerCase(Locale.ROOT);
         int width;
         int height;
@@ -159,28 +173,80 @@ public final class Images {
         if (width < 1 || height < 1) {
             throw new FormatException(file, "header", "image size " + width + "x" + height + " is not positive");
         }
-        return new ImageHeader(format, width, height, orientation(file, format));
+        return new ImageHeader(format, width, height, orientation(file, format, bytes));
     }
 
-    private static ExifOrientation orientation(Path file, String format) {
+    private static ExifOrientation orientation(Path file, String format, Source bytes) {
         if (!format.equals("jpeg") && !format.equals("png") && !format.equals("tiff")) {
             return ExifOrientation.NORMAL;
         }
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+        try (InputStream in = bytes.open()) {
             Metadata metadata = format.equals("jpeg")
                     // only the EXIF segment reader: stops at the start of scan, never reads pixel data
                     ? JpegMetadataReader.readMetadata(in, List.of(new ExifReader()))
                     : ImageMetadataReader.readMetadata(in);
-            ExifIFD0Directory ifd0 = metadata.getFirstDirectoryOfType(ExifIFD0Directory.class);
-            if (ifd0 == null || !ifd0.containsTag(ExifIFD0Directory.TAG_ORIENTATION)) {
-                return ExifOrientation.NORMAL;
-            }
-            return ExifOrientation.fromTag(ifd0.getInt(ExifIFD0Directory.TAG_ORIENTATION));
-        } catch (IOException | ImageProcessingException | MetadataException
-                 | RuntimeException e) {
+            return orientation(metadata);
+        } catch (IOException | ImageProcessingException | RuntimeException e) {
             // A broken EXIF block does not stop viewers either: they show the stored pixels, and so do we.
             LOG.debug("{}: unreadable EXIF metadata, assuming normal orientation: {}", file, e.toString());
             return ExifOrientation.NORMAL;
+        }
+    }
+
+    private static ExifOrientation orientation(Metadata metadata) {
+        ExifIFD0Directory ifd0 = metadata.getFirstDirectoryOfType(ExifIFD0Directory.class);
+        if (ifd0 == null || !ifd0.containsTag(ExifIFD0Directory.TAG_ORIENTATION)) {
+            return ExifOrientation.NORMAL;
+        }
+        try {
+            return ExifOrientation.fromTag(ifd0.getInt(ExifIFD0Directory.TAG_ORIENTATION));
+        } catch (MetadataException e) {
+            return ExifOrientation.NORMAL; // an orientation that is not a number: viewers ignore it too
+        }
+    }
+
+    /**
+     * Reads the header of an image already in memory: the same answer as {@link #probe(Path)} for the file
+     * holding these bytes. For a JPEG, one pass of metadata-extractor over the segments before the scan gives
+     * both the size and the orientation, with no image decoder at all; other formats go through ImageIO.
+     *
+     * @param source the file the bytes came from, named in errors
+     * @throws FormatException if the bytes are empty, not an image, or the header is corrupt
+     */
+    public static ImageHeader probe(byte[] data, Path source) throws FormatException {
+        if (data.length == 0) {
+            throw new FormatException(source, null, "file is empty, expected an image");
+        }
+        if (data.length > 3 && (data[0] & 0xFF) == 0xFF && (data[1] & 0xFF) == 0xD8 && (data[2] & 0xFF) == 0xFF) {
+            try {
+                Metadata m = JpegMetadataReader.readMetadata(new ByteArrayInputStream(data),
+                        List.of(new JpegReader(), new ExifReader()));
+                JpegDirectory jpeg = m.getFirstDirectoryOfType(JpegDirectory.class);
+                if (jpeg != null && jpeg.containsTag(JpegDirectory.TAG_IMAGE_WIDTH)
+                        && jpeg.containsTag(JpegDirectory.TAG_IMAGE_HEIGHT)) {
+                    int w = jpeg.getInt(JpegDirectory.TAG_IMAGE_WIDTH);
+                    int h = jpeg.getInt(JpegDirectory.TAG_IMAGE_HEIGHT);
+                    if (w >= 1 && h >= 1) {
+                        return new ImageHeader("jpeg", w, h, orientation(m));
+                    }
+                }
+            } catch (IOException | ImageProcessingException | MetadataException | RuntimeException e) {
+                LOG.debug("{}: JPEG segments unreadable by metadata-extractor, asking the decoder: {}", source,
+                        e.toString());
+            }
+        }
+        // anything else, or a JPEG whose segments puzzled metadata-extractor: the decoder's own header reader
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
+            ImageReader reader = readerFor(source, in);
+            try {
+                return header(source, reader, () -> new ByteArrayInputStream(data));
+            } finally {
+                reader.dispose();
+            }
+        } catch (FormatException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new FormatException(source, "header", "unreadable image header: " + describe(e), e);
         }
     }
 

@@ -115,6 +115,27 @@ final class ImagesProperties {
         return ((java.awt.image.DataBufferByte) image.image().getRaster().getDataBuffer()).getData();
     }
 
+    /** Probing bytes in memory (metadata-extractor for JPEG) and probing the file (ImageIO) never disagree. */
+    @Property(tries = 400)
+    void probeBytes_agreesWithProbeFile_orThrowsFormatException(@ForAll("mutatedImages") byte[] bytes)
+            throws IOException {
+        Path file = write(bytes);
+        ImageHeader fromBytes;
+        try {
+            fromBytes = Images.probe(bytes, file);
+        } catch (FormatException e) {
+            assertEquals(file, e.file());
+            return;
+        }
+        ImageHeader fromFile;
+        try {
+            fromFile = Images.probe(file);
+        } catch (FormatException e) {
+            return; // metadata-extractor read a header the decoder rejects: decoding the file will report it
+        }
+        assertEquals(fromFile, fromBytes);
+    }
+
     private static void readOrFormatException(byte[] bytes) {
         Path file = write(bytes);
         try {

@@ -113,6 +113,33 @@ final class ImagesTest {
         assertEquals(H, header.height());
     }
 
+    @ParameterizedTest(name = "orientation {0}")
+    @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8})
+    void probeBytes_jpegWithExif_agreesWithProbeFile(int orientation) throws IOException {
+        Path file = dir.resolve("p" + orientation + ".jpg");
+        Files.write(file, TestImages.withExifOrientation(TestImages.jpeg(stored(orientation), 0.9f), orientation,
+                ByteOrder.LITTLE_ENDIAN));
+        ImageHeader fromFile = Images.probe(file);
+        assertEquals(ExifOrientation.fromTag(orientation), fromFile.orientation());
+        assertEquals(fromFile, Images.probe(Files.readAllBytes(file), file));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"png", "gif", "bmp", "jpeg"})
+    void probeBytes_otherFormats_agreeWithProbeFile(String format) throws IOException {
+        Path file = Files.write(dir.resolve("x." + format), TestImages.encode(noiseImage(37, 21), format));
+        assertEquals(new ImageHeader(format, 37, 21, ExifOrientation.NORMAL), Images.probe(file));
+        assertEquals(Images.probe(file), Images.probe(Files.readAllBytes(file), file));
+    }
+
+    @Test
+    void probeBytes_garbage_isAFormatExceptionNamingTheSource() {
+        Path source = dir.resolve("n.jpg");
+        FormatException e = assertThrows(FormatException.class,
+                () -> Images.probe(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 1, 2, 3}, source));
+        assertEquals(source, e.file());
+    }
+
     @Test
     void read_emptyFile_namesTheFile() throws IOException {
         Path file = Files.createFile(dir.resolve("empty.jpg"));
