@@ -1,0 +1,373 @@
+package dev.annotate.onnx;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.annotate.core.Annotation;
+import dev.annotate.core.BoundingBox;
+import dev.annotate.core.DetectorException;
+import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.spi.AbstractDetector;
+import dev.annotate.core.processing.ResizeTransform;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A detector over one ONNX Runtime session, shared by every calling thread ({@code OrtSession.run} is
+ * thread-safe). Each call builds its input tensors from direct buffers, runs, decodes the outputs of its
+ * {@link OnnxLayout} into candidate boxes in the caller's pixels, and closes every tensor and result before it
+ * returns.
+ *
+ * <p>Invariant: {@link #transform} maps boxes in model-input pixels back to the image passed to
+ * {@link #infer}, the inverse of exactly the resize that was rendered.
+ */
+final class OnnxDetector extends AbstractDetector {
+
+    /** Ultralytics' letterbox padding grey. */
+    private static final int PAD_GREY = 114;
+
+    private final OrtEnvironment env;
+    private final OrtSession session;
+    private final OnnxLayout layout;
+    private final String imageInput;
+    private final TensorInfo imageInfo;
+    private final OnnxOptions.Resize resize;
+    private final int fixedWidth;
+    private final int fixedHeight;
+    private final LabelMap labels;
+    private final boolean zeroBased;
+    private final Path model;
+    /** The output holding the detections for single-output layouts (YOLO-style), chosen by the provider. */
+    private final String primaryOutput;
+
+    OnnxDetector(Path model, OrtEnvironment env, OrtSession session, OnnxLayout layout, String primaryOutput,
+                 LabelMap labels, DetectorOptions options, OnnxOptions onnx) throws OrtException {
+        super("ONNX model " + model + " (" + layout + ")", labels, options);
+        this.model = model;
+        this.env = env;
+        this.session = session;
+        this.layout = layout;
+        this.primaryOutput = primaryOutput;
+        this.labels = labels;
+        this.zeroBased = layout == OnnxLayout.YOLOV5 || layout == OnnxLayout.YOLOV8 || layout == OnnxLayout.END_TO_END
+                || layout == OnnxLayout.RT_DETR;
+        Map<String, NodeInfo> inputs = session.getInputInfo();
+        String image = null;
+        for (Map.Entry<String, NodeInfo> e : inputs.entrySet()) {
+            if (!e.getKey().equals("orig_target_sizes")) {
+                image = e.getKey();
+                break;
+            }
+        }
+        if (image == null || !(inputs.get(image).getInfo() instanceof TensorInfo info)) {
+            throw new DetectorException(model + ": no image input among " + inputs.keySet());
+        }
+        this.imageInput = image;
+        this.imageInfo = info;
+        long[] shape = info.getShape();
+        boolean nhwc = layout == OnnxLayout.TF_OD_API;
+        int hAxis = nhwc ? 1 : shape.length - 2;
+        int wAxis = nhwc ? 2 : shape.length - 1;
+        long h = shape.length > hAxis ? shape[hAxis] : -1;
+        long w = shape.length > wAxis ? shape[wAxis] : -1;
+        boolean dynamic = h <= 0 || w <= 0;
+        boolean needsFixed = layout == OnnxLayout.YOLOV5 || layout == OnnxLayout.YOLOV8
+                || layout == OnnxLayout.END_TO_END || layout == OnnxLayout.RT_DETR;
+        if (dynamic && needsFixed) {
+            this.fixedWidth = onnx.inputSize();
+            this.fixedHeight = onnx.inputSize();
+        } else {
+            this.fixedWidth = dynamic ? -1 : (int) w;
+            this.fixedHeight = dynamic ? -1 : (int) h;
+        }
+        this.resize = onnx.resize().orElse(
+                layout == OnnxLayout.YOLOV5 || layout == OnnxLayout.YOLOV8 || layout == OnnxLayout.END_TO_END
+                        ? OnnxOptions.Resize.LETTERBOX : OnnxOptions.Resize.STRETCH);
+    }
+
+    /** The layout this detector decodes. */
+    OnnxLayout layout() {
+        return layout;
+    }
+
+    @Override
+    protected List<Annotation> infer(BufferedImage image) {
+        int sw = image.getWidth();
+        int sh = image.getHeight();
+        int tw = fixedWidth > 0 ? fixedWidth : sw;
+        int th = fixedHeight > 0 ? fixedHeight : sh;
+        ResizeTransform transform = resize == OnnxOptions.Resize.LETTERBOX
+                ? ResizeTransform.letterbox(sw, sh, tw, th, true)
+                : ResizeTransform.stretch(sw, sh, tw, th);
+        byte[] bgr = render(image, transform);
+        Map<String, OnnxTensor> feeds = new HashMap<>();
+        try {
+            feeds.put(imageInput, imageTensor(bgr, tw, th));
+            if (layout == OnnxLayout.RT_DETR) {
+                LongBuffer sizes = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder()).asLongBuffer();
+                sizes.put(0, sw).put(1, sh);
+                feeds.put("orig_target_sizes", OnnxTensor.createTensor(env, sizes, new long[] {1, 2}));
+            }
+            try (OrtSession.Result result = session.run(feeds)) {
+                return decode(result, transform);
+            }
+        } catch (OrtException e) {
+            throw new DetectorException("ONNX Runtime failed on " + model + ": " + e.getMessage(), e);
+        } finally {
+            feeds.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    /** The model input as BGR bytes: the image itself when no resize is needed, else a resized copy. */
+    private static byte[] render(BufferedImage image, ResizeTransform t) {
+        boolean identity = t.contentWidth() == t.sourceWidth() && t.contentHeight() == t.sourceHeight()
+                && t.targetWidth() == t.sourceWidth() && t.targetHeight() == t.sourceHeight();
+        if (identity && image.getType() == BufferedImage.TYPE_3BYTE_BGR && image.getRaster().getParent() == null) {
+            byte[] own = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
+            if (own.length == t.sourceWidth() * t.sourceHeight() * 3) {
+                return own; // read only: the image's pixels are copied into the tensor, never written
+            }
+        }
+        BufferedImage canvas = new BufferedImage(t.targetWidth(), t.targetHeight(), BufferedImage.TYPE_3BYTE_BGR);
+        byte[] data = ((DataBufferByte) canvas.getRaster().getDataBuffer()).getData();
+        if (t.padLeft() > 0 || t.padTop() > 0 || t.contentWidth() < t.targetWidth()
+                || t.contentHeight() < t.targetHeight()) {
+            Arrays.fill(data, (byte) PAD_GREY);
+        }
+        Graphics2D g = canvas.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(image, t.padLeft(), t.padTop(), t.contentWidth(), t.contentHeight(), null);
+        g.dispose();
+        return data;
+    }
+
+    /** One copy from BGR bytes into a direct buffer in the model's element type, channel order and scale. */
+    private OnnxTensor imageTensor(byte[] bgr, int w, int h) throws OrtException {
+        int pixels = w * h;
+        long[] shape = imageInfo.getShape().clone();
+        boolean nhwc = layout == OnnxLayout.TF_OD_API;
+        if (nhwc) {
+            fill(shape, 1, h, w, 3);
+        } else if (shape.length == 3) {
+            fill(shape, 3, h, w);
+        } else {
+            fill(shape, 1, 3, h, w);
+        }
+        if (imageInfo.type == OnnxJavaType.UINT8) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(pixels * 3);
+            for (int i = 0, o = 0; i < pixels; i++, o += 3) {
+                buf.put(o, bgr[o + 2]).put(o + 1, bgr[o + 1]).put(o + 2, bgr[o]);
+            }
+            return OnnxTensor.createTensor(env, buf, shape, OnnxJavaType.UINT8);
+        }
+        FloatBuffer buf = ByteBuffer.allocateDirect(pixels * 12).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        if (nhwc) {
+            // TF OD API float_image_tensor: raw 0..255 values, RGB, interleaved
+            for (int i = 0, o = 0; i < pixels; i++, o += 3) {
+                buf.put(o, bgr[o + 2] & 0xFF).put(o + 1, bgr[o + 1] & 0xFF).put(o + 2, bgr[o] & 0xFF);
+            }
+        } else {
+            float scale = 1f / 255f;
+            for (int i = 0, o = 0; i < pixels; i++, o += 3) {
+                buf.put(i, (bgr[o + 2] & 0xFF) * scale);
+                buf.put(pixels + i, (bgr[o + 1] & 0xFF) * scale);
+                buf.put(2 * pixels + i, (bgr[o] & 0xFF) * scale);
+            }
+        }
+        return OnnxTensor.createTensor(env, buf, shape);
+    }
+
+    private static void fill(long[] shape, long... dims) {
+        if (shape.length != dims.length) {
+            throw new DetectorException("model input has rank " + shape.length + ", expected " + dims.length
+                    + " (" + Arrays.toString(dims) + ")");
+        }
+        System.arraycopy(dims, 0, shape, 0, dims.length);
+    }
+
+    private List<Annotation> decode(OrtSession.Result result, ResizeTransform t) {
+        double minScore = options().minScore();
+        List<Annotation> out = new ArrayList<>();
+        switch (layout) {
+            case TF_OD_API -> {
+                float[] boxes = floats(result, "detection_boxes");
+                float[] scores = floats(result, "detection_scores");
+                float[] classes = floats(result, "detection_classes");
+                int n = scores.length;
+                if (result.get("num_detections").isPresent()) {
+                    n = Math.min(n, (int) floats(result, "num_detections")[0]);
+                }
+                for (int i = 0; i < n; i++) {
+                    if (scores[i] < minScore) {
+                        continue;
+                    }
+                    // normalised to the fed image, whose normalised coordinates are the source's (stretch or none)
+                    BoundingBox box = ordered(boxes[4 * i + 1] * (double) t.sourceWidth(),
+                            boxes[4 * i] * (double) t.sourceHeight(), boxes[4 * i + 3] * (double) t.sourceWidth(),
+                            boxes[4 * i + 2] * (double) t.sourceHeight());
+                    out.add(prediction(Math.round(classes[i]), box, scores[i]));
+                }
+            }
+            case YOLOV5, YOLOV8 -> {
+                OnnxTensor tensor = tensor(result, primaryOutput);
+                long[] shape = tensor.getInfo().getShape();
+                float[] v = read(tensor);
+                boolean channelFirst = layout == OnnxLayout.YOLOV8;
+                int rows = (int) (channelFirst ? shape[2] : shape[1]);
+                int cols = (int) (channelFirst ? shape[1] : shape[2]);
+                int first = channelFirst ? 4 : 5;
+                for (int r = 0; r < rows; r++) {
+                    double objectness = channelFirst ? 1 : at(v, r, 4, rows, cols, false);
+                    if (objectness < minScore) {
+                        continue;
+                    }
+                    int best = -1;
+                    double bestScore = -1;
+                    for (int c = first; c < cols; c++) {
+                        double s = at(v, r, c, rows, cols, channelFirst);
+                        if (s > bestScore) {
+                            bestScore = s;
+                            best = c - first;
+                        }
+                    }
+                    double score = objectness * bestScore;
+                    if (best < 0 || score < minScore) {
+                        continue;
+                    }
+                    double cx = at(v, r, 0, rows, cols, channelFirst);
+                    double cy = at(v, r, 1, rows, cols, channelFirst);
+                    double hw = at(v, r, 2, rows, cols, channelFirst) / 2;
+                    double hh = at(v, r, 3, rows, cols, channelFirst) / 2;
+                    out.add(prediction(best, t.toSource(ordered(cx - hw, cy - hh, cx + hw, cy + hh)), score));
+                }
+            }
+            case END_TO_END -> {
+                OnnxTensor tensor = tensor(result, primaryOutput);
+                long[] shape = tensor.getInfo().getShape();
+                float[] v = read(tensor);
+                int rows = (int) shape[1];
+                for (int r = 0; r < rows; r++) {
+                    double score = v[6 * r + 4];
+                    if (score < minScore) {
+                        continue;
+                    }
+                    BoundingBox box = ordered(v[6 * r], v[6 * r + 1], v[6 * r + 2], v[6 * r + 3]);
+                    out.add(prediction(Math.round(v[6 * r + 5]), t.toSource(box), score));
+                }
+            }
+            case BOXES_LABELS_SCORES, RT_DETR -> {
+                float[] boxes = floats(result, "boxes");
+                long[] classes = longs(result, "labels");
+                float[] scores = floats(result, "scores");
+                for (int i = 0; i < scores.length; i++) {
+                    if (scores[i] < minScore) {
+                        continue;
+                    }
+                    BoundingBox box = ordered(boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]);
+                    // torchvision boxes are in fed pixels; RT-DETR's are already scaled to orig_target_sizes
+                    out.add(prediction(classes[i], layout == OnnxLayout.RT_DETR ? box : t.toSource(box), scores[i]));
+                }
+            }
+            default -> throw new AssertionError(layout);
+        }
+        return out;
+    }
+
+    private static double at(float[] v, int row, int col, int rows, int cols, boolean channelFirst) {
+        return channelFirst ? v[col * rows + row] : v[row * cols + col];
+    }
+
+    private Annotation prediction(long classValue, BoundingBox box, double score) {
+        int id = (int) (zeroBased ? classValue + 1 : classValue);
+        return Annotation.predicted(labels.nameOf(id), box, Math.min(1, Math.max(0, score)));
+    }
+
+    private static BoundingBox ordered(double x1, double y1, double x2, double y2) {
+        return BoundingBox.of(Math.min(x1, x2), Math.min(y1, y2), Math.max(x1, x2), Math.max(y1, y2));
+    }
+
+    private OnnxTensor tensor(OrtSession.Result result, String name) {
+        OnnxValue v = result.get(name).orElseThrow(() -> new DetectorException(model + ": the model has no output '"
+                + name + "'; its outputs are " + names(result)));
+        if (!(v instanceof OnnxTensor t)) {
+            throw new DetectorException(model + ": output '" + name + "' is not a tensor");
+        }
+        return t;
+    }
+
+    private static List<String> names(OrtSession.Result result) {
+        List<String> names = new ArrayList<>();
+        result.forEach(e -> names.add(e.getKey()));
+        return names;
+    }
+
+    private float[] floats(OrtSession.Result result, String name) {
+        return read(tensor(result, name));
+    }
+
+    private float[] read(OnnxTensor t) {
+        if (t.getInfo().type == OnnxJavaType.FLOAT) {
+            FloatBuffer b = t.getFloatBuffer();
+            float[] out = new float[b.remaining()];
+            b.get(out);
+            return out;
+        }
+        if (t.getInfo().type == OnnxJavaType.INT64) {
+            long[] l = readLongs(t);
+            float[] out = new float[l.length];
+            for (int i = 0; i < l.length; i++) {
+                out[i] = l[i];
+            }
+            return out;
+        }
+        throw new DetectorException(model + ": output of type " + t.getInfo().type + ", expected float");
+    }
+
+    private long[] longs(OrtSession.Result result, String name) {
+        OnnxTensor t = tensor(result, name);
+        if (t.getInfo().type == OnnxJavaType.INT64) {
+            return readLongs(t);
+        }
+        float[] f = read(t);
+        long[] out = new long[f.length];
+        for (int i = 0; i < f.length; i++) {
+            out[i] = Math.round(f[i]);
+        }
+        return out;
+    }
+
+    private static long[] readLongs(OnnxTensor t) {
+        LongBuffer b = t.getLongBuffer();
+        long[] out = new long[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    @Override
+    protected void release() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            throw new DetectorException("closing the ONNX Runtime session of " + model + " failed", e);
+        }
+    }
+}
