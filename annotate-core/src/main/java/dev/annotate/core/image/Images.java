@@ -298,7 +298,8 @@ public final class Images {
 
     /**
      * Remembers the first warning that means lost pixels. JPEG decoders report a truncated or damaged scan only
-     * as a warning (libjpeg's "Premature end of JPEG file", "Corrupt JPEG data: ...") and fill the rest with
+     * as a warning (libjpeg's "Premature end of JPEG file", "Corrupt JPEG data: ...", the JDK's "Truncated File -
+     * Missing EOI marker", which jqwik found on a file cut inside its scan header) and fill the rest with
      * grey; TensorFlow's decoder refuses such files, and so do we. Other warnings (an invalid embedded colour
      * profile, a malformed thumbnail) leave the pixels intact and are only logged.
      */
@@ -313,7 +314,7 @@ public final class Images {
         @Override
         public void warningOccurred(ImageReader source, String message) {
             String lower = message.toLowerCase(Locale.ROOT);
-            if (lower.contains("premature end") || lower.contains("corrupt")) {
+            if (lower.contains("premature end") || lower.contains("corrupt") || lower.contains("truncated")) {
                 if (warning == null) {
                     warning = message;
                 }

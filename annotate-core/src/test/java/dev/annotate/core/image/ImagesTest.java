@@ -173,6 +173,19 @@ final class ImagesTest {
         assertTrue(e.getMessage().startsWith(file + ": truncated or corrupt jpeg data: "), e.getMessage());
     }
 
+    /** Regression: a JPEG cut inside its SOS header decoded with only the JDK's "Truncated File" warning. */
+    @Test
+    void read_jpegCutInsideItsScanHeader_isRefused() throws IOException {
+        byte[] jpeg = TestImages.jpeg(noiseImage(40, 30), 0.8f);
+        int sos = 2;
+        while ((jpeg[sos + 1] & 0xFF) != 0xDA) {
+            sos += 2 + (((jpeg[sos + 2] & 0xFF) << 8) | (jpeg[sos + 3] & 0xFF));
+        }
+        Path file = Files.write(dir.resolve("cut-in-sos.jpg"), Arrays.copyOf(jpeg, sos + 11));
+        FormatException e = assertThrows(FormatException.class, () -> Images.read(file));
+        assertTrue(e.getMessage().startsWith(file + ": truncated or corrupt jpeg data: "), e.getMessage());
+    }
+
     @Test
     void read_truncatedPng_isRefused() throws IOException {
         byte[] png = TestImages.encode(noiseImage(256, 256), "png");
