@@ -15,9 +15,9 @@ import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.spi.AbstractDetector;
 import dev.annotate.core.processing.ResizeTransform;
+import dev.annotate.onnx.internal.Resampler;
 
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.nio.ByteBuffer;
@@ -118,10 +118,29 @@ final class OnnxDetector extends AbstractDetector {
         ResizeTransform transform = resize == OnnxOptions.Resize.LETTERBOX
                 ? ResizeTransform.letterbox(sw, sh, tw, th, true)
                 : ResizeTransform.stretch(sw, sh, tw, th);
-        byte[] bgr = render(image, transform);
+        byte[] bgr = bgrBytes(image);
         Map<String, OnnxTensor> feeds = new HashMap<>();
+        float[] planes = null;
+        FloatBuffer direct = null;
         try {
-            feeds.put(imageInput, imageTensor(bgr, tw, th));
+            if (imageInfo.type == OnnxJavaType.UINT8) {
+                byte[] rgb = new byte[3 * tw * th];
+                Resampler.toInterleavedRgb(bgr, transform, PAD_GREY, rgb);
+                feeds.put(imageInput, OnnxTensor.createTensor(env, ByteBuffer.wrap(rgb), shape(tw, th),
+                        OnnxJavaType.UINT8));
+            } else {
+                planes = borrow(3 * tw * th);
+                if (layout == OnnxLayout.TF_OD_API) {
+                    interleavedFloats(bgr, transform, planes); // float_image_tensor: raw 0..255, NHWC
+                } else {
+                    Resampler.toPlanarRgb(bgr, transform, 1f / 255f, PAD_GREY, planes);
+                }
+                // a direct buffer is used by ONNX Runtime in place (a heap one would be copied into a fresh,
+                // zeroed direct allocation per call); one bulk copy from the array fills it
+                direct = borrowDirect(3 * tw * th);
+                direct.put(planes, 0, 3 * tw * th).flip();
+                feeds.put(imageInput, OnnxTensor.createTensor(env, direct, shape(tw, th)));
+            }
             if (layout == OnnxLayout.RT_DETR) {
                 LongBuffer sizes = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder()).asLongBuffer();
                 sizes.put(0, sw).put(1, sh);
@@ -134,66 +153,70 @@ final class OnnxDetector extends AbstractDetector {
             throw new DetectorException("ONNX Runtime failed on " + model + ": " + e.getMessage(), e);
         } finally {
             feeds.values().forEach(OnnxTensor::close);
-        }
-    }
-
-    /** The model input as BGR bytes: the image itself when no resize is needed, else a resized copy. */
-    private static byte[] render(BufferedImage image, ResizeTransform t) {
-        boolean identity = t.contentWidth() == t.sourceWidth() && t.contentHeight() == t.sourceHeight()
-                && t.targetWidth() == t.sourceWidth() && t.targetHeight() == t.sourceHeight();
-        if (identity && image.getType() == BufferedImage.TYPE_3BYTE_BGR && image.getRaster().getParent() == null) {
-            byte[] own = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
-            if (own.length == t.sourceWidth() * t.sourceHeight() * 3) {
-                return own; // read only: the image's pixels are copied into the tensor, never written
+            if (planes != null) {
+                spare.offer(planes);
+            }
+            if (direct != null) {
+                spareDirect.offer(direct); // the tensor using it is closed above
             }
         }
-        BufferedImage canvas = new BufferedImage(t.targetWidth(), t.targetHeight(), BufferedImage.TYPE_3BYTE_BGR);
-        byte[] data = ((DataBufferByte) canvas.getRaster().getDataBuffer()).getData();
-        if (t.padLeft() > 0 || t.padTop() > 0 || t.contentWidth() < t.targetWidth()
-                || t.contentHeight() < t.targetHeight()) {
-            Arrays.fill(data, (byte) PAD_GREY);
-        }
-        Graphics2D g = canvas.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(image, t.padLeft(), t.padTop(), t.contentWidth(), t.contentHeight(), null);
-        g.dispose();
-        return data;
     }
 
-    /** One copy from BGR bytes into a direct buffer in the model's element type, channel order and scale. */
-    private OnnxTensor imageTensor(byte[] bgr, int w, int h) throws OrtException {
-        int pixels = w * h;
+    /** Direct input buffers of finished calls: allocating and zeroing 5 MB of native memory per image is slow. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<FloatBuffer> spareDirect =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private FloatBuffer borrowDirect(int length) {
+        FloatBuffer b = spareDirect.poll();
+        if (b == null || b.capacity() < length) {
+            b = ByteBuffer.allocateDirect(length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        }
+        b.clear();
+        return b;
+    }
+
+    /** Input arrays of finished calls, reused so large inputs are not allocated and zeroed per image. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<float[]> spare =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private float[] borrow(int length) {
+        float[] a = spare.poll();
+        return a != null && a.length >= length ? a : new float[length];
+    }
+
+    /** The source's pixels as gap-free BGR bytes, converting other image types once. */
+    private static byte[] bgrBytes(BufferedImage image) {
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR && image.getRaster().getParent() == null) {
+            byte[] own = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
+            if (own.length == image.getWidth() * image.getHeight() * 3) {
+                return own; // read only
+            }
+        }
+        BufferedImage copy = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+        Graphics2D g = copy.createGraphics();
+        g.drawImage(image, 0, 0, null);
+        g.dispose();
+        return ((DataBufferByte) copy.getRaster().getDataBuffer()).getData();
+    }
+
+    private static void interleavedFloats(byte[] bgr, ResizeTransform t, float[] out) {
+        byte[] rgb = new byte[3 * t.targetWidth() * t.targetHeight()];
+        Resampler.toInterleavedRgb(bgr, t, PAD_GREY, rgb);
+        for (int i = 0; i < rgb.length; i++) {
+            out[i] = rgb[i] & 0xFF;
+        }
+    }
+
+    private long[] shape(int w, int h) {
         long[] shape = imageInfo.getShape().clone();
-        boolean nhwc = layout == OnnxLayout.TF_OD_API;
-        if (nhwc) {
+        if (layout == OnnxLayout.TF_OD_API) {
             fill(shape, 1, h, w, 3);
         } else if (shape.length == 3) {
             fill(shape, 3, h, w);
         } else {
             fill(shape, 1, 3, h, w);
         }
-        if (imageInfo.type == OnnxJavaType.UINT8) {
-            ByteBuffer buf = ByteBuffer.allocateDirect(pixels * 3);
-            for (int i = 0, o = 0; i < pixels; i++, o += 3) {
-                buf.put(o, bgr[o + 2]).put(o + 1, bgr[o + 1]).put(o + 2, bgr[o]);
-            }
-            return OnnxTensor.createTensor(env, buf, shape, OnnxJavaType.UINT8);
-        }
-        FloatBuffer buf = ByteBuffer.allocateDirect(pixels * 12).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        if (nhwc) {
-            // TF OD API float_image_tensor: raw 0..255 values, RGB, interleaved
-            for (int i = 0, o = 0; i < pixels; i++, o += 3) {
-                buf.put(o, bgr[o + 2] & 0xFF).put(o + 1, bgr[o + 1] & 0xFF).put(o + 2, bgr[o] & 0xFF);
-            }
-        } else {
-            float scale = 1f / 255f;
-            for (int i = 0, o = 0; i < pixels; i++, o += 3) {
-                buf.put(i, (bgr[o + 2] & 0xFF) * scale);
-                buf.put(pixels + i, (bgr[o + 1] & 0xFF) * scale);
-                buf.put(2 * pixels + i, (bgr[o] & 0xFF) * scale);
-            }
-        }
-        return OnnxTensor.createTensor(env, buf, shape);
+        return shape;
     }
 
     private static void fill(long[] shape, long... dims) {

@@ -18,8 +18,9 @@ import java.util.List;
  *   <li>a fixed far box, class 2, score 0.1 (below the default threshold).</li>
  * </ol>
  * So a detector that letterboxes, orders channels, scales or maps back wrongly reports a different box.
+ * Public for the benchmarks, through this module's test jar.
  */
-final class Fixtures {
+public final class Fixtures {
 
     static final String NAMES = "{0: 'race car', 1: \"tree\", 2: 'caf\\u00e9'}";
 
@@ -184,7 +185,7 @@ final class Fixtures {
     }
 
     /** Ultralytics YOLOv5: [1, 3, size, size] → [1, 200, 8] rows; objectness carries the score. */
-    static byte[] yolov5(int size) {
+    public static byte[] yolov5(int size) {
         OnnxGraph.Builder g = OnnxGraph.builder("yolov5").input("images", ElementType.FLOAT, 1, 3, size, size);
         String b = brightBox(g, "images", 1, 2, 3, 0.5f);
         layout(g, b, "candidates", YOLOV5, false, 1, CANDIDATES.size(), YOLOV5.length);
@@ -194,7 +195,7 @@ final class Fixtures {
     }
 
     /** Ultralytics YOLOv8/11: [1, 3, size, size] → [1, 7, 200] channel-first. */
-    static byte[] yolov8(int size) {
+    public static byte[] yolov8(int size) {
         OnnxGraph.Builder g = OnnxGraph.builder("yolov8").input("images", ElementType.FLOAT, 1, 3, size, size);
         String b = brightBox(g, "images", 1, 2, 3, 0.5f);
         layout(g, b, "candidates", YOLOV8, true, 1, YOLOV8.length, CANDIDATES.size());
@@ -207,7 +208,7 @@ final class Fixtures {
      * End-to-end: [1, 3, size, size] → [1, rows, 6] rows x1, y1, x2, y2, score, class; rows past the four
      * candidates are all zero (score 0), as NMS-free heads always return all K rows.
      */
-    static byte[] endToEnd(int size, int rows) {
+    public static byte[] endToEnd(int size, int rows) {
         OnnxGraph.Builder g = OnnxGraph.builder("e2e").input("images", ElementType.FLOAT, 1, 3, size, size);
         String b = brightBox(g, "images", 1, 2, 3, 0.5f);
         layout(g, b, "candidates", XYXY_SCORE_CLASS, false, 1, CANDIDATES.size(), 6);
@@ -216,7 +217,7 @@ final class Fixtures {
     }
 
     /** torchvision: dynamic [3, H, W] 0..1 → boxes [4, 4] xyxy, labels int64 (class + 1), scores. */
-    static byte[] torchvision() {
+    public static byte[] torchvision() {
         OnnxGraph.Builder g = OnnxGraph.builder("torchvision").input("image", ElementType.FLOAT, 3, -1, -1);
         String b = brightBox(g, "image", 0, 1, 2, 0.5f);
         layout(g, b, "boxes", new Column[] {Column.X1, Column.Y1, Column.X2, Column.Y2}, false,
@@ -239,7 +240,7 @@ final class Fixtures {
     }
 
     /** RT-DETR: images [1, 3, size, size] stretched + orig_target_sizes → boxes in original pixels. */
-    static byte[] rtDetr(int size) {
+    public static byte[] rtDetr(int size) {
         OnnxGraph.Builder g = OnnxGraph.builder("rtdetr").input("images", ElementType.FLOAT, 1, 3, size, size)
                 .input("orig_target_sizes", ElementType.INT64, 1, 2);
         String b = brightBox(g, "images", 1, 2, 3, 0.5f);
@@ -258,7 +259,7 @@ final class Fixtures {
     }
 
     /** tf2onnx TF OD API: uint8 [1, H, W, 3] dynamic → normalised detection_* outputs, classes 1-based. */
-    static byte[] tfOdApi() {
+    public static byte[] tfOdApi() {
         OnnxGraph.Builder g = OnnxGraph.builder("tf_od_api").input("input_tensor", ElementType.UINT8, 1, -1, -1, 3);
         String b = brightBox(g, "input_tensor", 3, 1, 2, 128f);
         // normalise: b / (W, H, W, H)
