@@ -60,10 +60,23 @@ public abstract class AbstractDetector implements Detector {
     @Override
     public final List<Annotation> detect(BufferedImage image) {
         Objects.requireNonNull(image, "image");
+        return guarded(image.getWidth(), image.getHeight(), () -> infer(image));
+    }
+
+    /**
+     * Runs an inference of a backend's own making (for example on encoded file bytes) under the same lifecycle
+     * guarantees as {@link #detect(BufferedImage)}, then post-processes it.
+     *
+     * @param width width of the frame the candidates are in
+     * @param height height of that frame
+     * @param inference candidates with confidences and label-map names
+     */
+    protected final List<Annotation> guarded(int width, int height,
+                                             java.util.function.Supplier<List<Annotation>> inference) {
         lock.readLock().lock();
         try {
             ensureOpen();
-            return PostProcessing.apply(infer(image), image.getWidth(), image.getHeight(), options);
+            return PostProcessing.apply(inference.get(), width, height, options);
         } finally {
             lock.readLock().unlock();
         }

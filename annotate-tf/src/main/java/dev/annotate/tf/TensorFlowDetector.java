@@ -1,0 +1,212 @@
+package dev.annotate.tf;
+
+import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Annotation;
+import dev.annotate.core.BoundingBox;
+import dev.annotate.core.DetectorException;
+import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.FormatException;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.image.ExifOrientation;
+import dev.annotate.core.image.ImageHeader;
+import dev.annotate.core.image.ImageTooLargeException;
+import dev.annotate.core.image.Images;
+import dev.annotate.core.spi.AbstractDetector;
+import org.tensorflow.Result;
+import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TString;
+import org.tensorflow.types.TUint8;
+
+import javax.imageio.ImageIO;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A TF Object Detection API model (SavedModel signature or frozen graph) behind the {@link
+ * dev.annotate.core.Detector} API. TensorFlow sessions are thread-safe; every input tensor and {@link Result} is
+ * closed inside the call.
+ *
+ * <p>Images are fed at their own size (the OD API resizes inside the model): uint8 input gets one copy of the
+ * RGB bytes, float input the same values as floats, string input the encoded file bytes. With string input
+ * TensorFlow decodes the stored pixels, ignoring EXIF, so {@link #detect(Path)} maps the boxes into the
+ * displayed frame (FORMATS.md section 6).
+ */
+final class TensorFlowDetector extends AbstractDetector {
+
+    /** Runs the model on one input tensor and returns the four outputs. */
+    interface Runner extends AutoCloseable {
+        Outputs run(Tensor input);
+
+        @Override
+        void close();
+    }
+
+    /** The OD API outputs of one call, read out of their tensors. */
+    record Outputs(float[] boxes, float[] scores, float[] classes, int count) {
+    }
+
+    private final Runner runner;
+    private final DataType inputType;
+    private final LabelMap labels;
+    private final Path model;
+
+    TensorFlowDetector(Path model, String description, Runner runner, DataType inputType, LabelMap labels,
+                       DetectorOptions options) {
+        super(description, labels, options);
+        this.model = model;
+        this.runner = runner;
+        this.inputType = inputType;
+        this.labels = labels;
+    }
+
+    DataType inputType() {
+        return inputType;
+    }
+
+    @Override
+    protected List<Annotation> infer(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        Outputs out;
+        try (Tensor input = switch (inputType) {
+            case DT_UINT8 -> uint8(image);
+            case DT_FLOAT -> float32(image);
+            case DT_STRING -> encoded(png(image));
+            default -> throw new AssertionError(inputType);
+        }) {
+            out = runner.run(input);
+        } catch (TensorFlowException e) {
+            throw new DetectorException("TensorFlow failed on " + model + ": " + e.getMessage(), e);
+        }
+        return candidates(out, w, h, ExifOrientation.NORMAL);
+    }
+
+    /** String-input models get the file's bytes as they are; other models the decoded, turned pixels. */
+    @Override
+    public AnnotatedImage detect(Path image) throws IOException {
+        if (inputType != DataType.DT_STRING) {
+            return super.detect(image);
+        }
+        ensureOpen();
+        byte[] bytes = Files.readAllBytes(image);
+        ImageHeader header = Images.probe(bytes, image);
+        if (header.pixels() > options().maxPixels()) {
+            throw new ImageTooLargeException(image, header.storedWidth(), header.storedHeight(), options().maxPixels());
+        }
+        List<Annotation> found = guarded(header.width(), header.height(), () -> {
+            Outputs out;
+            try (TString input = encoded(bytes)) {
+                out = runner.run(input);
+            } catch (TensorFlowException e) {
+                throw new DetectorException("TensorFlow failed on " + model + " for " + image + ": "
+                        + e.getMessage(), e);
+            }
+            // TensorFlow decoded the stored pixels: boxes come back in that frame
+            return candidates(out, header.storedWidth(), header.storedHeight(), header.orientation());
+        });
+        Path name = image.getFileName();
+        return new AnnotatedImage(name == null ? image.toString() : name.toString(),
+                Optional.of(image.toAbsolutePath().toString()), header.width(), header.height(), 3, found, false,
+                Map.of());
+    }
+
+    private List<Annotation> candidates(Outputs out, int w, int h, ExifOrientation orientation) {
+        double minScore = options().minScore();
+        List<Annotation> list = new ArrayList<>();
+        for (int i = 0; i < out.count(); i++) {
+            if (out.scores()[i] < minScore) {
+                continue;
+            }
+            double y1 = out.boxes()[4 * i] * (double) h;
+            double x1 = out.boxes()[4 * i + 1] * (double) w;
+            double y2 = out.boxes()[4 * i + 2] * (double) h;
+            double x2 = out.boxes()[4 * i + 3] * (double) w;
+            BoundingBox box = BoundingBox.of(Math.min(x1, x2), Math.min(y1, y2), Math.max(x1, x2), Math.max(y1, y2));
+            box = orientation.toDisplayed(box, w, h);
+            double score = Math.min(1, Math.max(0, out.scores()[i]));
+            list.add(Annotation.predicted(labels.nameOf(Math.round(out.classes()[i])), box, score));
+        }
+        return list;
+    }
+
+    private static byte[] bgr(BufferedImage image) {
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR && image.getRaster().getParent() == null) {
+            byte[] own = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
+            if (own.length == image.getWidth() * image.getHeight() * 3) {
+                return own; // read only
+            }
+        }
+        BufferedImage copy = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+        Graphics2D g = copy.createGraphics();
+        g.drawImage(image, 0, 0, null);
+        g.dispose();
+        return ((DataBufferByte) copy.getRaster().getDataBuffer()).getData();
+    }
+
+    /** One pass BGR → RGB into an array, one copy into the tensor. */
+    private static TUint8 uint8(BufferedImage image) {
+        byte[] bgr = bgr(image);
+        byte[] rgb = new byte[bgr.length];
+        for (int i = 0; i < bgr.length; i += 3) {
+            rgb[i] = bgr[i + 2];
+            rgb[i + 1] = bgr[i + 1];
+            rgb[i + 2] = bgr[i];
+        }
+        TUint8 t = TUint8.tensorOf(Shape.of(1, image.getHeight(), image.getWidth(), 3));
+        t.asRawTensor().data().write(rgb);
+        return t;
+    }
+
+    private static TFloat32 float32(BufferedImage image) {
+        byte[] bgr = bgr(image);
+        float[] rgb = new float[bgr.length];
+        for (int i = 0; i < bgr.length; i += 3) {
+            rgb[i] = bgr[i + 2] & 0xFF;
+            rgb[i + 1] = bgr[i + 1] & 0xFF;
+            rgb[i + 2] = bgr[i] & 0xFF;
+        }
+        TFloat32 t = TFloat32.tensorOf(Shape.of(1, image.getHeight(), image.getWidth(), 3));
+        t.asRawTensor().data().asFloats().write(rgb);
+        return t;
+    }
+
+    /** The OD API's encoded_image_string_tensor: a vector of one encoded image. */
+    private static TString encoded(byte[] bytes) {
+        return TString.tensorOfBytes(NdArrays.vectorOfObjects(bytes));
+    }
+
+    /** For string-input models called with decoded pixels: a lossless encoding of them. */
+    private static byte[] png(BufferedImage image) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ImageIO.write(image, "png", out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    protected void release() {
+        runner.close();
+    }
+
+    static FormatException missing(Path model, String what, Object available) {
+        return new FormatException(model, null, what + "; the model has " + available);
+    }
+}
