@@ -1,0 +1,315 @@
+package dev.annotate.synthetic;
+
+import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Annotation;
+import dev.annotate.core.BoundingBox;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.format.AtomicFiles;
+import dev.annotate.core.image.ExifOrientation;
+import dev.annotate.tfrecord.LabelMaps;
+import dev.annotate.voc.Voc;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.Polygon;
+import java.awt.RenderingHints;
+import java.awt.geom.Rectangle2D;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Random;
+
+/**
+ * A synthetic object-detection dataset that stands in for a person's first few hundred annotations: JPEG images,
+ * LabelImg-format VOC files and a label map, the same bytes for the same seed.
+ *
+ * <p>Three classes are drawn recognisably: {@code race car} (body, cockpit, two wheels), {@code tree} (trunk and
+ * crown) and {@code house} (walls, roof, door), in random colours, 5% to 50% of the image width, several per
+ * image, overlapping, some cut by the border (VOC {@code truncated}), over textured, cluttered backgrounds with
+ * distractor shapes, at varied sizes, aspect ratios and JPEG qualities. A share of the images is stored turned,
+ * with an EXIF orientation, and annotated in the displayed frame, as LabelImg 1.8.4+ shows it, so every pipeline
+ * meets them.
+ *
+ * <pre>{@code
+ * SyntheticDataset.Summary s = SyntheticDataset.generate(Path.of("seed-set"), SyntheticDataset.Options.of(100, 1));
+ * }</pre>
+ */
+public final class SyntheticDataset {
+
+    /** The class names, in label-map order (ids 1, 2, 3). */
+    public static final List<String> CLASSES = List.of("race car", "tree", "house");
+
+    /** The label map of {@link #CLASSES}. */
+    public static final LabelMap LABEL_MAP = LabelMap.fromNames(CLASSES);
+
+    /**
+     * What to generate.
+     *
+     * @param images number of images
+     * @param seed the seed; image {@code i} depends only on the seed and {@code i}
+     * @param minSide smallest image width or height
+     * @param maxSide largest image width or height
+     * @param exifShare share of images stored turned with an EXIF orientation, in {@code [0, 1]}
+     */
+    public record Options(int images, long seed, int minSide, int maxSide, double exifShare) {
+
+        /** Validates the values. */
+        public Options {
+            if (images < 0) {
+                throw new IllegalArgumentException("images (" + images + ") must be >= 0");
+            }
+            if (minSide < 64 || maxSide < minSide) {
+                throw new IllegalArgumentException("sides must satisfy 64 <= minSide (" + minSide
+                        + ") <= maxSide (" + maxSide + ")");
+            }
+            if (!(exifShare >= 0 && exifShare <= 1)) {
+                throw new IllegalArgumentException("exifShare (" + exifShare + ") must be in [0, 1]");
+            }
+        }
+
+        /** {@code images} images from {@code seed}, sides 320 to 800 pixels, 15% stored with EXIF orientation. */
+        public static Options of(int images, long seed) {
+            return new Options(images, seed, 320, 800, 0.15);
+        }
+    }
+
+    /**
+     * One generated image before it is written.
+     *
+     * @param displayed the image as a person sees it
+     * @param annotations the boxes, in the displayed frame
+     * @param orientation how the pixels are stored ({@link ExifOrientation#NORMAL} for most)
+     * @param quality the JPEG quality used
+     * @param probes for each annotation, a displayed-frame point inside the object's own pixels and their colour,
+     *     or empty where a later object covers it
+     */
+    public record Scene(BufferedImage displayed, List<Annotation> annotations, ExifOrientation orientation,
+                        float quality, List<Optional<Probe>> probes) {
+    }
+
+    /**
+     * A pixel known to belong to an object.
+     *
+     * @param x column in the displayed frame
+     * @param y row in the displayed frame
+     * @param rgb its colour as drawn, {@code 0xRRGGBB}
+     */
+    public record Probe(int x, int y, int rgb) {
+    }
+
+    /**
+     * What {@link #generate} wrote.
+     *
+     * @param images image files, in order
+     * @param annotationFiles VOC files, in order
+     * @param labelMap the label map file
+     * @param objects boxes written
+     * @param rotated images stored with a non-normal EXIF orientation
+     */
+    public record Summary(List<Path> images, List<Path> annotationFiles, Path labelMap, long objects, long rotated) {
+        /** Copies the lists. */
+        public Summary {
+            images = List.copyOf(images);
+            annotationFiles = List.copyOf(annotationFiles);
+        }
+    }
+
+    private SyntheticDataset() {
+    }
+
+    /**
+     * Writes {@code 000000.jpg}/{@code 000000.xml} ... and {@code label_map.pbtxt} into {@code dir} (created if
+     * missing). Every file is written atomically; existing files of the same names are replaced.
+     */
+    public static Summary generate(Path dir, Options options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        Files.createDirectories(dir);
+        Path absolute = dir.toAbsolutePath();
+        List<Path> images = new ArrayList<>();
+        List<Path> xmls = new ArrayList<>();
+        long objects = 0;
+        long rotated = 0;
+        for (int i = 0; i < options.images(); i++) {
+            Scene scene = render(options, i);
+            String name = String.format("%06d.jpg", i);
+            Path image = absolute.resolve(name);
+            // stored pixels: the displayed ones turned back, so that applying the orientation shows the scene
+            BufferedImage stored = inverse(scene.orientation()).apply(scene.displayed());
+            AtomicFiles.write(image, Jpegs.encode(stored, scene.quality(), scene.orientation()));
+            Path xml = absolute.resolve(String.format("%06d.xml", i));
+            Voc.write(AnnotatedImage.of(name, scene.displayed().getWidth(), scene.displayed().getHeight(), 3,
+                    scene.annotations()).withPath(image.toString()), xml);
+            images.add(image);
+            xmls.add(xml);
+            objects += scene.annotations().size();
+            rotated += scene.orientation() == ExifOrientation.NORMAL ? 0 : 1;
+        }
+        Path labelMap = absolute.resolve("label_map.pbtxt");
+        LabelMaps.write(LABEL_MAP, labelMap);
+        return new Summary(images, xmls, labelMap, objects, rotated);
+    }
+
+    /** The orientation whose {@code apply} undoes this one's. */
+    static ExifOrientation inverse(ExifOrientation o) {
+        return switch (o) {
+            case ROTATE_90_CW -> ExifOrientation.ROTATE_270_CW;
+            case ROTATE_270_CW -> ExifOrientation.ROTATE_90_CW;
+            default -> o; // mirrors, 180 degrees, transpose and transverse undo themselves
+        };
+    }
+
+    /** Image {@code index} of a dataset, in memory: a function of the seed and the index only. */
+    public static Scene render(Options options, int index) {
+        Random random = new Random(options.seed() * 1_000_003L + index);
+        int w = options.minSide() + random.nextInt(options.maxSide() - options.minSide() + 1);
+        int h = options.minSide() + random.nextInt(options.maxSide() - options.minSide() + 1);
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        background(g, random, w, h);
+        int count = 2 + random.nextInt(5);
+        List<Annotation> annotations = new ArrayList<>();
+        List<Probe> probes = new ArrayList<>();
+        List<Rectangle2D> drawn = new ArrayList<>();
+        for (int k = 0; k < count; k++) {
+            int clazz = random.nextInt(CLASSES.size());
+            double objectWidth = w * (0.05 + random.nextDouble() * 0.45);
+            // a few objects hang over the border, to be truncated
+            double x = -objectWidth * 0.3 + random.nextDouble() * (w - objectWidth * 0.4);
+            double y = -objectWidth * 0.2 + random.nextDouble() * (h - objectWidth * 0.3);
+            Color colour = vivid(random);
+            Drawn d = switch (clazz) {
+                case 0 -> raceCar(g, random, x, y, objectWidth, colour);
+                case 1 -> tree(g, random, x, y, objectWidth, colour);
+                default -> house(g, random, x, y, objectWidth, colour);
+            };
+            Rectangle2D b = d.bounds();
+            BoundingBox box = BoundingBox.of(b.getMinX(), b.getMinY(), b.getMaxX(), b.getMaxY()).clamp(w, h);
+            if (box.width() < 4 || box.height() < 4) {
+                continue; // almost wholly outside: nothing a person would annotate
+            }
+            boolean truncated = !box.equals(BoundingBox.of(b.getMinX(), b.getMinY(), b.getMaxX(), b.getMaxY()));
+            annotations.add(new Annotation(CLASSES.get(clazz), box, OptionalDouble.empty(), false, truncated,
+                    Annotation.UNSPECIFIED_POSE, java.util.Map.of()));
+            probes.add(d.probe());
+            drawn.add(b);
+        }
+        g.dispose();
+        noise(img, random);
+        List<Optional<Probe>> visible = new ArrayList<>();
+        for (int k = 0; k < probes.size(); k++) {
+            Probe p = probes.get(k);
+            boolean covered = p.x() < 0 || p.y() < 0 || p.x() >= w || p.y() >= h;
+            for (int later = k + 1; later < drawn.size() && !covered; later++) {
+                covered = drawn.get(later).contains(p.x() + 0.5, p.y() + 0.5);
+            }
+            visible.add(covered ? Optional.empty() : Optional.of(p));
+        }
+        ExifOrientation orientation = random.nextDouble() < options.exifShare()
+                ? ExifOrientation.fromTag(2 + random.nextInt(7)) : ExifOrientation.NORMAL;
+        float quality = 0.75f + random.nextFloat() * 0.2f;
+        return new Scene(img, List.copyOf(annotations), orientation, quality, List.copyOf(visible));
+    }
+
+    private record Drawn(Rectangle2D bounds, Probe probe) {
+    }
+
+    private static Color vivid(Random r) {
+        return Color.getHSBColor(r.nextFloat(), 0.6f + r.nextFloat() * 0.4f, 0.55f + r.nextFloat() * 0.45f);
+    }
+
+    private static Color muted(Random r) {
+        return Color.getHSBColor(r.nextFloat(), r.nextFloat() * 0.3f, 0.3f + r.nextFloat() * 0.5f);
+    }
+
+    /** Gradient sky/ground, texture strokes and distractor shapes that belong to no class. */
+    private static void background(Graphics2D g, Random r, int w, int h) {
+        g.setPaint(new GradientPaint(0, 0, muted(r), w, h, muted(r)));
+        g.fillRect(0, 0, w, h);
+        for (int i = 0; i < 40; i++) {
+            g.setColor(muted(r));
+            g.setStroke(new BasicStroke(1 + r.nextInt(4)));
+            g.drawLine(r.nextInt(w), r.nextInt(h), r.nextInt(w), r.nextInt(h));
+        }
+        for (int i = 0; i < 6; i++) {
+            g.setColor(vivid(r));
+            int s = 5 + r.nextInt(Math.max(6, w / 12));
+            int x = r.nextInt(w);
+            int y = r.nextInt(h);
+            switch (r.nextInt(3)) {
+                case 0 -> g.fillOval(x, y, s, s / 2 + 1);
+                case 1 -> g.fillPolygon(new Polygon(new int[] {x, x + s, x + s / 3}, new int[] {y, y + s / 3, y + s},
+                        3));
+                default -> g.fillRect(x, y, s / 4 + 1, s);
+            }
+        }
+    }
+
+    private static Drawn raceCar(Graphics2D g, Random r, double x, double y, double width, Color colour) {
+        double height = width * (0.38 + r.nextDouble() * 0.08);
+        double bodyTop = y + height * 0.35;
+        double bodyHeight = height * 0.45;
+        double wheel = height * 0.42;
+        g.setColor(colour.darker());
+        g.fill(new java.awt.geom.RoundRectangle2D.Double(x + width * 0.3, y, width * 0.35, height * 0.45,
+                width * 0.08, width * 0.08)); // cockpit
+        g.setColor(colour);
+        g.fill(new java.awt.geom.RoundRectangle2D.Double(x, bodyTop, width, bodyHeight, width * 0.1, width * 0.1));
+        g.setColor(new Color(20, 20, 20));
+        g.fill(new java.awt.geom.Ellipse2D.Double(x + width * 0.12, y + height - wheel, wheel, wheel));
+        g.fill(new java.awt.geom.Ellipse2D.Double(x + width * 0.88 - wheel, y + height - wheel, wheel, wheel));
+        return new Drawn(new Rectangle2D.Double(x, y, width, height),
+                probe(x + width * 0.5, bodyTop + bodyHeight * 0.4, colour));
+    }
+
+    private static Drawn tree(Graphics2D g, Random r, double x, double y, double width, Color colour) {
+        double height = width * (1.3 + r.nextDouble() * 0.5);
+        double trunkWidth = width * 0.18;
+        g.setColor(new Color(110, 70, 30));
+        g.fill(new Rectangle2D.Double(x + (width - trunkWidth) / 2, y + height * 0.55, trunkWidth, height * 0.45));
+        Color crown = new Color(30 + colour.getRed() / 6, 120 + colour.getGreen() / 3, 30 + colour.getBlue() / 6);
+        g.setColor(crown);
+        g.fill(new java.awt.geom.Ellipse2D.Double(x, y, width, height * 0.7));
+        return new Drawn(new Rectangle2D.Double(x, y, width, height), probe(x + width / 2, y + height * 0.35, crown));
+    }
+
+    private static Drawn house(Graphics2D g, Random r, double x, double y, double width, Color colour) {
+        double height = width * (0.9 + r.nextDouble() * 0.3);
+        double roof = height * 0.35;
+        g.setColor(colour);
+        g.fill(new Rectangle2D.Double(x + width * 0.08, y + roof, width * 0.84, height - roof));
+        g.setColor(new Color(150, 40, 30));
+        java.awt.geom.Path2D.Double roofShape = new java.awt.geom.Path2D.Double();
+        roofShape.moveTo(x, y + roof);
+        roofShape.lineTo(x + width / 2, y);
+        roofShape.lineTo(x + width, y + roof);
+        roofShape.closePath();
+        g.fill(roofShape);
+        g.setColor(new Color(60, 40, 20));
+        g.fill(new Rectangle2D.Double(x + width * 0.42, y + height * 0.65, width * 0.16, height * 0.35));
+        return new Drawn(new Rectangle2D.Double(x, y, width, height),
+                probe(x + width * 0.25, y + roof + (height - roof) * 0.3, colour));
+    }
+
+    private static Probe probe(double x, double y, Color c) {
+        return new Probe((int) Math.floor(x), (int) Math.floor(y), c.getRGB() & 0xFFFFFF);
+    }
+
+    /** Mild sensor-like noise over everything, so JPEG sizes and textures resemble photographs. */
+    private static void noise(BufferedImage img, Random r) {
+        byte[] p = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        for (int i = 0; i < p.length; i++) {
+            int v = (p[i] & 0xFF) + r.nextInt(13) - 6;
+            p[i] = (byte) Math.max(0, Math.min(255, v));
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.annotate.synthetic;
+
+import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Annotation;
+import dev.annotate.core.BoundingBox;
+import dev.annotate.core.image.DecodedImage;
+import dev.annotate.core.image.ExifOrientation;
+import dev.annotate.core.image.Images;
+import dev.annotate.tfrecord.LabelMaps;
+import dev.annotate.voc.Voc;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+final class SyntheticDatasetTest {
+
+    @TempDir
+    Path dir;
+
+    private static final SyntheticDataset.Options MANY_ROTATED = new SyntheticDataset.Options(40, 7, 160, 400, 0.5);
+
+    @Test
+    void generate_sameSeed_writesIdenticalBytes_otherSeedDiffers() throws IOException {
+        SyntheticDataset.Options options = SyntheticDataset.Options.of(6, 42);
+        SyntheticDataset.Summary first = SyntheticDataset.generate(dir, options);
+        List<byte[]> before = first.images().stream().map(SyntheticDatasetTest::bytes).toList();
+        List<byte[]> beforeXml = first.annotationFiles().stream().map(SyntheticDatasetTest::bytes).toList();
+
+        SyntheticDataset.Summary again = SyntheticDataset.generate(dir, options);
+
+        for (int i = 0; i < before.size(); i++) {
+            assertArrayEquals(before.get(i), bytes(again.images().get(i)));
+            assertArrayEquals(beforeXml.get(i), bytes(again.annotationFiles().get(i)));
+        }
+        Path other = dir.resolve("other");
+        SyntheticDataset.generate(other, SyntheticDataset.Options.of(1, 43));
+        assertFalse(java.util.Arrays.equals(before.get(0), bytes(other.resolve("000000.jpg"))));
+        assertEquals(SyntheticDataset.LABEL_MAP, LabelMaps.read(first.labelMap()));
+    }
+
+    @Test
+    void generate_writesLabelImgFiles_withBoxesInsideTheDisplayedImage() throws IOException {
+        SyntheticDataset.Summary s = SyntheticDataset.generate(dir, MANY_ROTATED);
+        assertEquals(40, s.images().size());
+        assertTrue(s.rotated() >= 10, "rotated " + s.rotated());
+        long truncated = 0;
+        for (int i = 0; i < s.images().size(); i++) {
+            AnnotatedImage read = Voc.read(s.annotationFiles().get(i)).image().orElseThrow();
+            SyntheticDataset.Scene scene = SyntheticDataset.render(MANY_ROTATED, i);
+            assertEquals(scene.displayed().getWidth(), read.width());
+            assertEquals(scene.displayed().getHeight(), read.height());
+            assertEquals(scene.annotations().size(), read.annotations().size());
+            for (Annotation a : read.annotations()) {
+                assertTrue(SyntheticDataset.CLASSES.contains(a.label()), a.label());
+                assertTrue(a.box().isInside(read.width(), read.height()), a.box() + " outside " + read.width()
+                        + "x" + read.height());
+                truncated += a.truncated() ? 1 : 0;
+            }
+        }
+        assertTrue(truncated > 0, "some objects must be cut by the border");
+    }
+
+    /** Every image, turned or not, decodes to the displayed frame with each object's own colour inside its box. */
+    @Test
+    void generate_everyImage_decodesWithObjectsWhereTheirBoxesSay() throws IOException {
+        SyntheticDataset.Summary s = SyntheticDataset.generate(dir, MANY_ROTATED);
+        int checked = 0;
+        int rotatedChecked = 0;
+        for (int i = 0; i < s.images().size(); i++) {
+            SyntheticDataset.Scene scene = SyntheticDataset.render(MANY_ROTATED, i);
+            DecodedImage decoded = Images.read(s.images().get(i));
+            assertEquals(scene.orientation(), decoded.header().orientation());
+            assertEquals(scene.displayed().getWidth(), decoded.width());
+            assertEquals(scene.displayed().getHeight(), decoded.height());
+            for (int k = 0; k < scene.annotations().size(); k++) {
+                Optional<SyntheticDataset.Probe> probe = scene.probes().get(k);
+                if (probe.isEmpty()) {
+                    continue;
+                }
+                SyntheticDataset.Probe p = probe.get();
+                BoundingBox box = scene.annotations().get(k).box();
+                assertTrue(box.xmin() <= p.x() && p.x() < box.xmax() && box.ymin() <= p.y() && p.y() < box.ymax(),
+                        "probe outside its box");
+                int got = decoded.image().getRGB(p.x(), p.y()) & 0xFFFFFF;
+                assertTrue(near(p.rgb(), got, 48), "image " + i + " object " + k + " ("
+                        + scene.annotations().get(k).label() + ", " + scene.orientation() + "): expected #"
+                        + Integer.toHexString(p.rgb()) + " at (" + p.x() + ", " + p.y() + "), found #"
+                        + Integer.toHexString(got));
+                checked++;
+                rotatedChecked += scene.orientation() == ExifOrientation.NORMAL ? 0 : 1;
+            }
+        }
+        assertTrue(checked > 60 && rotatedChecked > 15, checked + " probes, " + rotatedChecked + " rotated");
+    }
+
+    @Test
+    void options_outOfRange_nameTheValue() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new SyntheticDataset.Options(1, 1, 320, 200, 0));
+        assertEquals("sides must satisfy 64 <= minSide (320) <= maxSide (200)", e.getMessage());
+    }
+
+    private static boolean near(int a, int b, int tolerance) {
+        for (int shift = 0; shift <= 16; shift += 8) {
+            if (Math.abs(((a >> shift) & 0xFF) - ((b >> shift) & 0xFF)) > tolerance) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] bytes(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
