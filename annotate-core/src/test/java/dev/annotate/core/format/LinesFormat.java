@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A minimal per-image format for tests of the SPI defaults: first line {@code fileName width height}, then one
- * line {@code label xmin ymin xmax ymax} per box. Registered in this module's test resources.
+ * A minimal per-image format for tests of the SPI defaults and the pipeline: first line
+ * {@code fileName width height [verified]}, then one line {@code label xmin ymin xmax ymax} per box. Registered in
+ * this module's test resources.
  */
 public final class LinesFormat implements PerImageFormat {
 
@@ -53,13 +54,14 @@ public final class LinesFormat implements PerImageFormat {
             }
         }
         AnnotatedImage image = AnnotatedImage.of(head[0], Integer.parseInt(head[1]), Integer.parseInt(head[2]), 3,
-                boxes);
+                boxes).withVerified(head.length > 3 && head[3].equals("verified"));
         return new ReadResult(annotationFile, Optional.of(image), problems);
     }
 
     @Override
     public void writeFile(AnnotatedImage image, Path annotationFile, LabelMap labels) throws IOException {
-        StringBuilder sb = new StringBuilder(image.fileName() + " " + image.width() + " " + image.height() + "\n");
+        StringBuilder sb = new StringBuilder(image.fileName() + " " + image.width() + " " + image.height()
+                + (image.verified() ? " verified" : "") + "\n");
         for (Annotation a : image.annotations()) {
             BoundingBox b = a.box();
             sb.append(a.label()).append(' ').append(b.xmin()).append(' ').append(b.ymin()).append(' ')

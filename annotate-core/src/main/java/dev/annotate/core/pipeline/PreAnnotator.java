@@ -1,0 +1,500 @@
+package dev.annotate.core.pipeline;
+
+import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Annotation;
+import dev.annotate.core.Detector;
+import dev.annotate.core.format.PerImageFormat;
+import dev.annotate.core.format.ReadResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Pre-annotates a folder tree of images: one annotation file per image, beside it (LabelImg's default) or in a
+ * mirrored tree, written atomically, without ever touching a person's work unless told to.
+ *
+ * <ul>
+ *   <li>Walks the tree recursively (common image extensions, symbolic links followed, loops and unreadable
+ *       entries reported); refuses, before writing anything, a layout where two images would write the same
+ *       annotation file ({@code a.jpg} and {@code a.png} side by side).</li>
+ *   <li>{@link Existing} decides what happens to annotation files that already exist.</li>
+ *   <li>A bounded pool of {@link Options#threads()} workers takes images from a bounded queue, so decoding,
+ *       detection and writing overlap and memory does not grow with the number of images.</li>
+ *   <li>A failing image is recorded with its reason and the run goes on. Every write is atomic and stale
+ *       temporary files of a killed run are removed, so running again after a crash finishes the job with the
+ *       same files an uninterrupted run writes.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * try (Detector detector = Detectors.open(Path.of("model/saved_model"))) {
+ *     PreAnnotator.Summary s = PreAnnotator.run(detector, Path.of("new-batch"),
+ *             PreAnnotator.Options.of((PerImageFormat) AnnotationFormats.byName("voc")), progress -> { });
+ *     System.out.println(s.written() + " written, " + s.failed() + " failed");
+ * }
+ * }</pre>
+ */
+public final class PreAnnotator {
+
+    /** Image file extensions the walk picks up (lower case). */
+    public static final Set<String> EXTENSIONS = Set.of("jpg", "jpeg", "png", "bmp", "gif", "tif", "tiff");
+
+    private static final Logger LOG = LoggerFactory.getLogger(PreAnnotator.class);
+
+    /** What to do where an annotation file already exists. */
+    public enum Existing {
+        /** Leave every existing annotation file alone (the default, and what makes a re-run resume). */
+        SKIP,
+        /** Rewrite existing files unless a person marked them verified; unreadable ones are left alone. */
+        SKIP_VERIFIED,
+        /** Rewrite every annotation file, a person's verified work included. */
+        OVERWRITE
+    }
+
+    /**
+     * How to run.
+     *
+     * @param format the per-image annotation format to write
+     * @param outputDir empty to write beside each image; else the root of a tree mirroring the image tree
+     * @param existing the policy for existing annotation files
+     * @param threads worker threads, at least 1
+     * @param reviewListSize how many least-confident images the summary lists
+     */
+    public record Options(PerImageFormat format, Optional<Path> outputDir, Existing existing, int threads,
+                          int reviewListSize) {
+
+        /** Validates the values. */
+        public Options {
+            Objects.requireNonNull(format, "format");
+            Objects.requireNonNull(outputDir, "outputDir");
+            Objects.requireNonNull(existing, "existing");
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads (" + threads + ") must be >= 1");
+            }
+            if (reviewListSize < 0) {
+                throw new IllegalArgumentException("reviewListSize (" + reviewListSize + ") must be >= 0");
+            }
+        }
+
+        /** Beside each image, skipping existing files, one thread per processor, 20 images to review first. */
+        public static Options of(PerImageFormat format) {
+            return new Options(format, Optional.empty(), Existing.SKIP, Runtime.getRuntime().availableProcessors(),
+                    20);
+        }
+
+        /** These options writing into a mirrored tree under {@code dir}. */
+        public Options withOutputDir(Path dir) {
+            return new Options(format, Optional.of(dir), existing, threads, reviewListSize);
+        }
+
+        /** These options with another policy for existing files. */
+        public Options withExisting(Existing policy) {
+            return new Options(format, outputDir, policy, threads, reviewListSize);
+        }
+
+        /** These options with another number of worker threads. */
+        public Options withThreads(int n) {
+            return new Options(format, outputDir, existing, n, reviewListSize);
+        }
+    }
+
+    /**
+     * A progress event, sent after each image.
+     *
+     * @param total images found by the walk
+     * @param written annotation files written
+     * @param skipped images whose existing annotation file was kept
+     * @param failed images that could not be annotated
+     * @param imagesPerSecond images handled per second so far
+     * @param eta time left at that rate
+     */
+    public record Progress(long total, long written, long skipped, long failed, double imagesPerSecond,
+                           Duration eta) {
+        /** Images handled so far. */
+        public long done() {
+            return written + skipped + failed;
+        }
+    }
+
+    /** Receives progress; called from worker threads, one event at a time. */
+    @FunctionalInterface
+    public interface Listener {
+        /** One more image handled. */
+        void progress(Progress progress);
+    }
+
+    /**
+     * An image that could not be annotated, or a walk problem.
+     *
+     * @param path the image or directory
+     * @param reason what went wrong
+     */
+    public record Failure(Path path, String reason) {
+    }
+
+    /**
+     * An image whose least confident detection is low: a person should look at it early.
+     *
+     * @param image the image
+     * @param lowestConfidence its least confident detection's score
+     * @param detections how many detections it got
+     */
+    public record Doubtful(Path image, double lowestConfidence, int detections) {
+    }
+
+    /**
+     * What a run did.
+     *
+     * @param total images found
+     * @param written annotation files written
+     * @param skipped existing annotation files kept
+     * @param failed images that failed
+     * @param failures every failure with its reason (walk problems included), in no particular order
+     * @param notes existing files left alone for a reason worth knowing (unreadable under SKIP_VERIFIED)
+     * @param detectionsPerClass detections written per label
+     * @param leastConfident images ranked by their least confident detection, most doubtful first
+     * @param elapsed wall time
+     */
+    public record Summary(long total, long written, long skipped, long failed, List<Failure> failures,
+                          List<Failure> notes, Map<String, Long> detectionsPerClass, List<Doubtful> leastConfident,
+                          Duration elapsed) {
+        /** Copies. */
+        public Summary {
+            failures = List.copyOf(failures);
+            notes = List.copyOf(notes);
+            detectionsPerClass = Collections.unmodifiableMap(new TreeMap<>(detectionsPerClass));
+            leastConfident = List.copyOf(leastConfident);
+        }
+    }
+
+    private PreAnnotator() {
+    }
+
+    /**
+     * Pre-annotates every image under {@code imageRoot}.
+     *
+     * @throws IllegalArgumentException if two images would write the same annotation file (the message lists
+     *     them)
+     * @throws IOException only if the image root itself cannot be read
+     */
+    public static Summary run(Detector detector, Path imageRoot, Options options, Listener listener)
+            throws IOException {
+        Objects.requireNonNull(detector, "detector");
+        Objects.requireNonNull(listener, "listener");
+        Path root = imageRoot.toAbsolutePath().normalize();
+        if (!Files.isDirectory(root)) {
+            throw new java.nio.file.NotDirectoryException(root.toString());
+        }
+        Optional<Path> out = options.outputDir().map(p -> p.toAbsolutePath().normalize());
+        long start = System.nanoTime();
+        List<Failure> failures = Collections.synchronizedList(new ArrayList<>());
+
+        // pass 1: count, and refuse colliding layouts before anything is written
+        Map<Path, List<Path>> collisions = new TreeMap<>();
+        long[] total = {0};
+        walk(root, failures, dir -> {
+            Map<String, Path> seen = new HashMap<>();
+            for (Path image : imagesIn(dir)) {
+                total[0]++;
+                String annotation = options.format().annotationFileName(image.getFileName().toString());
+                Path other = seen.putIfAbsent(annotation, image);
+                if (other != null) {
+                    collisions.computeIfAbsent(target(root, out, image, options.format()), k -> new ArrayList<>(
+                            List.of(other))).add(image);
+                }
+            }
+        });
+        if (!collisions.isEmpty()) {
+            StringBuilder sb = new StringBuilder("images would overwrite each other's annotation files:");
+            collisions.entrySet().stream().limit(20).forEach(e -> sb.append("\n  ").append(e.getKey())
+                    .append(" <- ").append(e.getValue()));
+            if (collisions.size() > 20) {
+                sb.append("\n  ... and ").append(collisions.size() - 20).append(" more");
+            }
+            throw new IllegalArgumentException(sb.append("\nrename or move one image of each pair").toString());
+        }
+
+        // pass 2: stream the images through a bounded queue to the workers
+        Run run = new Run(detector, root, out, options, listener, total[0], start, failures);
+        BlockingQueue<Path> queue = new ArrayBlockingQueue<>(2 * options.threads());
+        ExecutorService workers = Executors.newFixedThreadPool(options.threads(), r -> {
+            Thread t = new Thread(r, "pre-annotator");
+            t.setDaemon(true);
+            return t;
+        });
+        Path poison = root.resolve(".end-of-images"); // compared by identity: no walked path is this object
+        List<Future<?>> running = new ArrayList<>();
+        for (int i = 0; i < options.threads(); i++) {
+            running.add(workers.submit(() -> {
+                for (Path image = take(queue); image != poison; image = take(queue)) {
+                    run.handle(image);
+                }
+                return null;
+            }));
+        }
+        try {
+            walk(root, new ArrayList<>(), dir -> {
+                for (Path image : imagesIn(dir)) {
+                    put(queue, image);
+                }
+            });
+        } finally {
+            for (int i = 0; i < options.threads(); i++) {
+                put(queue, poison);
+            }
+            for (Future<?> f : running) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    workers.shutdownNow();
+                    throw new java.io.InterruptedIOException("pre-annotation interrupted");
+                } catch (java.util.concurrent.ExecutionException e) {
+                    workers.shutdownNow();
+                    throw new IllegalStateException("a pre-annotation worker failed", e.getCause());
+                }
+            }
+            workers.shutdown();
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        LOG.info("{}: {} images, {} written, {} skipped, {} failed in {}", root, total[0], run.written.get(),
+                run.skipped.get(), run.failed.get(), elapsed);
+        return new Summary(total[0], run.written.get(), run.skipped.get(), run.failed.get(), failures, run.notes,
+                run.perClass(), run.doubtful(), elapsed);
+    }
+
+    private static Path take(BlockingQueue<Path> queue) throws InterruptedException {
+        return queue.take();
+    }
+
+    private static void put(BlockingQueue<Path> queue, Path p) {
+        try {
+            queue.put(p);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while queueing images", e);
+        }
+    }
+
+    /** The annotation file for an image: beside it, or at the same relative place under the output folder. */
+    static Path target(Path root, Optional<Path> out, Path image, PerImageFormat format) {
+        Path dir = out.map(o -> o.resolve(root.relativize(image.getParent()))).orElse(image.getParent());
+        return dir.resolve(format.annotationFileName(image.getFileName().toString()));
+    }
+
+    @FunctionalInterface
+    private interface DirectoryAction {
+        void accept(Path dir) throws IOException;
+    }
+
+    /** Visits every directory under root (links followed; loops and unreadable entries become failures). */
+    private static void walk(Path root, List<Failure> failures, DirectoryAction action) throws IOException {
+        Files.walkFileTree(root, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
+                new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                        try {
+                            action.accept(dir);
+                        } catch (IOException e) {
+                            failures.add(new Failure(dir, "directory cannot be listed: " + e));
+                        }
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                        return FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path file, IOException e) {
+                        failures.add(new Failure(file, e instanceof FileSystemLoopException
+                                ? "symbolic link loop; not followed" : "cannot be read: " + e));
+                        return FileVisitResult.CONTINUE;
+                    }
+                });
+    }
+
+    /** The images directly in a directory, sorted by name. */
+    private static List<Path> imagesIn(Path dir) throws IOException {
+        List<Path> images = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                int dot = name.lastIndexOf('.');
+                if (dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT))
+                        && Files.isRegularFile(p)) {
+                    images.add(p);
+                }
+            }
+        }
+        Collections.sort(images);
+        return images;
+    }
+
+    /** One run's shared state; every method is safe to call from any worker. */
+    private static final class Run {
+        private final Detector detector;
+        private final Path root;
+        private final Optional<Path> out;
+        private final Options options;
+        private final Listener listener;
+        private final long total;
+        private final long start;
+        private final List<Failure> failures;
+        private final List<Failure> notes = Collections.synchronizedList(new ArrayList<>());
+        private final AtomicLong written = new AtomicLong();
+        private final AtomicLong skipped = new AtomicLong();
+        private final AtomicLong failed = new AtomicLong();
+        private final Map<String, AtomicLong> perClass = new java.util.concurrent.ConcurrentHashMap<>();
+        /** The least confident images so far, the most confident of them on top, bounded. */
+        private final PriorityQueue<Doubtful> doubtful =
+                new PriorityQueue<>((a, b) -> Double.compare(b.lowestConfidence(), a.lowestConfidence()));
+
+        Run(Detector detector, Path root, Optional<Path> out, Options options, Listener listener, long total,
+            long start, List<Failure> failures) {
+            this.detector = detector;
+            this.root = root;
+            this.out = out;
+            this.options = options;
+            this.listener = listener;
+            this.total = total;
+            this.start = start;
+            this.failures = failures;
+        }
+
+        void handle(Path image) {
+            Path target = target(root, out, image, options.format());
+            try {
+                removeStaleTemporaries(target);
+                if (Files.exists(target) && !mayReplace(target)) {
+                    skipped.incrementAndGet();
+                } else {
+                    AnnotatedImage result = detector.detect(image);
+                    Files.createDirectories(target.getParent());
+                    options.format().writeFile(result, target, detector.labelMap());
+                    record(image, result);
+                    written.incrementAndGet();
+                }
+            } catch (IOException | RuntimeException e) {
+                failed.incrementAndGet();
+                failures.add(new Failure(image, e.getMessage() == null ? e.toString() : e.getMessage()));
+                LOG.debug("{} failed", image, e);
+            }
+            report();
+        }
+
+        /** Whether the policy lets this run replace an existing annotation file. */
+        private boolean mayReplace(Path target) {
+            switch (options.existing()) {
+                case OVERWRITE -> {
+                    return true;
+                }
+                case SKIP -> {
+                    return false;
+                }
+                default -> {
+                    try {
+                        ReadResult existing = options.format().readFile(target, detector.labelMap());
+                        if (existing.image().isEmpty()) {
+                            notes.add(new Failure(target, "existing annotation file is unreadable, left alone: "
+                                    + existing.problems()));
+                            return false;
+                        }
+                        return !existing.image().get().verified();
+                    } catch (IOException e) {
+                        notes.add(new Failure(target, "existing annotation file cannot be read, left alone: " + e));
+                        return false;
+                    }
+                }
+            }
+        }
+
+        /** A run killed while writing leaves {@code .name.<random>.tmp} beside the target: never a result. */
+        private static void removeStaleTemporaries(Path target) throws IOException {
+            Path dir = target.getParent();
+            if (!Files.isDirectory(dir)) {
+                return;
+            }
+            String prefix = "." + target.getFileName() + ".";
+            try (DirectoryStream<Path> stale = Files.newDirectoryStream(dir, p -> {
+                String n = p.getFileName().toString();
+                return n.startsWith(prefix) && n.endsWith(".tmp");
+            })) {
+                for (Path p : stale) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+
+        private void record(Path image, AnnotatedImage result) {
+            double lowest = 1;
+            for (Annotation a : result.annotations()) {
+                perClass.computeIfAbsent(a.label(), k -> new AtomicLong()).incrementAndGet();
+                lowest = Math.min(lowest, a.confidenceOr(1));
+            }
+            if (!result.annotations().isEmpty() && options.reviewListSize() > 0) {
+                synchronized (doubtful) {
+                    doubtful.add(new Doubtful(image, lowest, result.annotations().size()));
+                    if (doubtful.size() > options.reviewListSize()) {
+                        doubtful.poll();
+                    }
+                }
+            }
+        }
+
+        private void report() {
+            long w = written.get();
+            long s = skipped.get();
+            long f = failed.get();
+            double seconds = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
+            double rate = (w + s + f) / seconds;
+            long left = Math.max(0, total - w - s - f);
+            Duration eta = rate > 0 ? Duration.ofMillis((long) (left / rate * 1000)) : Duration.ZERO;
+            synchronized (listener) {
+                listener.progress(new Progress(total, w, s, f, rate, eta));
+            }
+        }
+
+        Map<String, Long> perClass() {
+            Map<String, Long> m = new TreeMap<>();
+            perClass.forEach((k, v) -> m.put(k, v.get()));
+            return m;
+        }
+
+        List<Doubtful> doubtful() {
+            synchronized (doubtful) {
+                List<Doubtful> list = new ArrayList<>(doubtful);
+                list.sort((a, b) -> Double.compare(a.lowestConfidence(), b.lowestConfidence()));
+                return list;
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package dev.annotate.core.pipeline;
+
+import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Detector;
+import dev.annotate.core.Detectors;
+import dev.annotate.core.format.PerImageFormat;
+import dev.annotate.core.format.ReadResult;
+import dev.annotate.core.format.LinesFormat;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.image.ExifOrientation;
+import dev.annotate.core.image.TestImages;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+final class PreAnnotatorTest {
+
+    @TempDir
+    Path root;
+
+    private Path images;
+    private Detector detector;
+    private final PerImageFormat format = new LinesFormat();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        images = Files.createDirectories(root.resolve("images"));
+        Path model = Files.write(root.resolve("m.fixture"), List.of("car 0.9 0.1 0.1 0.5 0.5",
+                "tree 0.6 0.6 0.6 0.9 0.9"));
+        detector = Detectors.open(model);
+        for (int i = 0; i < 5; i++) {
+            image(images.resolve(String.format("a%d.png", i)), 40 + i, 30);
+        }
+        Files.createDirectories(images.resolve("sub/deeper"));
+        image(images.resolve("sub/b.png"), 64, 48);
+        image(images.resolve("sub/deeper/c.jpg"), 32, 32);
+        Files.writeString(images.resolve("notes.txt"), "not an image");
+    }
+
+    @AfterEach
+    void tearDown() {
+        detector.close();
+    }
+
+    private static void image(Path p, int w, int h) throws IOException {
+        ImageIO.write(new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR), p.toString().endsWith("jpg") ? "jpeg"
+                : "png", p.toFile());
+    }
+
+    private PreAnnotator.Options options() {
+        return PreAnnotator.Options.of(format).withThreads(2);
+    }
+
+    @Test
+    void run_writesBesideEveryImage_andSummarises() throws IOException {
+        List<PreAnnotator.Progress> events = new ArrayList<>();
+        PreAnnotator.Summary s = PreAnnotator.run(detector, images, options(), events::add);
+
+        assertEquals(7, s.total());
+        assertEquals(7, s.written());
+        assertEquals(List.of(), s.failures());
+        assertTrue(Files.isRegularFile(images.resolve("sub/deeper/c.lines")));
+        assertEquals(Map.of("car", 7L, "tree", 7L), s.detectionsPerClass());
+        assertEquals(0.6, s.leastConfident().get(0).lowestConfidence(), 1e-9);
+        assertEquals(7, events.size());
+        assertEquals(7, events.get(events.size() - 1).done());
+        AnnotatedImage written = format.readFile(images.resolve("sub/b.lines"), LabelMap.empty()).image()
+                .orElseThrow();
+        assertEquals(64, written.width());
+        assertFalse(written.verified());
+        assertEquals(List.of(), tmpFiles(root));
+    }
+
+    @Test
+    void run_withOutputDir_mirrorsTheTree_andLeavesTheImagesAlone() throws IOException {
+        Path out = root.resolve("out");
+        PreAnnotator.run(detector, images, options().withOutputDir(out), p -> { });
+        assertTrue(Files.isRegularFile(out.resolve("sub/deeper/c.lines")));
+        assertTrue(Files.isRegularFile(out.resolve("a0.lines")));
+        try (Stream<Path> s = Files.walk(images)) {
+            assertFalse(s.anyMatch(p -> p.toString().endsWith(".lines")));
+        }
+    }
+
+    @Test
+    void existingPolicies_protectAPersonsWork() throws IOException {
+        Path unverified = images.resolve("a0.lines");
+        Path verified = images.resolve("a1.lines");
+        Path broken = images.resolve("a2.lines");
+        Files.writeString(unverified, "a0.png 40 30\nperson 1 1 5 5\n");
+        Files.writeString(verified, "a1.png 41 30 verified\nperson 1 1 5 5\n");
+        Files.writeString(broken, "");
+
+        PreAnnotator.Summary skip = PreAnnotator.run(detector, images, options(), p -> { });
+        assertEquals(3, skip.skipped());
+        assertEquals("a0.png 40 30\nperson 1 1 5 5\n", Files.readString(unverified));
+
+        PreAnnotator.Summary skipVerified = PreAnnotator.run(detector, images,
+                options().withExisting(PreAnnotator.Existing.SKIP_VERIFIED), p -> { });
+        assertTrue(Files.readString(unverified).contains("car"), "an unverified file is rewritten");
+        assertEquals("a1.png 41 30 verified\nperson 1 1 5 5\n", Files.readString(verified));
+        assertEquals("", Files.readString(broken));
+        assertEquals(List.of(broken), skipVerified.notes().stream().map(PreAnnotator.Failure::path).toList());
+
+        PreAnnotator.run(detector, images, options().withExisting(PreAnnotator.Existing.OVERWRITE), p -> { });
+        assertTrue(Files.readString(verified).contains("car"), "overwrite means overwrite");
+        assertFalse(Files.readString(verified).contains("verified"));
+    }
+
+    @Test
+    void run_badImageAmongGoodOnes_isRecorded_andTheRestIsWritten() throws IOException {
+        Path bad = Files.writeString(images.resolve("broken.jpg"), "not a jpeg at all");
+        PreAnnotator.Summary s = PreAnnotator.run(detector, images, options(), p -> { });
+        assertEquals(8, s.total());
+        assertEquals(7, s.written());
+        assertEquals(1, s.failed());
+        assertEquals(bad, s.failures().get(0).path());
+        assertTrue(s.failures().get(0).reason().startsWith(bad.toString()), s.failures().get(0).reason());
+        assertFalse(Files.exists(images.resolve("broken.lines")));
+    }
+
+    @Test
+    void run_exifRotatedImage_isAnnotatedInTheDisplayedFrame() throws IOException {
+        BufferedImage displayed = new BufferedImage(80, 50, BufferedImage.TYPE_3BYTE_BGR);
+        Files.write(images.resolve("turned.jpg"), TestImages.withExifOrientation(
+                TestImages.jpeg(ExifOrientation.ROTATE_270_CW.apply(displayed), 0.9f), 6, ByteOrder.BIG_ENDIAN));
+        PreAnnotator.run(detector, images, options(), p -> { });
+        AnnotatedImage a = format.readFile(images.resolve("turned.lines"), LabelMap.empty()).image().orElseThrow();
+        assertEquals(80, a.width());
+        assertEquals(50, a.height());
+    }
+
+    @Test
+    void run_twoImagesWritingOneFile_isRefusedBeforeWritingAnything() throws IOException {
+        image(images.resolve("a0.jpg"), 10, 10);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PreAnnotator.run(detector, images, options(), p -> { }));
+        assertEquals("images would overwrite each other's annotation files:\n  " + images.resolve("a0.lines")
+                + " <- [" + images.resolve("a0.jpg") + ", " + images.resolve("a0.png") + "]\n"
+                + "rename or move one image of each pair", e.getMessage());
+        try (Stream<Path> s = Files.walk(images)) {
+            assertFalse(s.anyMatch(p -> p.toString().endsWith(".lines")));
+        }
+    }
+
+    /** A run killed midway (some files written, a temporary left) and started again ends as an uninterrupted one. */
+    @Test
+    void run_afterAKill_finishesWithTheSameFilesAsAnUninterruptedRun() throws IOException {
+        Path reference = root.resolve("reference");
+        copyTree(images, reference);
+        PreAnnotator.run(detector, reference, options(), p -> { });
+
+        // the killed run: three files written, one temporary left behind mid-write
+        for (String done : List.of("a0.lines", "a3.lines", "sub/b.lines")) {
+            Files.copy(reference.resolve(done), images.resolve(done));
+        }
+        Files.writeString(images.resolve(".a1.lines.k3x9.tmp"), "a1.png 41 3");
+
+        PreAnnotator.Summary s = PreAnnotator.run(detector, images, options(), p -> { });
+
+        assertEquals(3, s.skipped());
+        assertEquals(4, s.written());
+        assertEquals(tree(reference), tree(images));
+        assertEquals(List.of(), tmpFiles(root));
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    /** Relative path → content of every annotation file (paths recorded inside are relative to nothing here). */
+    private static Map<String, String> tree(Path dir) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(f -> f.toString().endsWith(".lines")).toList()) {
+                out.put(dir.relativize(p).toString(), Files.readString(p));
+            }
+        }
+        return out;
+    }
+
+    private static List<Path> tmpFiles(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList();
+        }
+    }
+
+    @Test
+    void readResult_ofWrittenFile_isClean() throws IOException {
+        PreAnnotator.run(detector, images, options(), p -> { });
+        ReadResult r = format.readFile(images.resolve("a4.lines"), LabelMap.empty());
+        assertTrue(r.isClean());
+        assertArrayEquals(new String[] {"car", "tree"}, r.image().orElseThrow().annotations().stream()
+                .map(a -> a.label()).toArray(String[]::new));
+    }
+}
