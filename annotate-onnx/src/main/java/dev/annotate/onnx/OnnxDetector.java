@@ -13,13 +13,12 @@ import dev.annotate.core.BoundingBox;
 import dev.annotate.core.DetectorException;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.image.Images;
 import dev.annotate.core.spi.AbstractDetector;
 import dev.annotate.core.processing.ResizeTransform;
 import dev.annotate.onnx.internal.Resampler;
 
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -118,7 +117,7 @@ final class OnnxDetector extends AbstractDetector {
         ResizeTransform transform = resize == OnnxOptions.Resize.LETTERBOX
                 ? ResizeTransform.letterbox(sw, sh, tw, th, true)
                 : ResizeTransform.stretch(sw, sh, tw, th);
-        byte[] bgr = bgrBytes(image);
+        byte[] bgr = Images.bgrBytes(image);
         Map<String, OnnxTensor> feeds = new HashMap<>();
         float[] planes = null;
         FloatBuffer direct = null;
@@ -182,21 +181,6 @@ final class OnnxDetector extends AbstractDetector {
     private float[] borrow(int length) {
         float[] a = spare.poll();
         return a != null && a.length >= length ? a : new float[length];
-    }
-
-    /** The source's pixels as gap-free BGR bytes, converting other image types once. */
-    private static byte[] bgrBytes(BufferedImage image) {
-        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR && image.getRaster().getParent() == null) {
-            byte[] own = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
-            if (own.length == image.getWidth() * image.getHeight() * 3) {
-                return own; // read only
-            }
-        }
-        BufferedImage copy = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
-        Graphics2D g = copy.createGraphics();
-        g.drawImage(image, 0, 0, null);
-        g.dispose();
-        return ((DataBufferByte) copy.getRaster().getDataBuffer()).getData();
     }
 
     private static void interleavedFloats(byte[] bgr, ResizeTransform t, float[] out) {

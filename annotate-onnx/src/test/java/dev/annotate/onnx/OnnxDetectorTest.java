@@ -10,6 +10,7 @@ import dev.annotate.core.FormatException;
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.image.ExifOrientation;
 import dev.annotate.core.image.TestImages;
+import dev.annotate.core.spi.DetectorConcurrency;
 import dev.annotate.onnx.graph.ElementType;
 import dev.annotate.onnx.graph.OnnxGraph;
 import org.junit.jupiter.api.Test;
@@ -28,10 +29,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -177,31 +174,8 @@ final class OnnxDetectorTest {
 
     @Test
     void detect_eightThreads_matchSequentialResults() throws Exception {
-        List<BufferedImage> images = scenes().map(OnnxDetectorTest::scene).toList();
         try (Detector d = Detectors.open(write(models().get(1)))) {
-            List<List<Annotation>> sequential = new ArrayList<>();
-            for (BufferedImage img : images) {
-                sequential.add(d.detect(img));
-            }
-            ExecutorService pool = Executors.newFixedThreadPool(8);
-            try {
-                List<Future<?>> futures = new ArrayList<>();
-                for (int t = 0; t < 8; t++) {
-                    int offset = t;
-                    futures.add(pool.submit(() -> {
-                        for (int i = 0; i < 200; i++) {
-                            int k = (i + offset) % images.size();
-                            assertEquals(sequential.get(k), d.detect(images.get(k)));
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : futures) {
-                    f.get(5, TimeUnit.MINUTES);
-                }
-            } finally {
-                pool.shutdownNow();
-            }
+            DetectorConcurrency.assertSameAsSequential(d, scenes().map(OnnxDetectorTest::scene).toList(), 8, 200);
         }
     }
 

@@ -23,9 +23,7 @@ import org.tensorflow.types.TString;
 import org.tensorflow.types.TUint8;
 
 import javax.imageio.ImageIO;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -144,23 +142,9 @@ final class TensorFlowDetector extends AbstractDetector {
         return list;
     }
 
-    private static byte[] bgr(BufferedImage image) {
-        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR && image.getRaster().getParent() == null) {
-            byte[] own = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
-            if (own.length == image.getWidth() * image.getHeight() * 3) {
-                return own; // read only
-            }
-        }
-        BufferedImage copy = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
-        Graphics2D g = copy.createGraphics();
-        g.drawImage(image, 0, 0, null);
-        g.dispose();
-        return ((DataBufferByte) copy.getRaster().getDataBuffer()).getData();
-    }
-
     /** One pass BGR → RGB into an array, one copy into the tensor. */
     private static TUint8 uint8(BufferedImage image) {
-        byte[] bgr = bgr(image);
+        byte[] bgr = Images.bgrBytes(image);
         byte[] rgb = new byte[bgr.length];
         for (int i = 0; i < bgr.length; i += 3) {
             rgb[i] = bgr[i + 2];
@@ -173,7 +157,7 @@ final class TensorFlowDetector extends AbstractDetector {
     }
 
     private static TFloat32 float32(BufferedImage image) {
-        byte[] bgr = bgr(image);
+        byte[] bgr = Images.bgrBytes(image);
         float[] rgb = new float[bgr.length];
         for (int i = 0; i < bgr.length; i += 3) {
             rgb[i] = bgr[i + 2] & 0xFF;

@@ -10,6 +10,7 @@ import dev.annotate.core.FormatException;
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.image.ExifOrientation;
 import dev.annotate.core.image.TestImages;
+import dev.annotate.core.spi.DetectorConcurrency;
 import dev.annotate.tfrecord.LabelMaps;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,10 +30,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -153,38 +150,11 @@ final class TensorFlowDetectorTest {
 
     @Test
     void detect_eightThreads_matchSequentialResults() throws Exception {
-        List<BufferedImage> images = scenes().map(TensorFlowDetectorTest::scene).toList();
         try (Detector d = Detectors.open(tf2Uint8)) {
-            List<List<Annotation>> sequential = new ArrayList<>();
-            for (BufferedImage img : images) {
-                sequential.add(d.detect(img));
-            }
-            ExecutorService pool = Executors.newFixedThreadPool(8);
-            try {
-                List<Future<?>> futures = new ArrayList<>();
-                for (int t = 0; t < 8; t++) {
-                    int offset = t;
-                    futures.add(pool.submit(() -> {
-                        for (int i = 0; i < 200; i++) {
-                            int k = (i + offset) % images.size();
-                            assertEquals(sequential.get(k), d.detect(images.get(k)));
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : futures) {
-                    f.get(5, TimeUnit.MINUTES);
-                }
-            } finally {
-                pool.shutdownNow();
-            }
+            DetectorConcurrency.assertSameAsSequential(d, scenes().map(TensorFlowDetectorTest::scene).toList(), 8, 200);
         }
     }
 
-    /**
-     * Native memory: every call allocates a 230 KB input tensor in TensorFlow's memory; if one tensor or Result
-     * per call were left open, 2,000 calls would add some 460 MB of resident memory.
-     */
     @Test
     void detect_twoThousandCalls_keepResidentMemoryFlat() throws IOException {
         BufferedImage image = scene(new int[] {320, 240, 10, 20, 110, 120});

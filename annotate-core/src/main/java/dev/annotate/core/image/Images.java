@@ -324,6 +324,25 @@ public final class Images {
         }
     }
 
+    /**
+     * The pixels of any image as gap-free BGR bytes, 3 per pixel, row after row: the image's own array when it
+     * already is one (read it, never write it), else a converted copy. What backends fill their input tensors
+     * from.
+     */
+    public static byte[] bgrBytes(BufferedImage image) {
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR && image.getRaster().getParent() == null) {
+            byte[] own = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
+            if (own.length == image.getWidth() * image.getHeight() * 3) {
+                return own;
+            }
+        }
+        BufferedImage copy = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+        java.awt.Graphics2D g = copy.createGraphics();
+        g.drawImage(image, 0, 0, null);
+        g.dispose();
+        return ((DataBufferByte) copy.getRaster().getDataBuffer()).getData();
+    }
+
     static int depthOf(ColorModel cm) {
         if (cm instanceof IndexColorModel icm) {
             for (int i = 0; i < icm.getMapSize(); i++) {
