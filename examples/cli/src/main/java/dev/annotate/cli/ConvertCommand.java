@@ -1,0 +1,74 @@
+package dev.annotate.cli;
+
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.format.AnnotationFormat;
+import dev.annotate.core.format.AnnotationFormats;
+import dev.annotate.core.format.DatasetWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** {@code convert --from FMT --to FMT --in DIR --out DIR}: between any installed formats. */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = "Convert annotations between installed formats (see --list).")
+final class ConvertCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--from", description = "Source format.")
+    String from;
+
+    @Option(names = "--to", description = "Target format.")
+    String to;
+
+    @Option(names = "--in", description = "Source dataset.")
+    Path in;
+
+    @Option(names = "--out", description = "Target dataset.")
+    Path out;
+
+    @Option(names = "--list", description = "List the installed formats.")
+    boolean list;
+
+    @Override
+    public Integer call() throws Exception {
+        if (list) {
+            AnnotationFormats.installed().forEach(f -> spec.commandLine().getOut().printf("%-10s %s%n", f.name(),
+                    f.description()));
+            return 0;
+        }
+        if (from == null || to == null || in == null || out == null) {
+            throw new IllegalArgumentException("convert needs --from, --to, --in and --out (or --list)");
+        }
+        AnnotationFormat source = AnnotationFormats.byName(from);
+        AnnotationFormat target = AnnotationFormats.byName(to);
+        AtomicLong converted = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        try (DatasetWriter writer = target.openWriter(out, LabelMap.empty())) {
+            source.read(in, LabelMap.empty(), r -> {
+                r.problems().forEach(p -> spec.commandLine().getErr().println("problem: " + p));
+                if (r.image().isEmpty()) {
+                    failed.incrementAndGet();
+                    return;
+                }
+                Path relative = in.relativize(r.source()).resolveSibling(r.image().get().fileName());
+                try {
+                    writer.write(relative.toString().replace('\\', '/'), r.image().get());
+                    converted.incrementAndGet();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+        spec.commandLine().getOut().printf("%d converted, %d unreadable%n", converted.get(), failed.get());
+        return failed.get() > 0 ? Annotate.SOME_FAILED : 0;
+    }
+}

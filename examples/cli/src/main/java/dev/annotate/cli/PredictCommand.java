@@ -1,0 +1,107 @@
+package dev.annotate.cli;
+
+import dev.annotate.core.Detector;
+import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.Detectors;
+import dev.annotate.core.format.AnnotationFormat;
+import dev.annotate.core.format.AnnotationFormats;
+import dev.annotate.core.format.PerImageFormat;
+import dev.annotate.core.pipeline.PreAnnotator;
+import dev.annotate.tfrecord.LabelMaps;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code predict --model M --images DIR [...]}: pre-annotate a folder. */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Pre-annotate a folder of images with a model; writes one annotation file per image.")
+final class PredictCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "A .onnx file, a SavedModel directory or a frozen .pb.")
+    Path model;
+
+    @Option(names = "--images", required = true, description = "Folder of images (searched recursively).")
+    Path images;
+
+    @Option(names = "--labels", description = "Label map (.pbtxt) naming the model's classes.")
+    Path labels;
+
+    @Option(names = "--format", defaultValue = "voc", description = "Annotation format (default ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--min-score", defaultValue = "0.5", description = "Minimum score (default ${DEFAULT-VALUE}).")
+    double minScore;
+
+    @Option(names = "--out", description = "Write into a mirrored tree here instead of beside each image.")
+    Path out;
+
+    @Option(names = "--threads", description = "Worker threads (default: processors).")
+    Integer threads;
+
+    @Option(names = "--existing", defaultValue = "skip",
+            description = "What to do with existing annotation files: skip, skip-verified, overwrite"
+                    + " (default ${DEFAULT-VALUE}).")
+    String existing;
+
+    @Override
+    public Integer call() throws Exception {
+        AnnotationFormat f = AnnotationFormats.byName(format);
+        if (!(f instanceof PerImageFormat perImage)) {
+            throw new IllegalArgumentException("--format " + format + " is a dataset-level format; predict writes"
+                    + " one file per image");
+        }
+        PreAnnotator.Existing policy = switch (existing.toLowerCase(Locale.ROOT)) {
+            case "skip" -> PreAnnotator.Existing.SKIP;
+            case "skip-verified" -> PreAnnotator.Existing.SKIP_VERIFIED;
+            case "overwrite" -> PreAnnotator.Existing.OVERWRITE;
+            default -> throw new IllegalArgumentException("--existing " + existing
+                    + " is not one of skip, skip-verified, overwrite");
+        };
+        int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+        DetectorOptions.Builder options = DetectorOptions.builder().minScore(minScore).threads(1);
+        if (labels != null) {
+            options.labelMap(LabelMaps.read(labels));
+        }
+        PreAnnotator.Options run = PreAnnotator.Options.of(perImage).withExisting(policy).withThreads(workers);
+        if (out != null) {
+            run = run.withOutputDir(out);
+        }
+        PrintWriter stdout = spec.commandLine().getOut();
+        PreAnnotator.Summary s;
+        try (Detector detector = Detectors.open(model, options.build());
+             ProgressBar bar = new ProgressBarBuilder().setTaskName("predict").setStyle(ProgressBarStyle.ASCII)
+                     .setInitialMax(-1).build()) { // draws on stderr, so stdout keeps the summary
+            s = PreAnnotator.run(detector, images, run, p -> {
+                bar.maxHint(p.total());
+                bar.stepTo(p.done());
+                bar.setExtraMessage(p.failed() > 0 ? p.failed() + " failed" : "");
+            });
+        }
+        stdout.printf("%d images: %d written, %d skipped (existing), %d failed in %.1f s%n", s.total(), s.written(),
+                s.skipped(), s.failed(), s.elapsed().toMillis() / 1000.0);
+        for (Map.Entry<String, Long> e : s.detectionsPerClass().entrySet()) {
+            stdout.printf("  %-20s %d%n", e.getKey(), e.getValue());
+        }
+        if (!s.leastConfident().isEmpty()) {
+            stdout.println("review first (least confident):");
+            s.leastConfident().stream().limit(5).forEach(d -> stdout.printf("  %.2f  %s%n", d.lowestConfidence(),
+                    d.image()));
+        }
+        s.notes().forEach(n -> stdout.println("note: " + n.path() + ": " + n.reason()));
+        s.failures().forEach(x -> spec.commandLine().getErr().println("failed: " + x.reason()));
+        return s.failed() > 0 ? Annotate.SOME_FAILED : 0;
+    }
+}

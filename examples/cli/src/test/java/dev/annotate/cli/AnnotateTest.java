@@ -1,0 +1,136 @@
+package dev.annotate.cli;
+
+import dev.annotate.onnx.Fixtures;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each command's happy path and its exit codes, run in process. */
+final class AnnotateTest {
+
+    @TempDir
+    static Path root;
+
+    static Path data;
+    static Path model;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Annotate.execute(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void dataset() throws IOException {
+        data = root.resolve("data");
+        Run g = run("generate", "--out", data.toString(), "--images", "6", "--seed", "3");
+        assertEquals(0, g.code(), g.err());
+        model = Files.write(root.resolve("fixture.onnx"), Fixtures.yolov8(640));
+    }
+
+    @Test
+    void generate_writesImagesVocFilesAndALabelMap() {
+        assertTrue(Files.isRegularFile(data.resolve("000005.jpg")));
+        assertTrue(Files.isRegularFile(data.resolve("000005.xml")));
+        assertTrue(Files.isRegularFile(data.resolve("label_map.pbtxt")));
+    }
+
+    @Test
+    void predict_intoAMirroredTree_writesOneFilePerImage() throws IOException {
+        Path out = root.resolve("predicted");
+        Run r = run("predict", "--model", model.toString(), "--images", data.toString(), "--out", out.toString(),
+                "--min-score", "0.3");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("6 images: 6 written, 0 skipped (existing), 0 failed"), r.out());
+        try (Stream<Path> s = Files.list(out)) {
+            assertEquals(6, s.filter(p -> p.toString().endsWith(".xml")).count());
+        }
+        Run again = run("evaluate", "--truth", data.toString(), "--predicted", out.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("precision") && again.out().contains("review effort"), again.out());
+    }
+
+    @Test
+    void predict_besideTheImages_skipsThePersonsFiles() {
+        Run r = run("predict", "--model", model.toString(), "--images", data.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("6 images: 0 written, 6 skipped (existing)"), r.out());
+    }
+
+    @Test
+    void predict_withABrokenImage_exitsOne_andListsIt() throws IOException {
+        Path batch = Files.createDirectories(root.resolve("batch"));
+        Files.copy(data.resolve("000000.jpg"), batch.resolve("good.jpg"));
+        Files.writeString(batch.resolve("bad.jpg"), "not a jpeg");
+        Run r = run("predict", "--model", model.toString(), "--images", batch.toString());
+        assertEquals(Annotate.SOME_FAILED, r.code());
+        assertTrue(r.err().contains("failed: " + batch.resolve("bad.jpg")), r.err());
+    }
+
+    @Test
+    void tfrecord_convertsTheDataset() {
+        Path base = root.resolve("records/ds");
+        Run r = run("tfrecord", "--voc", data.toString(), "--labels", data.resolve("label_map.pbtxt").toString(),
+                "--out", base.toString(), "--val-fraction", "0.3");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isRegularFile(root.resolve("records/ds_train.record")));
+        Run inspect = run("inspect", root.resolve("records/ds_train.record").toString());
+        assertEquals(0, inspect.code(), inspect.err());
+        assertTrue(inspect.out().contains("records in"), inspect.out());
+    }
+
+    @Test
+    void evaluate_aModel_printsApPerClass() {
+        Run r = run("evaluate", "--truth", data.toString(), "--model", model.toString(), "--metric", "voc07");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("VOC07 mAP "), r.out());
+    }
+
+    @Test
+    void inspect_labelMapAndModel() {
+        Run map = run("inspect", data.resolve("label_map.pbtxt").toString());
+        assertEquals(0, map.code(), map.err());
+        assertTrue(map.out().contains("name: \"race car\""), map.out());
+        Run m = run("inspect", model.toString());
+        assertEquals(0, m.code(), m.err());
+        assertTrue(m.out().contains("YOLOV8"), m.out());
+    }
+
+    @Test
+    void convert_listsFormats_andConvertsVocToVoc() {
+        Run list = run("convert", "--list");
+        assertEquals(0, list.code(), list.err());
+        assertTrue(list.out().startsWith("voc"), list.out());
+        Run r = run("convert", "--from", "voc", "--to", "voc", "--in", data.toString(), "--out",
+                root.resolve("copy").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isRegularFile(root.resolve("copy/000003.xml")));
+    }
+
+    @Test
+    void badUsage_exitsTwo_withAMessage() {
+        assertEquals(Annotate.BAD_INPUT, run("predict", "--images", data.toString()).code());
+        assertEquals(Annotate.BAD_INPUT, run("predict", "--nonsense").code());
+        assertEquals(Annotate.BAD_INPUT, run().code());
+        Run missing = run("predict", "--model", root.resolve("nope.onnx").toString(), "--images", data.toString());
+        assertEquals(Annotate.BAD_INPUT, missing.code());
+        assertEquals("annotate: error: " + root.resolve("nope.onnx") + ": no such file (no model file or directory)\n",
+                missing.err());
+        Run policy = run("predict", "--model", model.toString(), "--images", data.toString(), "--existing", "maybe");
+        assertEquals("annotate: error: --existing maybe is not one of skip, skip-verified, overwrite\n", policy.err());
+    }
+}
