@@ -1,0 +1,89 @@
+package dev.annotate.cli;
+
+import dev.annotate.onnx.Fixtures;
+import dev.annotate.synthetic.SyntheticDataset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The promise that matters most: kill {@code annotate predict} with SIGKILL in the middle of a run, start it
+ * again, and the output tree is byte for byte the one an uninterrupted run writes, with no temporary or partial
+ * file left.
+ */
+final class KillAndResumeTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void predict_killedMidRunAndRunAgain_equalsAnUninterruptedRun() throws Exception {
+        Path images = dir.resolve("images");
+        SyntheticDataset.generate(images, new SyntheticDataset.Options(600, 11, 320, 480, 0.1));
+        Path model = Files.write(dir.resolve("model.onnx"), Fixtures.yolov8(640));
+        Path reference = dir.resolve("reference");
+        Path resumed = dir.resolve("resumed");
+
+        assertEquals(0, predict(model, images, reference));
+
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                Annotate.class.getName(), "predict", "--model", model.toString(), "--images", images.toString(),
+                "--out", resumed.toString(), "--min-score", "0.3", "--threads", "2")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (count(resumed) < 40 && child.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(child.isAlive(), "the run finished before it could be killed; make the workload larger");
+        child.destroyForcibly(); // SIGKILL: no shutdown hook, no finally block runs
+        child.waitFor(1, TimeUnit.MINUTES);
+        long before = count(resumed);
+        assertTrue(before > 0 && before < 600, before + " files written before the kill");
+
+        assertEquals(0, predict(model, images, resumed));
+
+        assertEquals(tree(reference), tree(resumed));
+        try (Stream<Path> s = Files.walk(dir)) {
+            assertEquals(List.of(), s.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList());
+        }
+    }
+
+    private static int predict(Path model, Path images, Path out) {
+        return Annotate.execute(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), "predict",
+                "--model", model.toString(), "--images", images.toString(), "--out", out.toString(), "--min-score",
+                "0.3", "--threads", "2");
+    }
+
+    private static long count(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".xml")).count();
+        }
+    }
+
+    private static Map<String, String> tree(Path root) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                out.put(root.relativize(p).toString(), Files.readString(p));
+            }
+        }
+        return out;
+    }
+}
