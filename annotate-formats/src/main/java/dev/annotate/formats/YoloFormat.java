@@ -1,0 +1,169 @@
+package dev.annotate.formats;
+
+import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Annotation;
+import dev.annotate.core.BoundingBox;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.YoloBox;
+import dev.annotate.core.format.AtomicFiles;
+import dev.annotate.core.format.PerImageFormat;
+import dev.annotate.core.format.Problem;
+import dev.annotate.core.format.ReadResult;
+import dev.annotate.core.image.ImageHeader;
+import dev.annotate.core.image.Images;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * YOLO labels as LabelImg's YOLO mode writes them: {@code a.txt} beside {@code a.jpg} with one line per box,
+ * {@code class cx cy w h} (class 0-based, the rest divided by the image size, six decimals), and the class names
+ * in {@code classes.txt} in the same folder, class 0 first. Registered as {@code yolo}.
+ *
+ * <p>Class names come from {@code classes.txt}; without one, from the label map given (class k is label-map id
+ * k + 1). Writing appends classes a file does not know yet to {@code classes.txt}, as LabelImg does. YOLO files
+ * carry no image size, so reading takes it from the image beside the file, and no {@code difficult},
+ * {@code truncated} or pose.
+ */
+public final class YoloFormat implements PerImageFormat {
+
+    /** The class-name file. */
+    public static final String CLASSES = "classes.txt";
+
+    /** One lock per classes.txt, so concurrent writers in this JVM never lose an appended class. */
+    private static final Map<Path, Object> LOCKS = new ConcurrentHashMap<>();
+
+    @Override
+    public String name() {
+        return "yolo";
+    }
+
+    @Override
+    public String description() {
+        return "YOLO txt, one file per image, with classes.txt (LabelImg's YOLO mode)";
+    }
+
+    @Override
+    public String fileExtension() {
+        return ".txt";
+    }
+
+    @Override
+    public void read(Path dataset, LabelMap labels, java.util.function.Consumer<ReadResult> results)
+            throws IOException {
+        PerImageFormat.super.read(dataset, labels, r -> {
+            if (!r.source().getFileName().toString().equals(CLASSES)) {
+                results.accept(r);
+            }
+        });
+    }
+
+    @Override
+    public ReadResult readFile(Path annotationFile, LabelMap labels) throws IOException {
+        List<String> names = classes(annotationFile.resolveSibling(CLASSES), labels);
+        Optional<Path> image = imageFor(annotationFile);
+        if (image.isEmpty()) {
+            return ReadResult.failed(new Problem(annotationFile, "", "no image beside the file to take the size"
+                    + " from (YOLO files store only normalised boxes)"));
+        }
+        ImageHeader header;
+        try {
+            header = Images.probe(image.get());
+        } catch (IOException e) {
+            return ReadResult.failed(new Problem(annotationFile, "", "the image beside it cannot be read: "
+                    + e.getMessage()));
+        }
+        int w = header.width();
+        int h = header.height();
+        List<Annotation> boxes = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
+        List<String> lines = Files.readAllLines(annotationFile, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] f = line.split("\\s+");
+            String at = "line " + (i + 1);
+            try {
+                if (f.length != 5) {
+                    throw new IllegalArgumentException("expected 5 fields, found " + f.length);
+                }
+                int clazz = Integer.parseInt(f[0]);
+                if (clazz < 0) {
+                    throw new IllegalArgumentException("class " + clazz + " is negative");
+                }
+                String label = clazz < names.size() ? names.get(clazz) : "id " + (clazz + 1);
+                if (clazz >= names.size()) {
+                    problems.add(new Problem(annotationFile, at, "class " + clazz + " is not in " + CLASSES
+                            + " (" + names.size() + " classes); named '" + label + "'"));
+                }
+                YoloBox y = new YoloBox(Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]),
+                        Double.parseDouble(f[4]));
+                boxes.add(Annotation.of(label, BoundingBox.fromYoloCentre(y, w, h)));
+            } catch (IllegalArgumentException e) {
+                problems.add(new Problem(annotationFile, at, "skipped: " + e.getMessage()));
+            }
+        }
+        AnnotatedImage result = new AnnotatedImage(image.get().getFileName().toString(),
+                Optional.of(image.get().toAbsolutePath().toString()), w, h, 3, boxes, false, Map.of());
+        return new ReadResult(annotationFile, Optional.of(result), problems);
+    }
+
+    @Override
+    public void writeFile(AnnotatedImage image, Path annotationFile, LabelMap labels) throws IOException {
+        Path classesFile = annotationFile.toAbsolutePath().resolveSibling(CLASSES);
+        StringBuilder sb = new StringBuilder();
+        synchronized (LOCKS.computeIfAbsent(classesFile, k -> new Object())) {
+            List<String> names = new ArrayList<>(classes(classesFile, labels));
+            int known = names.size();
+            for (Annotation a : image.annotations()) {
+                int clazz = names.indexOf(a.label());
+                if (clazz < 0) {
+                    names.add(a.label());
+                    clazz = names.size() - 1;
+                }
+                YoloBox y = a.box().clamp(image.width(), image.height()).toYoloCentre(image.width(), image.height());
+                sb.append(String.format(Locale.ROOT, "%d %.6f %.6f %.6f %.6f%n", clazz, y.centreX(), y.centreY(),
+                        y.width(), y.height()));
+            }
+            if (names.size() != known || !Files.exists(classesFile)) {
+                AtomicFiles.write(classesFile, (String.join("\n", names) + (names.isEmpty() ? "" : "\n"))
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        AtomicFiles.write(annotationFile, sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static List<String> classes(Path classesFile, LabelMap labels) throws IOException {
+        if (Files.isRegularFile(classesFile)) {
+            return Files.readAllLines(classesFile, StandardCharsets.UTF_8).stream().map(String::strip)
+                    .filter(s -> !s.isEmpty()).toList();
+        }
+        List<String> names = new ArrayList<>();
+        for (int id = 1; id <= labels.maxId(); id++) {
+            names.add(labels.nameOf(id));
+        }
+        return names;
+    }
+
+    private static Optional<Path> imageFor(Path annotationFile) {
+        String base = annotationFile.getFileName().toString();
+        base = base.substring(0, base.length() - ".txt".length());
+        for (String ext : List.of("jpg", "jpeg", "png", "bmp", "JPG", "JPEG", "PNG", "gif", "tif", "tiff")) {
+            Path candidate = annotationFile.resolveSibling(base + "." + ext);
+            if (Files.isRegularFile(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+}
