@@ -148,6 +148,13 @@ public final class PreAnnotator {
     public interface Listener {
         /** One more image handled. */
         void progress(Progress progress);
+
+        /**
+         * An annotation file was written for {@code image} with {@code result}; called from the worker that wrote
+         * it, possibly concurrently with other calls. For previews and the like; does nothing by default.
+         */
+        default void written(Path image, AnnotatedImage result) {
+        }
     }
 
     /**
@@ -402,6 +409,7 @@ public final class PreAnnotator {
                     options.format().writeFile(result, target, detector.labelMap());
                     record(image, result);
                     written.incrementAndGet();
+                    listener.written(image, result);
                 }
             } catch (IOException | RuntimeException e) {
                 failed.incrementAndGet();

@@ -51,6 +51,9 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Worker threads (default: processors).")
     Integer threads;
 
+    @Option(names = "--preview", description = "Also draw the detections as PNGs here, with an index.html.")
+    Path preview;
+
     @Option(names = "--existing", defaultValue = "skip",
             description = "What to do with existing annotation files: skip, skip-verified, overwrite"
                     + " (default ${DEFAULT-VALUE}).")
@@ -80,15 +83,29 @@ final class PredictCommand implements Callable<Integer> {
             run = run.withOutputDir(out);
         }
         PrintWriter stdout = spec.commandLine().getOut();
+        Previews previews = preview == null ? null : new Previews(images, preview);
         PreAnnotator.Summary s;
         try (Detector detector = Detectors.open(model, options.build());
              ProgressBar bar = new ProgressBarBuilder().setTaskName("predict").setStyle(ProgressBarStyle.ASCII)
                      .setInitialMax(-1).build()) { // draws on stderr, so stdout keeps the summary
-            s = PreAnnotator.run(detector, images, run, p -> {
-                bar.maxHint(p.total());
-                bar.stepTo(p.done());
-                bar.setExtraMessage(p.failed() > 0 ? p.failed() + " failed" : "");
+            s = PreAnnotator.run(detector, images, run, new PreAnnotator.Listener() {
+                @Override
+                public void progress(PreAnnotator.Progress p) {
+                    bar.maxHint(p.total());
+                    bar.stepTo(p.done());
+                    bar.setExtraMessage(p.failed() > 0 ? p.failed() + " failed" : "");
+                }
+
+                @Override
+                public void written(Path image, dev.annotate.core.AnnotatedImage result) {
+                    if (previews != null) {
+                        previews.draw(image, result);
+                    }
+                }
             });
+        }
+        if (previews != null) {
+            previews.writeIndex();
         }
         stdout.printf("%d images: %d written, %d skipped (existing), %d failed in %.1f s%n", s.total(), s.written(),
                 s.skipped(), s.failed(), s.elapsed().toMillis() / 1000.0);
@@ -99,6 +116,9 @@ final class PredictCommand implements Callable<Integer> {
             stdout.println("review first (least confident):");
             s.leastConfident().stream().limit(5).forEach(d -> stdout.printf("  %.2f  %s%n", d.lowestConfidence(),
                     d.image()));
+        }
+        if (previews != null) {
+            stdout.println("previews: " + preview.toAbsolutePath().resolve("index.html"));
         }
         s.notes().forEach(n -> stdout.println("note: " + n.path() + ": " + n.reason()));
         s.failures().forEach(x -> spec.commandLine().getErr().println("failed: " + x.reason()));

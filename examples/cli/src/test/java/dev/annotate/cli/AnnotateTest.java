@@ -65,6 +65,22 @@ final class AnnotateTest {
     }
 
     @Test
+    void predict_withPreview_drawsEveryImage_andAContactSheet() throws IOException {
+        Path out = root.resolve("predicted-preview");
+        Path preview = root.resolve("preview");
+        Run r = run("predict", "--model", model.toString(), "--images", data.toString(), "--out", out.toString(),
+                "--min-score", "0.3", "--preview", preview.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isRegularFile(preview.resolve("000004.jpg.png")));
+        String index = Files.readString(preview.resolve("index.html"));
+        assertTrue(index.contains("<h1>6 pre-annotated images</h1>") && index.contains("src=\"000000.jpg.png\""),
+                index);
+        try (Stream<Path> s = Files.list(out)) {
+            assertTrue(s.allMatch(p -> p.toString().endsWith(".xml")), "the output tree holds annotations only");
+        }
+    }
+
+    @Test
     void predict_besideTheImages_skipsThePersonsFiles() {
         Run r = run("predict", "--model", model.toString(), "--images", data.toString());
         assertEquals(0, r.code(), r.err());
