@@ -108,6 +108,13 @@ final class OnnxDetector extends AbstractDetector {
         return layout;
     }
 
+    /** Fixed-size inputs need no more pixels than the input holds: large files are decoded subsampled. */
+    @Override
+    protected java.util.Optional<java.awt.Dimension> inputSize() {
+        return fixedWidth > 0 && fixedHeight > 0
+                ? java.util.Optional.of(new java.awt.Dimension(fixedWidth, fixedHeight)) : java.util.Optional.empty();
+    }
+
     @Override
     protected List<Annotation> infer(BufferedImage image) {
         int sw = image.getWidth();

@@ -143,6 +143,24 @@ final class OnnxDetectorTest {
         }
     }
 
+    /** A large file is decoded subsampled for a 640-pixel input: boxes come back full-size, within s pixels. */
+    @Test
+    void detect_path_ofALargeImage_decodesSubsampled_andAnswersInFullSizePixels() throws IOException {
+        int[] s = {2560, 1920, 240, 360, 1200, 1440};
+        Path png = dir.resolve("large.png");
+        javax.imageio.ImageIO.write(scene(s), "png", png.toFile());
+        try (Detector d = Detectors.open(write(models().get(1)))) {
+            AnnotatedImage result = d.detect(png);
+            assertEquals(2560, result.width());
+            assertEquals(1920, result.height());
+            BoundingBox box = result.annotations().get(0).box();
+            int tolerance = 3; // subsampling min(2560 / 640, 1920 / 640) = 3
+            assertTrue(Math.abs(box.xmin() - 240) <= tolerance && Math.abs(box.ymin() - 360) <= tolerance
+                    && Math.abs(box.xmax() - 1200) <= tolerance && Math.abs(box.ymax() - 1440) <= tolerance,
+                    box::toString);
+        }
+    }
+
     @Test
     void names_comeFromTheModelsMetadata_whenNoLabelMapIsGiven() throws IOException {
         int[] s = {640, 360, 33, 45, 200, 297};

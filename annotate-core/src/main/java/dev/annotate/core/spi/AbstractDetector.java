@@ -82,19 +82,38 @@ public abstract class AbstractDetector implements Detector {
         }
     }
 
+    /**
+     * The smallest image the model needs, when it resizes every input to a fixed size: {@link #detect(Path)} then
+     * decodes large files at reduced resolution (see {@link Images#read(Path, long, int, int)}). Empty (the
+     * default) decodes every pixel.
+     */
+    protected Optional<java.awt.Dimension> inputSize() {
+        return Optional.empty();
+    }
+
     @Override
     public AnnotatedImage detect(Path image) throws IOException {
         ensureOpen();
-        DecodedImage decoded = Images.read(image, options.maxPixels());
-        return describe(image, decoded, detect(decoded.image()));
+        Optional<java.awt.Dimension> size = inputSize();
+        DecodedImage decoded = size.isPresent()
+                ? Images.read(image, options.maxPixels(), size.get().width, size.get().height)
+                : Images.read(image, options.maxPixels());
+        List<Annotation> found = detect(decoded.image());
+        int s = decoded.subsampling();
+        if (s > 1) {
+            int w = decoded.header().width();
+            int h = decoded.header().height();
+            found = found.stream().map(a -> a.withBox(a.box().scale(s, s).clamp(w, h))).toList();
+        }
+        return describe(image, decoded, found);
     }
 
     /** The result record for an image file, for backends that override {@link #detect(Path)}. */
     protected static AnnotatedImage describe(Path image, DecodedImage decoded, List<Annotation> annotations) {
         Path fileName = image.getFileName();
         return new AnnotatedImage(fileName == null ? image.toString() : fileName.toString(),
-                Optional.of(image.toAbsolutePath().toString()), decoded.width(), decoded.height(), decoded.depth(),
-                annotations, false, Map.of());
+                Optional.of(image.toAbsolutePath().toString()), decoded.header().width(), decoded.header().height(),
+                decoded.depth(), annotations, false, Map.of());
     }
 
     @Override

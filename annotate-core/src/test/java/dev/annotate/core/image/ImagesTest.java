@@ -141,6 +141,33 @@ final class ImagesTest {
     }
 
     @Test
+    void read_withMinimumSize_decodesEverySthPixel_ofTheFullImage() throws IOException {
+        BufferedImage big = noiseImage(1000, 800);
+        Path file = Files.write(dir.resolve("big.png"), TestImages.encode(big, "png"));
+
+        DecodedImage img = Images.read(file, Images.DEFAULT_MAX_PIXELS, 200, 200);
+
+        assertEquals(4, img.subsampling()); // min(1000 / 200, 800 / 200)
+        assertEquals(250, img.width());
+        assertEquals(200, img.height());
+        assertEquals(1000, img.header().width());
+        for (int[] p : new int[][] {{0, 0}, {17, 33}, {249, 199}}) {
+            assertEquals(big.getRGB(p[0] * 4, p[1] * 4) & 0xFFFFFF, img.image().getRGB(p[0], p[1]) & 0xFFFFFF);
+        }
+        assertEquals(1, Images.read(file, Images.DEFAULT_MAX_PIXELS, 600, 600).subsampling());
+    }
+
+    @Test
+    void read_withMinimumSize_ofRotatedJpeg_subsamplesInTheDisplayedFrame() throws IOException {
+        Path file = dir.resolve("turned.jpg");
+        Files.write(file, TestImages.withExifOrientation(TestImages.jpeg(stored(6), 0.9f), 6, ByteOrder.BIG_ENDIAN));
+        DecodedImage img = Images.read(file, Images.DEFAULT_MAX_PIXELS, 12, 8);
+        assertEquals(4, img.subsampling()); // displayed 48x32: min(48 / 12, 32 / 8)
+        assertEquals(12, img.width());
+        assertEquals(8, img.height());
+    }
+
+    @Test
     void read_emptyFile_namesTheFile() throws IOException {
         Path file = Files.createFile(dir.resolve("empty.jpg"));
         FormatException e = assertThrows(FormatException.class, () -> Images.read(file));

@@ -1,0 +1,101 @@
+package dev.annotate.benchmarks;
+
+import dev.annotate.core.image.DecodedImage;
+import dev.annotate.core.image.Images;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.FileImageOutputStream;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Decoding a photo-like JPEG for a 640-pixel model input: plain {@code ImageIO.read} against our full read
+ * ({@code Images.read}: EXIF, BGR) and our subsampled read ({@code Images.read} with a 640x640 minimum), at
+ * 1024x768 and 4000x3000 (issue goal: at most 0.5x of ImageIO.read for the large image).
+ *
+ * <pre>java -jar benchmarks/target/benchmarks.jar DecodeBenchmark</pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgs = "-Xmx2g")
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class DecodeBenchmark {
+
+    @Param({"1024x768", "4000x3000"})
+    public String size;
+
+    private Path file;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        String[] wh = size.split("x");
+        int w = Integer.parseInt(wh[0]);
+        int h = Integer.parseInt(wh[1]);
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+        Graphics2D g = img.createGraphics();
+        g.setPaint(new GradientPaint(0, 0, Color.BLUE, w, h, Color.ORANGE));
+        g.fillRect(0, 0, w, h);
+        g.dispose();
+        byte[] p = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        Random r = new Random(1);
+        for (int i = 0; i < p.length; i++) {
+            p[i] = (byte) Math.max(0, Math.min(255, (p[i] & 0xFF) + r.nextInt(25) - 12));
+        }
+        file = Files.createTempFile("decode", ".jpg");
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+        param.setCompressionQuality(0.92f);
+        try (FileImageOutputStream out = new FileImageOutputStream(file.toFile())) {
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(img, null, null), param);
+        }
+        writer.dispose();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        Files.deleteIfExists(file);
+    }
+
+    @Benchmark
+    public BufferedImage imageIoRead() throws IOException {
+        return ImageIO.read(file.toFile());
+    }
+
+    @Benchmark
+    public DecodedImage imagesRead() throws IOException {
+        return Images.read(file);
+    }
+
+    @Benchmark
+    public DecodedImage imagesReadFor640() throws IOException {
+        return Images.read(file, Images.DEFAULT_MAX_PIXELS, 640, 640);
+    }
+}
