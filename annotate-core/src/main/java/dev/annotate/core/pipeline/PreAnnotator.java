@@ -268,7 +268,13 @@ public final class PreAnnotator {
         }
         try {
             walk(root, new ArrayList<>(), dir -> {
-                for (Path image : imagesIn(dir)) {
+                List<Path> inDir = imagesIn(dir);
+                if (!inDir.isEmpty()) {
+                    // once per directory, before its images are queued: a killed run's temporaries never count
+                    removeStaleTemporaries(target(root, out, inDir.get(0), options.format()).getParent(),
+                            options.format());
+                }
+                for (Path image : inDir) {
                     put(queue, image);
                 }
             });
@@ -314,6 +320,25 @@ public final class PreAnnotator {
     static Path target(Path root, Optional<Path> out, Path image, PerImageFormat format) {
         Path dir = out.map(o -> o.resolve(root.relativize(image.getParent()))).orElse(image.getParent());
         return dir.resolve(format.annotationFileName(image.getFileName().toString()));
+    }
+
+    /**
+     * A run killed while writing leaves {@code .name<ext>.<random>.tmp} files (see {@code AtomicFiles}) in an
+     * output directory: never a result, removed before the directory's images are handled.
+     */
+    private static void removeStaleTemporaries(Path dir, PerImageFormat format) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        String marker = format.fileExtension() + ".";
+        try (DirectoryStream<Path> stale = Files.newDirectoryStream(dir, p -> {
+            String n = p.getFileName().toString();
+            return n.startsWith(".") && n.endsWith(".tmp") && n.contains(marker);
+        })) {
+            for (Path p : stale) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     @FunctionalInterface
@@ -400,7 +425,6 @@ public final class PreAnnotator {
         void handle(Path image) {
             Path target = target(root, out, image, options.format());
             try {
-                removeStaleTemporaries(target);
                 if (Files.exists(target) && !mayReplace(target)) {
                     skipped.incrementAndGet();
                 } else {
@@ -441,23 +465,6 @@ public final class PreAnnotator {
                         notes.add(new Failure(target, "existing annotation file cannot be read, left alone: " + e));
                         return false;
                     }
-                }
-            }
-        }
-
-        /** A run killed while writing leaves {@code .name.<random>.tmp} beside the target: never a result. */
-        private static void removeStaleTemporaries(Path target) throws IOException {
-            Path dir = target.getParent();
-            if (!Files.isDirectory(dir)) {
-                return;
-            }
-            String prefix = "." + target.getFileName() + ".";
-            try (DirectoryStream<Path> stale = Files.newDirectoryStream(dir, p -> {
-                String n = p.getFileName().toString();
-                return n.startsWith(prefix) && n.endsWith(".tmp");
-            })) {
-                for (Path p : stale) {
-                    Files.deleteIfExists(p);
                 }
             }
         }
