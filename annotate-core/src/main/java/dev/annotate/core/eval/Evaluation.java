@@ -341,35 +341,11 @@ public final class Evaluation {
             List<Annotation> pred = p.predicted();
             boolean[] truthUsed = new boolean[truth.size()];
             boolean[] predUsed = new boolean[pred.size()];
-            int keep = 0;
-            int fix = 0;
-            int matched = 0;
-            for (double[] pair : pairs(truth, pred, true)) {
-                int t = (int) pair[0];
-                int q = (int) pair[1];
-                if (truthUsed[t] || predUsed[q]) {
-                    continue;
-                }
-                truthUsed[t] = true;
-                predUsed[q] = true;
-                matched++;
-                if (pair[2] >= fixBelowIou) {
-                    keep++;
-                } else {
-                    fix++;
-                }
-            }
-            int relabel = 0;
-            for (double[] pair : pairs(truth, pred, false)) {
-                int t = (int) pair[0];
-                int q = (int) pair[1];
-                if (truthUsed[t] || predUsed[q]) {
-                    continue;
-                }
-                truthUsed[t] = true;
-                predUsed[q] = true;
-                relabel++;
-            }
+            List<Double> sameLabel = claim(pairs(truth, pred, true), truthUsed, predUsed);
+            int matched = sameLabel.size();
+            int keep = (int) sameLabel.stream().filter(iou -> iou >= fixBelowIou).count();
+            int fix = matched - keep;
+            int relabel = claim(pairs(truth, pred, false), truthUsed, predUsed).size();
             int add = truth.size() - matched - relabel;
             int delete = pred.size() - matched - relabel;
             tp += matched;
@@ -384,6 +360,21 @@ public final class Evaluation {
         double precision = tp + fp == 0 ? 1 : (double) tp / (tp + fp);
         double recall = tp + fn == 0 ? 1 : (double) tp / (tp + fn);
         return new ReviewReport(tp, fp, fn, precision, recall, per, keepTotal, fixTotal, addTotal, deleteTotal);
+    }
+
+    /** Takes pairs best first where both sides are still free; returns the IoUs of the pairs taken. */
+    private static List<Double> claim(List<double[]> pairs, boolean[] truthUsed, boolean[] predUsed) {
+        List<Double> taken = new ArrayList<>();
+        for (double[] pair : pairs) {
+            int t = (int) pair[0];
+            int q = (int) pair[1];
+            if (!truthUsed[t] && !predUsed[q]) {
+                truthUsed[t] = true;
+                predUsed[q] = true;
+                taken.add(pair[2]);
+            }
+        }
+        return taken;
     }
 
     /** (truth index, prediction index, IoU) with IoU ≥ 0.5 and same or different labels, best first. */
