@@ -195,7 +195,21 @@ public final class VocToTfRecord {
      *     file is left
      */
     public static Report convert(Path vocDir, LabelMap labels, Path outBase, Options options) throws IOException {
+        return convert(vocDir, labels, outBase, options, (done, total) -> { });
+    }
+
+    /** Receives progress: annotation files handled so far, of how many. Called from the converting thread. */
+    @FunctionalInterface
+    public interface Progress {
+        /** One more annotation file handled (converted or skipped). */
+        void handled(long done, long total);
+    }
+
+    /** As {@link #convert(Path, LabelMap, Path, Options)}, reporting progress after every file. */
+    public static Report convert(Path vocDir, LabelMap labels, Path outBase, Options options, Progress progress)
+            throws IOException {
         Objects.requireNonNull(labels, "labels");
+        Objects.requireNonNull(progress, "progress");
         Objects.requireNonNull(options, "options");
         Path base = outBase.toAbsolutePath();
         Files.createDirectories(base.getParent());
@@ -217,14 +231,17 @@ public final class VocToTfRecord {
             // are in memory.
             int window = 2 * options.threads();
             ArrayDeque<Future<Prepared>> pending = new ArrayDeque<>(window);
+            long done = 0;
             for (Path xml : xmlFiles) {
                 if (pending.size() == window) {
                     run.write(await(pending.removeFirst()), train, val);
+                    progress.handled(++done, xmlFiles.size());
                 }
                 pending.addLast(workers.submit(() -> prepare(xml)));
             }
             while (!pending.isEmpty()) {
                 run.write(await(pending.removeFirst()), train, val);
+                progress.handled(++done, xmlFiles.size());
             }
             LabelMaps.write(run.labels, labelMapFile(base));
             train.commit();

@@ -213,6 +213,17 @@ final class VocToTfRecordTest {
     }
 
     @Test
+    void convert_reportsProgressForEveryFile() throws IOException {
+        List<long[]> events = new ArrayList<>();
+        VocToTfRecord.convert(voc, LABELS, out, VocToTfRecord.Options.defaults(),
+                (done, total) -> events.add(new long[] {done, total}));
+        assertEquals(8, events.size()); // every annotation file, converted or skipped
+        for (int i = 0; i < events.size(); i++) {
+            assertArrayEquals(new long[] {i + 1, 8}, events.get(i));
+        }
+    }
+
+    @Test
     void isValidation_fraction_isRoughlyRespected() {
         long hits = java.util.stream.IntStream.range(0, 10_000)
                 .filter(i -> VocToTfRecord.isValidation(String.format("%06d.jpg", i), 0.2)).count();

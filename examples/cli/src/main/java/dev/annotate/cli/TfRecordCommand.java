@@ -39,9 +39,18 @@ final class TfRecordCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        VocToTfRecord.Report r = VocToTfRecord.convert(voc, LabelMaps.read(labels), out,
-                VocToTfRecord.Options.defaults().withShards(shards).withValFraction(valFraction)
-                        .withCompression(gzip ? Compression.GZIP : Compression.NONE));
+        VocToTfRecord.Report r;
+        try (me.tongfei.progressbar.ProgressBar bar = new me.tongfei.progressbar.ProgressBarBuilder()
+                .setTaskName("tfrecord").setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII).setInitialMax(-1)
+                .build()) { // on stderr, so stdout keeps the summary
+            r = VocToTfRecord.convert(voc, LabelMaps.read(labels), out,
+                    VocToTfRecord.Options.defaults().withShards(shards).withValFraction(valFraction)
+                            .withCompression(gzip ? Compression.GZIP : Compression.NONE),
+                    (done, total) -> {
+                        bar.maxHint(total);
+                        bar.stepTo(done);
+                    });
+        }
         spec.commandLine().getOut().printf("%d training and %d validation records, %d boxes, %d rotated, %d skipped%n",
                 r.trainExamples(), r.valExamples(), r.objects(), r.rotated(), r.skippedFiles());
         r.trainFiles().forEach(f -> spec.commandLine().getOut().println("  " + f));
