@@ -31,8 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * A TF Object Detection API model (SavedModel signature or frozen graph) behind the {@link
@@ -117,10 +115,7 @@ final class TensorFlowDetector extends AbstractDetector {
             // TensorFlow decoded the stored pixels: boxes come back in that frame
             return candidates(out, header.storedWidth(), header.storedHeight(), header.orientation());
         });
-        Path name = image.getFileName();
-        return new AnnotatedImage(name == null ? image.toString() : name.toString(),
-                Optional.of(image.toAbsolutePath().toString()), header.width(), header.height(), 3, found, false,
-                Map.of());
+        return describe(image, header.width(), header.height(), 3, found);
     }
 
     private List<Annotation> candidates(Outputs out, int w, int h, ExifOrientation orientation) {

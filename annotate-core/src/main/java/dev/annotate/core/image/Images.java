@@ -359,10 +359,15 @@ public final class Images {
                 return own;
             }
         }
-        BufferedImage copy = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
-        java.awt.Graphics2D g = copy.createGraphics();
-        g.drawImage(image, 0, 0, null);
-        g.dispose();
+        // the conversion file reading uses, so the same pixels reach a model from a file or from memory
+        BufferedImage copy = convert(image);
+        if (copy == null) {
+            // colour spaces the conversion does not know (CMYK, ...): Java2D's colour management
+            copy = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+            java.awt.Graphics2D g = copy.createGraphics();
+            g.drawImage(image, 0, 0, null);
+            g.dispose();
+        }
         return ((DataBufferByte) copy.getRaster().getDataBuffer()).getData();
     }
 
@@ -386,6 +391,20 @@ public final class Images {
         if (src.getType() == BufferedImage.TYPE_3BYTE_BGR) {
             return src;
         }
+        BufferedImage converted = convert(src);
+        if (converted != null) {
+            return converted;
+        }
+        ColorModel cm = src.getColorModel();
+        if (cm.getColorSpace().getType() == ColorSpace.TYPE_CMYK) {
+            throw cmykRefused(file, null);
+        }
+        throw new FormatException(file, null, "unsupported colour space (type " + cm.getColorSpace().getType()
+                + ", " + cm.getNumComponents() + " components); expected RGB, grayscale or paletted");
+    }
+
+    /** 8-bit BGR of gray (samples copied or scaled), paletted and sRGB images (alpha dropped); else null. */
+    private static BufferedImage convert(BufferedImage src) {
         int w = src.getWidth();
         int h = src.getHeight();
         BufferedImage dst = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
@@ -414,12 +433,8 @@ public final class Images {
                     out[o + 2] = (byte) (p >> 16);
                 }
             }
-        } else if (cm.getColorSpace().getType() == ColorSpace.TYPE_CMYK) {
-            throw cmykRefused(file, null);
         } else {
-            throw new FormatException(file, null, "unsupported colour space (type "
-                    + cm.getColorSpace().getType() + ", " + cm.getNumComponents() + " components); expected RGB,"
-                    + " grayscale or paletted");
+            return null;
         }
         return dst;
     }

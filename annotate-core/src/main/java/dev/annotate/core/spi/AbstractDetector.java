@@ -108,12 +108,20 @@ public abstract class AbstractDetector implements Detector {
         return describe(image, decoded, found);
     }
 
-    /** The result record for an image file, for backends that override {@link #detect(Path)}. */
+    /** The result record for a decoded image file. */
     protected static AnnotatedImage describe(Path image, DecodedImage decoded, List<Annotation> annotations) {
+        return describe(image, decoded.header().width(), decoded.header().height(), decoded.depth(), annotations);
+    }
+
+    /**
+     * The result record for an image file of this displayed size, for backends that override {@link #detect(Path)}:
+     * its name, absolute path, size and depth with the detections, never verified.
+     */
+    protected static AnnotatedImage describe(Path image, int width, int height, int depth,
+                                             List<Annotation> annotations) {
         Path fileName = image.getFileName();
         return new AnnotatedImage(fileName == null ? image.toString() : fileName.toString(),
-                Optional.of(image.toAbsolutePath().toString()), decoded.header().width(), decoded.header().height(),
-                decoded.depth(), annotations, false, Map.of());
+                Optional.of(image.toAbsolutePath().toString()), width, height, depth, annotations, false, Map.of());
     }
 
     @Override

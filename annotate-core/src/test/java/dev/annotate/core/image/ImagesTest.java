@@ -25,6 +25,7 @@ import java.util.Arrays;
 import java.util.Random;
 import java.util.zip.CRC32;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -253,6 +254,40 @@ final class ImagesTest {
         for (int x = 0; x < 256; x++) {
             assertEquals(x * 0x010101, img.image().getRGB(x, 0) & 0xFFFFFF, "x=" + x);
         }
+    }
+
+    /** Backends feed models from bgrBytes: a caller's grayscale image must not be brightened on the way. */
+    @Test
+    void bgrBytes_ofAGrayImage_copiesSamplesWithoutGammaShift() {
+        BufferedImage gray = new BufferedImage(256, 1, BufferedImage.TYPE_BYTE_GRAY);
+        for (int x = 0; x < 256; x++) {
+            gray.getRaster().setSample(x, 0, 0, x);
+        }
+        byte[] bgr = Images.bgrBytes(gray);
+        for (int x = 0; x < 256; x++) {
+            assertEquals(x, bgr[3 * x] & 0xFF, "x=" + x);
+            assertEquals(x, bgr[3 * x + 2] & 0xFF, "x=" + x);
+        }
+        BufferedImage gray16 = new BufferedImage(256, 1, BufferedImage.TYPE_USHORT_GRAY);
+        for (int x = 0; x < 256; x++) {
+            gray16.getRaster().setSample(x, 0, 0, x * 257);
+        }
+        byte[] bgr16 = Images.bgrBytes(gray16);
+        for (int x = 0; x < 256; x++) {
+            assertEquals(x, bgr16[3 * x + 1] & 0xFF, "16-bit x=" + x);
+        }
+    }
+
+    /** The same pixels reach a model whether they come from a file (Images.read) or from memory (bgrBytes). */
+    @Test
+    void bgrBytes_ofAnAlphaImage_dropsAlphaLikeReadingTheFileDoes() throws IOException {
+        BufferedImage argb = new BufferedImage(2, 1, BufferedImage.TYPE_INT_ARGB);
+        argb.setRGB(0, 0, 0x000A141E);
+        argb.setRGB(1, 0, 0x80FF8000);
+        byte[] fromMemory = Images.bgrBytes(argb);
+        Path file = Files.write(dir.resolve("alpha-mem.png"), TestImages.encode(argb, "png"));
+        byte[] fromFile = Images.bgrBytes(Images.read(file).image());
+        assertArrayEquals(fromFile, fromMemory);
     }
 
     @Test
