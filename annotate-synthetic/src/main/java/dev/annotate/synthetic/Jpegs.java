@@ -1,14 +1,9 @@
 package dev.annotate.synthetic;
 
 import dev.annotate.core.image.ExifOrientation;
+import dev.annotate.core.image.Images;
 
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,18 +15,7 @@ final class Jpegs {
     }
 
     static byte[] encode(BufferedImage image, float quality, ExifOrientation orientation) throws IOException {
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
-            writer.setOutput(out);
-            ImageWriteParam param = writer.getDefaultWriteParam();
-            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            param.setCompressionQuality(quality);
-            writer.write(null, new IIOImage(image, null, null), param);
-        } finally {
-            writer.dispose();
-        }
-        byte[] jpeg = bytes.toByteArray();
+        byte[] jpeg = Images.encodeJpeg(image, quality);
         return orientation == ExifOrientation.NORMAL ? jpeg : withOrientation(jpeg, orientation.tag());
     }
 

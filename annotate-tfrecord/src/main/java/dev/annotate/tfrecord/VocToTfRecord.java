@@ -14,11 +14,7 @@ import dev.annotate.voc.Voc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -441,21 +437,11 @@ public final class VocToTfRecord {
 
     /** Encodes pixels as JPEG (quality 0.95, to lose little on re-encoding) or PNG. */
     static byte[] encode(BufferedImage image, String format) throws IOException {
+        if (!format.equals("png")) {
+            return Images.encodeJpeg(image, 0.95f);
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        if (format.equals("png")) {
-            ImageIO.write(image, "png", bytes);
-            return bytes.toByteArray();
-        }
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
-            writer.setOutput(out);
-            ImageWriteParam param = writer.getDefaultWriteParam();
-            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-            param.setCompressionQuality(0.95f);
-            writer.write(null, new IIOImage(image, null, null), param);
-        } finally {
-            writer.dispose();
-        }
+        ImageIO.write(image, "png", bytes);
         return bytes.toByteArray();
     }
 }

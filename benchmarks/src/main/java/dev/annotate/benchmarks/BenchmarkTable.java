@@ -13,23 +13,9 @@ import dev.annotate.tfrecord.VocToTfRecord;
 import dev.annotate.voc.Voc;
 import dev.annotate.voc.VocFormat;
 
-import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.FileImageOutputStream;
-import java.awt.Color;
-import java.awt.GradientPaint;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
-import java.io.BufferedOutputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -160,16 +146,7 @@ public final class BenchmarkTable {
         double convert = Double.MAX_VALUE;
         for (int round = 0; round < 3; round++) {
             long t0 = System.nanoTime();
-            Path rawFile = root.resolve("raw.bin");
-            try (FileChannel ch = FileChannel.open(rawFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream o = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
-                for (Path p : recJpegs) {
-                    o.write(Files.readAllBytes(p));
-                }
-                o.flush();
-                ch.force(true);
-            }
+            BenchFiles.rawCopy(recJpegs, root.resolve("raw.bin"));
             raw = Math.min(raw, (System.nanoTime() - t0) / 1e9);
             long t1 = System.nanoTime();
             VocToTfRecord.convert(recData, SyntheticDataset.LABEL_MAP, root.resolve("rec/ds"),
@@ -232,26 +209,8 @@ public final class BenchmarkTable {
     }
 
     private static Path photo(Path root, int w, int h) throws java.io.IOException {
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-        Graphics2D g = img.createGraphics();
-        g.setPaint(new GradientPaint(0, 0, Color.BLUE, w, h, Color.ORANGE));
-        g.fillRect(0, 0, w, h);
-        g.dispose();
-        byte[] p = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
-        Random r = new Random(1);
-        for (int i = 0; i < p.length; i++) {
-            p[i] = (byte) Math.max(0, Math.min(255, (p[i] & 0xFF) + r.nextInt(25) - 12));
-        }
         Path file = root.resolve("photo-" + w + "x" + h + ".jpg");
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ImageWriteParam param = writer.getDefaultWriteParam();
-        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-        param.setCompressionQuality(0.92f);
-        try (FileImageOutputStream out = new FileImageOutputStream(file.toFile())) {
-            writer.setOutput(out);
-            writer.write(null, new IIOImage(img, null, null), param);
-        }
-        writer.dispose();
+        BenchFiles.photo(file, w, h);
         return file;
     }
 

@@ -16,20 +16,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.FileImageOutputStream;
-import java.awt.Color;
-import java.awt.GradientPaint;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,26 +48,8 @@ public class DecodeBenchmark {
         String[] wh = size.split("x");
         int w = Integer.parseInt(wh[0]);
         int h = Integer.parseInt(wh[1]);
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-        Graphics2D g = img.createGraphics();
-        g.setPaint(new GradientPaint(0, 0, Color.BLUE, w, h, Color.ORANGE));
-        g.fillRect(0, 0, w, h);
-        g.dispose();
-        byte[] p = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
-        Random r = new Random(1);
-        for (int i = 0; i < p.length; i++) {
-            p[i] = (byte) Math.max(0, Math.min(255, (p[i] & 0xFF) + r.nextInt(25) - 12));
-        }
         file = Files.createTempFile("decode", ".jpg");
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ImageWriteParam param = writer.getDefaultWriteParam();
-        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-        param.setCompressionQuality(0.92f);
-        try (FileImageOutputStream out = new FileImageOutputStream(file.toFile())) {
-            writer.setOutput(out);
-            writer.write(null, new IIOImage(img, null, null), param);
-        }
-        writer.dispose();
+        BenchFiles.photo(file, w, h);
     }
 
     @TearDown(Level.Trial)

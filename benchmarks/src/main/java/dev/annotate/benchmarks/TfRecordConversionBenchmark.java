@@ -4,28 +4,19 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.image.Images;
 import dev.annotate.tfrecord.VocToTfRecord;
 import dev.annotate.voc.Voc;
 
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.FileImageOutputStream;
 import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,7 +79,7 @@ public final class TfRecordConversionBenchmark {
         long peakHeap = 0;
         for (int r = 0; r < rounds; r++) {
             long t0 = System.nanoTime();
-            double force = raw(imageFiles, dir.resolve("raw.bin"));
+            double force = BenchFiles.rawCopy(imageFiles, dir.resolve("raw.bin"));
             double raw = (System.nanoTime() - t0) / 1e9;
 
             System.gc();
@@ -115,27 +106,6 @@ public final class TfRecordConversionBenchmark {
                 Runtime.getRuntime().maxMemory() / 1e6);
     }
 
-    /**
-     * The limit: every image's bytes read and appended to one file, nothing else; then, like the converter's
-     * commit, forced to disk, so that both sides deliver durable files. Returns the seconds spent in the force.
-     */
-    private static double raw(List<Path> images, Path out) throws IOException {
-        double forced;
-        try (FileChannel channel = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
-             OutputStream o = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
-            for (Path p : images) {
-                o.write(Files.readAllBytes(p));
-            }
-            o.flush();
-            long t = System.nanoTime();
-            channel.force(true);
-            forced = (System.nanoTime() - t) / 1e9;
-        }
-        Files.delete(out);
-        return forced;
-    }
-
     private static void resetPeaks() {
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() == MemoryType.HEAP) {
@@ -158,10 +128,6 @@ public final class TfRecordConversionBenchmark {
             throws IOException {
         Files.createDirectories(voc);
         Random random = new Random(42);
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ImageWriteParam param = writer.getDefaultWriteParam();
-        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-        param.setCompressionQuality(0.9f);
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
         byte[] pixels = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
         for (int i = 0; i < count; i++) {
@@ -187,13 +153,9 @@ public final class TfRecordConversionBenchmark {
             }
             String name = String.format("%06d.jpg", i);
             Path image = voc.resolve(name);
-            try (FileImageOutputStream out = new FileImageOutputStream(image.toFile())) {
-                writer.setOutput(out);
-                writer.write(null, new IIOImage(img, null, null), param);
-            }
+            Files.write(image, Images.encodeJpeg(img, 0.9f));
             Voc.write(AnnotatedImage.of(name, width, height, 3, boxes).withPath(image.toString()),
                     voc.resolve(String.format("%06d.xml", i)));
         }
-        writer.dispose();
     }
 }

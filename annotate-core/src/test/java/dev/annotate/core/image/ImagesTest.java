@@ -103,6 +103,22 @@ final class ImagesTest {
     }
 
     @Test
+    void encodeJpeg_honoursQualityAndRejectsOneOutsideZeroToOne() throws IOException {
+        BufferedImage noise = noiseImage(64, 48);
+
+        byte[] low = Images.encodeJpeg(noise, 0.2f);
+        byte[] high = Images.encodeJpeg(noise, 0.98f);
+
+        assertTrue(high.length > low.length, "quality 0.98 gave " + high.length + " bytes, 0.2 gave " + low.length);
+        ImageHeader header = Images.probe(high, Path.of("memory.jpg"));
+        assertEquals("jpeg", header.format());
+        assertEquals(64, header.width());
+        assertEquals(48, header.height());
+        assertThrows(IllegalArgumentException.class, () -> Images.encodeJpeg(noise, 1.5f));
+        assertThrows(IllegalArgumentException.class, () -> Images.encodeJpeg(noise, -0.1f));
+    }
+
+    @Test
     void probe_rotatedJpeg_reportsStoredAndDisplayedSize() throws IOException {
         Path file = dir.resolve("portrait.jpg");
         Files.write(file, TestImages.withExifOrientation(TestImages.jpeg(stored(6), 0.9f), 6, ByteOrder.BIG_ENDIAN));
