@@ -12,31 +12,44 @@ public final class Resampler {
     private Resampler() {
     }
 
-    /** Column lookups shared by every row: left and right source column and the right column's weight. */
-    private record Columns(int[] x0, int[] x1, float[] fx) {
-        static Columns of(int sourceWidth, int contentWidth) {
-            int[] x0 = new int[contentWidth];
-            int[] x1 = new int[contentWidth];
-            float[] fx = new float[contentWidth];
-            double step = (double) sourceWidth / contentWidth;
-            for (int x = 0; x < contentWidth; x++) {
-                double sx = (x + 0.5) * step - 0.5;
-                int left = (int) Math.floor(sx);
-                float w = (float) (sx - left);
-                if (left < 0) {
-                    left = 0;
+    /**
+     * Lookups along one axis, shared by every row (for columns) or every column (for rows): for each output
+     * position, the offset of the lower and upper source sample and the upper one's weight. Pixel centres sit at
+     * half-integers; positions before the first or past the last source centre take the edge sample alone.
+     *
+     * @param stride bytes from one source sample to the next along this axis
+     */
+    private record Axis(int[] lo, int[] hi, float[] weight) {
+        static Axis of(int sourceLength, int contentLength, int stride) {
+            int[] lo = new int[contentLength];
+            int[] hi = new int[contentLength];
+            float[] weight = new float[contentLength];
+            double step = (double) sourceLength / contentLength;
+            for (int i = 0; i < contentLength; i++) {
+                double s = (i + 0.5) * step - 0.5;
+                int low = (int) Math.floor(s);
+                float w = (float) (s - low);
+                if (low < 0) {
+                    low = 0;
                     w = 0;
                 }
-                if (left >= sourceWidth - 1) {
-                    left = sourceWidth - 1;
+                if (low >= sourceLength - 1) {
+                    low = sourceLength - 1;
                     w = 0;
                 }
-                x0[x] = left * 3;
-                x1[x] = Math.min(left + 1, sourceWidth - 1) * 3;
-                fx[x] = w;
+                lo[i] = low * stride;
+                hi[i] = Math.min(low + 1, sourceLength - 1) * stride;
+                weight[i] = w;
             }
-            return new Columns(x0, x1, fx);
+            return new Axis(lo, hi, weight);
         }
+    }
+
+    /** Bilinear value of byte {@code k} of the four source pixels at offsets a (top left) b, c, d (bottom right). */
+    private static float blend(byte[] bgr, int a, int b, int c, int d, int k, float wx, float wy) {
+        float upper = (bgr[a + k] & 0xFF) + ((bgr[b + k] & 0xFF) - (bgr[a + k] & 0xFF)) * wx;
+        float lower = (bgr[c + k] & 0xFF) + ((bgr[d + k] & 0xFF) - (bgr[c + k] & 0xFF)) * wx;
+        return upper + (lower - upper) * wy;
     }
 
     /**
@@ -51,35 +64,22 @@ public final class Resampler {
         int plane = tw * th;
         float padValue = pad * scale;
         java.util.Arrays.fill(out, 0, 3 * plane, padValue);
-        Columns cols = Columns.of(t.sourceWidth(), t.contentWidth());
-        int sw3 = t.sourceWidth() * 3;
-        double step = (double) t.sourceHeight() / t.contentHeight();
+        Axis cols = Axis.of(t.sourceWidth(), t.contentWidth(), 3);
+        Axis rows = Axis.of(t.sourceHeight(), t.contentHeight(), t.sourceWidth() * 3);
         for (int y = 0; y < t.contentHeight(); y++) {
-            double sy = (y + 0.5) * step - 0.5;
-            int top = (int) Math.floor(sy);
-            float fy = (float) (sy - top);
-            if (top < 0) {
-                top = 0;
-                fy = 0;
-            }
-            if (top >= t.sourceHeight() - 1) {
-                top = t.sourceHeight() - 1;
-                fy = 0;
-            }
-            int r0 = top * sw3;
-            int r1 = Math.min(top + 1, t.sourceHeight() - 1) * sw3;
+            int r0 = rows.lo[y];
+            int r1 = rows.hi[y];
+            float wy = rows.weight[y];
             int o = (y + t.padTop()) * tw + t.padLeft();
             for (int x = 0; x < t.contentWidth(); x++, o++) {
-                int a = r0 + cols.x0[x];
-                int b = r0 + cols.x1[x];
-                int c = r1 + cols.x0[x];
-                int d = r1 + cols.x1[x];
-                float wx = cols.fx[x];
+                int a = r0 + cols.lo[x];
+                int b = r0 + cols.hi[x];
+                int c = r1 + cols.lo[x];
+                int d = r1 + cols.hi[x];
+                float wx = cols.weight[x];
                 for (int ch = 0; ch < 3; ch++) {
-                    int k = 2 - ch; // BGR source, RGB planes
-                    float upper = (bgr[a + k] & 0xFF) + ((bgr[b + k] & 0xFF) - (bgr[a + k] & 0xFF)) * wx;
-                    float lower = (bgr[c + k] & 0xFF) + ((bgr[d + k] & 0xFF) - (bgr[c + k] & 0xFF)) * wx;
-                    out[ch * plane + o] = (upper + (lower - upper) * fy) * scale;
+                    // BGR source, RGB planes
+                    out[ch * plane + o] = blend(bgr, a, b, c, d, 2 - ch, wx, wy) * scale;
                 }
             }
         }
@@ -89,9 +89,9 @@ public final class Resampler {
     public static void toInterleavedRgb(byte[] bgr, ResizeTransform t, int pad, byte[] out) {
         int tw = t.targetWidth();
         java.util.Arrays.fill(out, 0, 3 * tw * t.targetHeight(), (byte) pad);
-        Columns cols = Columns.of(t.sourceWidth(), t.contentWidth());
         int sw3 = t.sourceWidth() * 3;
-        double step = (double) t.sourceHeight() / t.contentHeight();
+        Axis cols = Axis.of(t.sourceWidth(), t.contentWidth(), 3);
+        Axis rows = Axis.of(t.sourceHeight(), t.contentHeight(), sw3);
         boolean identity = t.contentWidth() == t.sourceWidth() && t.contentHeight() == t.sourceHeight();
         for (int y = 0; y < t.contentHeight(); y++) {
             int o = ((y + t.padTop()) * tw + t.padLeft()) * 3;
@@ -104,22 +104,17 @@ public final class Resampler {
                 }
                 continue;
             }
-            double sy = (y + 0.5) * step - 0.5;
-            int top = Math.max(0, Math.min((int) Math.floor(sy), t.sourceHeight() - 1));
-            float fy = top == t.sourceHeight() - 1 || sy < 0 ? 0 : (float) (sy - top);
-            int r0 = top * sw3;
-            int r1 = Math.min(top + 1, t.sourceHeight() - 1) * sw3;
+            int r0 = rows.lo[y];
+            int r1 = rows.hi[y];
+            float wy = rows.weight[y];
             for (int x = 0; x < t.contentWidth(); x++, o += 3) {
-                int a = r0 + cols.x0[x];
-                int b = r0 + cols.x1[x];
-                int c = r1 + cols.x0[x];
-                int d = r1 + cols.x1[x];
-                float wx = cols.fx[x];
+                int a = r0 + cols.lo[x];
+                int b = r0 + cols.hi[x];
+                int c = r1 + cols.lo[x];
+                int d = r1 + cols.hi[x];
+                float wx = cols.weight[x];
                 for (int ch = 0; ch < 3; ch++) {
-                    int k = 2 - ch;
-                    float upper = (bgr[a + k] & 0xFF) + ((bgr[b + k] & 0xFF) - (bgr[a + k] & 0xFF)) * wx;
-                    float lower = (bgr[c + k] & 0xFF) + ((bgr[d + k] & 0xFF) - (bgr[c + k] & 0xFF)) * wx;
-                    out[o + ch] = (byte) Math.round(upper + (lower - upper) * fy);
+                    out[o + ch] = (byte) Math.round(blend(bgr, a, b, c, d, 2 - ch, wx, wy));
                 }
             }
         }
