@@ -15,8 +15,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.Stream;
 
 /** Inputs and baselines the benchmarks share, so that every table compares against the same thing. */
 final class BenchFiles {
@@ -62,5 +64,14 @@ final class BenchFiles {
         }
         Files.delete(out);
         return forced;
+    }
+
+    /** Deletes a folder and everything below it, deepest first. */
+    static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 }

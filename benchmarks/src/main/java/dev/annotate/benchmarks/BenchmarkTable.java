@@ -44,11 +44,7 @@ public final class BenchmarkTable {
         try {
             t.run(root, images);
         } finally {
-            try (Stream<Path> s = Files.walk(root)) {
-                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            BenchFiles.deleteTree(root);
         }
         System.out.printf("%nmachine: %d processors, %s %s, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"));

@@ -21,7 +21,6 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -111,11 +110,7 @@ public final class PipelineBenchmark {
                     files.size(), after1 / 1024, files.size() * passes, afterN / 1024,
                     100.0 * (afterN - after1) / after1);
         }
-        try (Stream<Path> s = Files.walk(root)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        BenchFiles.deleteTree(root);
     }
 
     @FunctionalInterface

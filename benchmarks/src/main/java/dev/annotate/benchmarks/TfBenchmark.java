@@ -25,9 +25,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The TensorFlow backend on the test models (OD API signature, uint8/float/string input) with 640x480 images,
@@ -69,11 +67,7 @@ public class TfBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         detector.close();
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        BenchFiles.deleteTree(dir);
     }
 
     @Benchmark
