@@ -22,7 +22,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -313,11 +313,13 @@ public final class VocToTfRecord {
                 return failed(xml, problems);
             }
             AnnotatedImage image = read.image().get();
-            Optional<Path> found = locateImage(xml, image, problems);
-            if (found.isEmpty()) {
+            Path imageFile;
+            try {
+                imageFile = Voc.locateImage(xml, image);
+            } catch (NoSuchFileException e) {
+                problems.add(new Problem(xml, "", e.getReason() + "; not converted"));
                 return failed(xml, problems);
             }
-            Path imageFile = found.get();
             byte[] bytes = Files.readAllBytes(imageFile);
             ImageHeader header = Images.probe(bytes, imageFile);
             if (header.width() != image.width() || header.height() != image.height()) {
@@ -349,31 +351,6 @@ public final class VocToTfRecord {
 
     private static Prepared failed(Path xml, List<Problem> problems) {
         return new Prepared(xml, problems, null, null, null, null, false, false);
-    }
-
-    private static Optional<Path> locateImage(Path xml, AnnotatedImage image, List<Problem> problems) {
-        List<Path> tried = new ArrayList<>();
-        Path dir = xml.toAbsolutePath().getParent();
-        candidate(() -> dir.resolve(image.fileName()), tried);
-        image.path().ifPresent(p -> candidate(() -> Path.of(p), tried));
-        if (dir.getParent() != null) {
-            candidate(() -> dir.getParent().resolve("JPEGImages").resolve(image.fileName()), tried);
-        }
-        for (Path p : tried) {
-            if (Files.isRegularFile(p)) {
-                return Optional.of(p);
-            }
-        }
-        problems.add(new Problem(xml, "", "image not found; tried " + tried + "; not converted"));
-        return Optional.empty();
-    }
-
-    private static void candidate(java.util.function.Supplier<Path> path, List<Path> tried) {
-        try {
-            tried.add(path.get());
-        } catch (InvalidPathException e) {
-            // a Windows path on Linux and the like: not a candidate here
-        }
     }
 
     /** The state of one conversion, touched only by the writing thread. */

@@ -33,6 +33,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -451,6 +452,38 @@ public final class Voc {
             return "";
         }
         return lastSegment(path.substring(0, cut));
+    }
+
+    /**
+     * The image a VOC file describes: {@code <filename>} beside the file, then its {@code <path>}, then
+     * {@code ../JPEGImages/<filename>} (the VOC devkit layout).
+     *
+     * @param xml the VOC file
+     * @param image what was read from it
+     * @throws NoSuchFileException if none exists, naming the VOC file and every place tried
+     */
+    public static Path locateImage(Path xml, AnnotatedImage image) throws NoSuchFileException {
+        List<Path> tried = new ArrayList<>();
+        Path dir = xml.toAbsolutePath().getParent();
+        candidate(() -> dir.resolve(image.fileName()), tried);
+        image.path().ifPresent(p -> candidate(() -> Path.of(p), tried));
+        if (dir.getParent() != null) {
+            candidate(() -> dir.getParent().resolve("JPEGImages").resolve(image.fileName()), tried);
+        }
+        for (Path p : tried) {
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        throw new NoSuchFileException(xml.toString(), null, "image not found; tried " + tried);
+    }
+
+    private static void candidate(java.util.function.Supplier<Path> path, List<Path> tried) {
+        try {
+            tried.add(path.get());
+        } catch (InvalidPathException e) {
+            // a Windows path on Linux and the like: not a candidate here
+        }
     }
 
     // ------------------------------------------------------------------ writing
