@@ -1,0 +1,152 @@
+package dev.annotate.core.model;
+
+import dev.annotate.core.LabelMap;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The primitive detector: a small single-stage, anchor-free network in the style of CenterNet, as a plain value
+ * that every exporter reads.
+ *
+ * <p>The network reads {@link #INPUT}, the image stretched to {@code inputSize x inputSize} (bilinear, half-pixel
+ * centres), RGB scaled to {@code [0, 1]}, NHWC. Its layers end in three heads at the same resolution
+ * {@code outputSize x outputSize} (stride {@code inputSize / outputSize}): {@link #HEATMAP} (one logit per class
+ * in {@link #labels()} order), {@link #SIZE} (natural log of the box width and height in output cells) and
+ * {@link #OFFSET} (the centre's x and y relative to the cell's corner, in cells).
+ *
+ * <p>Decoding, the same in every export: scores are the heatmap's sigmoid kept where they equal their 3x3 max
+ * (peaks); the top {@link #maxDetections()} over all cells and classes, highest first (equal scores: lower flat
+ * index first, the index running over row, column, class); for a peak at cell {@code (cx, cy)} the normalised
+ * box is centred at {@code ((cx + offset_x) / outputSize, (cy + offset_y) / outputSize)}, sized
+ * {@code (exp(size_w) / outputSize, exp(size_h) / outputSize)}, clipped to {@code [0, 1]}; the class is the label-map id of
+ * the heatmap channel. Exports have the TF Object Detection API's serving signature: {@code input_tensor} uint8
+ * {@code [1, H, W, 3]} of any size, {@code detection_boxes} {@code [1, K, 4]} (ymin, xmin, ymax, xmax),
+ * {@code detection_scores} {@code [1, K]}, {@code detection_classes} {@code [1, K]} (label-map ids as floats),
+ * {@code num_detections} {@code [1]}.
+ *
+ * <pre>{@code
+ * PrimitiveModel model = PrimitiveTrainer.train(vocDir, labels, TrainerOptions.defaults(), listener);
+ * SavedModels.export(model, Path.of("out/saved_model"));   // annotate-tf
+ * OnnxExport.write(model, Path.of("out/model.onnx"));      // annotate-onnx
+ * }</pre>
+ *
+ * @param inputSize side of the square network input, a multiple of the stride
+ * @param labels the classes, one heatmap channel each in entry order
+ * @param layers the network, each layer reading only {@link #INPUT} or earlier layers
+ * @param maxDetections how many detections the decoder returns ({@code K})
+ */
+public record PrimitiveModel(int inputSize, LabelMap labels, List<Layer> layers, int maxDetections) {
+
+    /** The name layers read the prepared image by. */
+    public static final String INPUT = "image";
+    /** The class heatmap head (logits). */
+    public static final String HEATMAP = "heatmap";
+    /** The box size head (log of width and height in output cells). */
+    public static final String SIZE = "size";
+    /** The centre offset head (x, y within the cell). */
+    public static final String OFFSET = "offset";
+
+    /** Checks that the layers form the network described above. */
+    public PrimitiveModel {
+        Objects.requireNonNull(labels, "labels");
+        layers = List.copyOf(layers);
+        if (labels.isEmpty()) {
+            throw new IllegalArgumentException("a model needs at least one class; the label map is empty");
+        }
+        if (maxDetections < 1) {
+            throw new IllegalArgumentException("maxDetections (" + maxDetections + ") must be >= 1");
+        }
+        Map<String, int[]> shapes = shapes(inputSize, layers);
+        int side = side(shapes, HEATMAP, labels.size());
+        if (side(shapes, SIZE, 2) != side || side(shapes, OFFSET, 2) != side) {
+            throw new IllegalArgumentException("heads '" + HEATMAP + "', '" + SIZE + "' and '" + OFFSET
+                    + "' must have the same resolution");
+        }
+        if (inputSize % side != 0) {
+            throw new IllegalArgumentException("inputSize (" + inputSize + ") must be a multiple of the output size ("
+                    + side + ")");
+        }
+        if (maxDetections > side * side * labels.size()) {
+            throw new IllegalArgumentException("maxDetections (" + maxDetections + ") exceeds the "
+                    + side * side * labels.size() + " heatmap cells");
+        }
+    }
+
+    /** Side of the heads' square output. */
+    public int outputSize() {
+        return shapes(inputSize, layers).get(HEATMAP)[0];
+    }
+
+    /** The heads' stride in input pixels. */
+    public int stride() {
+        return inputSize / outputSize();
+    }
+
+    /** The number of trained values. */
+    public long parameterCount() {
+        return layers.stream().mapToLong(l -> l instanceof Layer.Conv c
+                ? (long) c.kernel() * c.kernel() * c.inChannels() * c.outChannels() + c.outChannels() : 0).sum();
+    }
+
+    /** The output side and channel count of every layer ({@code {side, channels}}), checking each step. */
+    public static Map<String, int[]> shapes(int inputSize, List<Layer> layers) {
+        if (inputSize < 8) {
+            throw new IllegalArgumentException("inputSize (" + inputSize + ") must be >= 8");
+        }
+        Map<String, int[]> shapes = new HashMap<>();
+        shapes.put(INPUT, new int[] {inputSize, 3});
+        for (Layer layer : layers) {
+            if (shapes.containsKey(layer.name())) {
+                throw new IllegalArgumentException("layer name '" + layer.name() + "' is used twice");
+            }
+            int[] shape;
+            if (layer instanceof Layer.Conv c) {
+                int[] in = read(shapes, c.name(), c.input());
+                if (in[1] != c.inChannels()) {
+                    throw new IllegalArgumentException("conv '" + c.name() + "' expects " + c.inChannels()
+                            + " channels but '" + c.input() + "' has " + in[1]);
+                }
+                shape = new int[] {(in[0] + c.stride() - 1) / c.stride(), c.outChannels()};
+            } else if (layer instanceof Layer.Upsample u) {
+                int[] in = read(shapes, u.name(), u.input());
+                shape = new int[] {in[0] * 2, in[1]};
+            } else {
+                Layer.Add a = (Layer.Add) layer;
+                int[] l = read(shapes, a.name(), a.left());
+                int[] r = read(shapes, a.name(), a.right());
+                if (l[0] != r[0] || l[1] != r[1]) {
+                    throw new IllegalArgumentException("add '" + a.name() + "': '" + a.left() + "' is "
+                            + l[0] + "x" + l[0] + "x" + l[1] + " but '" + a.right() + "' is "
+                            + r[0] + "x" + r[0] + "x" + r[1]);
+                }
+                shape = l;
+            }
+            shapes.put(layer.name(), shape);
+        }
+        return shapes;
+    }
+
+    private static int[] read(Map<String, int[]> shapes, String layer, String input) {
+        int[] shape = shapes.get(input);
+        if (shape == null) {
+            throw new IllegalArgumentException("layer '" + layer + "' reads '" + input
+                    + "', which is neither the input nor an earlier layer");
+        }
+        return shape;
+    }
+
+    private static int side(Map<String, int[]> shapes, String head, int channels) {
+        int[] shape = shapes.get(head);
+        if (shape == null) {
+            throw new IllegalArgumentException("the network has no '" + head + "' layer");
+        }
+        if (shape[1] != channels) {
+            throw new IllegalArgumentException("head '" + head + "' has " + shape[1] + " channels, expected "
+                    + channels);
+        }
+        return shape[0];
+    }
+}

@@ -1,0 +1,89 @@
+package dev.annotate.core.model;
+
+import dev.annotate.core.LabelMap;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+final class PrimitiveModelTest {
+
+    static final LabelMap TWO = LabelMap.fromNames(List.of("a", "b"));
+
+    static Layer.Conv conv(String name, String input, int k, int stride, int in, int out) {
+        return new Layer.Conv(name, input, k, stride, in, out, Layer.Activation.RELU, new float[k * k * in * out],
+                new float[out]);
+    }
+
+    /** input 32 -> 16 -> 8 (stride 4), an upsample-and-add branch, and the three heads. */
+    static List<Layer> network(int classes) {
+        List<Layer> l = new ArrayList<>();
+        l.add(conv("c1", PrimitiveModel.INPUT, 3, 2, 3, 8));
+        l.add(conv("c2", "c1", 3, 2, 8, 8));
+        l.add(conv("c3", "c2", 3, 2, 8, 8));
+        l.add(new Layer.Upsample("u", "c3"));
+        l.add(new Layer.Add("m", "c2", "u"));
+        l.add(conv(PrimitiveModel.HEATMAP, "m", 1, 1, 8, classes));
+        l.add(conv(PrimitiveModel.SIZE, "m", 1, 1, 8, 2));
+        l.add(conv(PrimitiveModel.OFFSET, "m", 1, 1, 8, 2));
+        return l;
+    }
+
+    @Test
+    void model_reportsItsGeometryAndParameters() {
+        PrimitiveModel m = new PrimitiveModel(32, TWO, network(2), 10);
+        assertEquals(8, m.outputSize());
+        assertEquals(4, m.stride());
+        assertEquals((27 * 8 + 8) + 2 * (72 * 8 + 8) + (8 * 2 + 2) * 3, m.parameterCount());
+    }
+
+    @Test
+    void model_withHeadsOfTheWrongWidth_isRefusedNamingTheHead() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new PrimitiveModel(32, LabelMap.fromNames(List.of("a", "b", "c")), network(2), 10));
+        assertEquals("head 'heatmap' has 2 channels, expected 3", e.getMessage());
+    }
+
+    @Test
+    void model_readingAnUnknownLayer_isRefusedNamingBoth() {
+        List<Layer> l = network(2);
+        l.set(1, conv("c2", "nope", 3, 2, 8, 8));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new PrimitiveModel(32, TWO, l, 10));
+        assertEquals("layer 'c2' reads 'nope', which is neither the input nor an earlier layer", e.getMessage());
+    }
+
+    @Test
+    void model_addingMismatchedShapes_isRefused() {
+        List<Layer> l = network(2);
+        l.set(4, new Layer.Add("m", "c1", "u"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new PrimitiveModel(32, TWO, l, 10));
+        assertEquals("add 'm': 'c1' is 16x16x8 but 'u' is 8x8x8", e.getMessage());
+    }
+
+    @Test
+    void model_withMoreDetectionsThanCells_orNoClasses_isRefused() {
+        assertEquals("maxDetections (129) exceeds the 128 heatmap cells", assertThrows(IllegalArgumentException.class,
+                () -> new PrimitiveModel(32, TWO, network(2), 129)).getMessage());
+        assertEquals("a model needs at least one class; the label map is empty",
+                assertThrows(IllegalArgumentException.class,
+                        () -> new PrimitiveModel(32, LabelMap.empty(), network(1), 1)).getMessage());
+    }
+
+    @Test
+    void conv_withWrongWeightCount_isRefused_andCopiesItsArrays() {
+        assertEquals("conv 'x': 5 weights, expected 1x1x3x2", assertThrows(IllegalArgumentException.class,
+                () -> new Layer.Conv("x", "image", 1, 1, 3, 2, Layer.Activation.NONE, new float[5], new float[2]))
+                .getMessage());
+        float[] w = new float[6];
+        Layer.Conv c = new Layer.Conv("x", "image", 1, 1, 3, 2, Layer.Activation.NONE, w, new float[2]);
+        w[0] = 1;
+        c.weights()[1] = 1;
+        assertEquals(0f, c.weights()[0]);
+        assertEquals(0f, c.weights()[1]);
+    }
+}
