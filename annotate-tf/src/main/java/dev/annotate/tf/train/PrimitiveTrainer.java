@@ -1,0 +1,295 @@
+package dev.annotate.tf.train;
+
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.model.Layer;
+import dev.annotate.core.model.PrimitiveModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.Consumer;
+
+/**
+ * Trains the primitive detector from a VOC folder and a label map, in TensorFlow Java graph mode, with no Python.
+ *
+ * <p>The network ({@link PrimitiveModel}) is a small CenterNet-style detector: class heatmaps, box log-size and
+ * centre offset at stride 8. The loss is CenterNet's penalty-reduced focal loss on the heatmap (normalised by
+ * the number of objects) plus L1 on log-size and offset over the cells near each centre, weighted by the
+ * target Gaussian as in TTFNet (normalised by the weights' sum): a peak found a cell off still decodes the box. Adam with a short warm-up
+ * and a cosine decay over the step or time budget; batches are augmented (zoom and crop, aspect, flip, contrast,
+ * brightness, colour) on a background thread while TensorFlow runs the step. Everything is seeded: the same data,
+ * options and seed give the same model on the same machine (TensorFlow's multi-threaded kernels may differ in the
+ * last bits between machines).
+ *
+ * <p>Images of any size and aspect are stretched to the square input, in training and inside the exported
+ * graphs.
+ *
+ * <pre>{@code
+ * LabelMap labels = LabelMaps.read(Path.of("label_map.pbtxt"));
+ * PrimitiveModel model = PrimitiveTrainer.train(Path.of("seed-set"), labels, TrainerOptions.defaults(),
+ *         p -> System.out.printf("step %d loss %.3f%n", p.step(), p.loss()));
+ * SavedModelExport.write(model, Path.of("model/saved_model"));
+ * }</pre>
+ */
+public final class PrimitiveTrainer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PrimitiveTrainer.class);
+    private static final int STRIDE = 8;
+    private static final int MAX_DETECTIONS = 100;
+    private static final int WARMUP_STEPS = 50;
+    private static final float BETA1 = 0.9f;
+    private static final float BETA2 = 0.999f;
+    private static final float EPSILON = 1e-7f;
+
+    private PrimitiveTrainer() {
+    }
+
+    /**
+     * Trains a model.
+     *
+     * @param vocDir a folder of LabelImg/PASCAL VOC files (searched recursively) with their images
+     * @param labels the classes to learn, one heatmap channel each (a {@code background} entry, id 0, is not a
+     *     class); every label in the files must be in it
+     * @param options steps, time budget, seed and the rest
+     * @param listener called after every step, on the calling thread
+     * @return the trained model
+     * @throws dev.annotate.core.FormatException for an empty dataset, an unknown label, an unreadable VOC file or
+     *     image (see {@link TrainerOptions#skipBadImages()}), naming the file
+     * @throws IOException if the folder cannot be read
+     */
+    public static PrimitiveModel train(Path vocDir, LabelMap labels, TrainerOptions options,
+                                       Consumer<TrainingProgress> listener) throws IOException {
+        Objects.requireNonNull(labels, "labels");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(listener, "listener");
+        LabelMap classes = LabelMap.of(labels.entries().stream().filter(e -> e.id() > 0).toList());
+        if (classes.isEmpty()) {
+            throw new IllegalArgumentException("the label map has no classes; the trainer needs the classes to learn");
+        }
+        int outputSize = options.inputSize() / STRIDE;
+        TrainingData data = TrainingData.load(vocDir, classes, options.inputSize(), outputSize,
+                options.skipBadImages());
+        LOG.info("training on {} images from {}, {} classes", data.size(), vocDir, classes.size());
+        List<Layer> layers = Architecture.initial(classes.size(), options.seed());
+        List<Layer> trained = run(data, layers, classes.size(), outputSize, options, listener);
+        return new PrimitiveModel(options.inputSize(), classes, trained, MAX_DETECTIONS);
+    }
+
+    /** The training graph: placeholders, the loss, and one Adam step over every weight. */
+    private static final class TrainingGraph {
+        final Placeholder<TFloat32> images;
+        final Placeholder<TFloat32> heat;
+        final Placeholder<TFloat32> positive;
+        final Placeholder<TFloat32> negativeWeight;
+        final Placeholder<TFloat32> sizes;
+        final Placeholder<TFloat32> offsets;
+        final Placeholder<TFloat32> mask;
+        final Placeholder<TFloat32> learningRate;
+        final Placeholder<TFloat32> beta1Power;
+        final Placeholder<TFloat32> beta2Power;
+        final Operand<TFloat32> loss;
+        final Op step;
+        final Map<String, Variable<TFloat32>[]> weights = new LinkedHashMap<>();
+
+        @SuppressWarnings("unchecked")
+        TrainingGraph(Graph g, List<Layer> layers, int inputSize, int n, int classes) {
+            Ops tf = Ops.create(g);
+            images = input(tf, "images", inputSize, 3);
+            heat = input(tf, "heat", n, classes);
+            positive = input(tf, "positive", n, classes);
+            negativeWeight = input(tf, "negative_weight", n, classes);
+            sizes = input(tf, "sizes", n, 2);
+            offsets = input(tf, "offsets", n, 2);
+            mask = input(tf, "mask", n, 1);
+            learningRate = scalar(tf, "learning_rate");
+            beta1Power = scalar(tf, "beta1_power");
+            beta2Power = scalar(tf, "beta2_power");
+
+            Map<String, Operand<TFloat32>> out = TfNetwork.forward(tf, images, inputSize, layers, c -> {
+                Variable<TFloat32> kernel = tf.withName(c.name() + "_kernel").variable(tf.constant(
+                        Shape.of(c.kernel(), c.kernel(), c.inChannels(), c.outChannels()),
+                        DataBuffers.of(c.weights(), true, false)));
+                Variable<TFloat32> bias = tf.withName(c.name() + "_bias").variable(tf.constant(c.bias()));
+                weights.put(c.name(), new Variable[] {kernel, bias});
+                return new TfNetwork.Params(kernel, bias);
+            });
+
+            Operand<TFloat32> logits = out.get(PrimitiveModel.HEATMAP);
+            Operand<TFloat32> p = tf.math.sigmoid(logits);
+            Operand<TFloat32> one = tf.constant(1f);
+            Operand<TFloat32> count = tf.math.maximum(sum(tf, positive), one);
+            // log p = -softplus(-x), log(1 - p) = -softplus(x), computed without overflow
+            Operand<TFloat32> logP = tf.math.neg(softplus(tf, tf.math.neg(logits)));
+            Operand<TFloat32> log1mP = tf.math.neg(softplus(tf, logits));
+            Operand<TFloat32> q = tf.math.sub(one, p);
+            Operand<TFloat32> positiveTerm = tf.math.mul(positive, tf.math.mul(tf.math.square(q), logP));
+            Operand<TFloat32> negativeTerm = tf.math.mul(tf.math.mul(tf.math.sub(one, positive), negativeWeight),
+                    tf.math.mul(tf.math.square(p), log1mP));
+            Operand<TFloat32> focal = tf.math.neg(tf.math.div(sum(tf, tf.math.add(positiveTerm, negativeTerm)),
+                    count));
+            Operand<TFloat32> weight = tf.math.maximum(sum(tf, mask), one);
+            Operand<TFloat32> sizeLoss = tf.math.div(sum(tf, tf.math.mul(mask,
+                    tf.math.abs(tf.math.sub(out.get(PrimitiveModel.SIZE), sizes)))), weight);
+            Operand<TFloat32> offsetLoss = tf.math.div(sum(tf, tf.math.mul(mask,
+                    tf.math.abs(tf.math.sub(out.get(PrimitiveModel.OFFSET), offsets)))), weight);
+            loss = tf.withName("loss").math.add(focal, tf.math.add(sizeLoss, offsetLoss));
+
+            List<Variable<TFloat32>> vars = new ArrayList<>();
+            weights.values().forEach(v -> vars.addAll(List.of(v)));
+            Output<?>[] grads = g.addGradients(loss.asOutput(),
+                    vars.stream().map(Variable::asOutput).toArray(Output<?>[]::new));
+            List<Op> updates = new ArrayList<>();
+            for (int i = 0; i < vars.size(); i++) {
+                Variable<TFloat32> v = vars.get(i);
+                Variable<TFloat32> m = tf.variable(tf.zerosLike(v.asOutput()));
+                Variable<TFloat32> s = tf.variable(tf.zerosLike(v.asOutput()));
+                updates.add(tf.train.applyAdam(v, m, s, beta1Power, beta2Power, learningRate,
+                        tf.constant(BETA1), tf.constant(BETA2), tf.constant(EPSILON), (Operand<TFloat32>) grads[i]));
+            }
+            step = tf.withControlDependencies(updates).noOp();
+        }
+
+        private static Placeholder<TFloat32> input(Ops tf, String name, int side, int channels) {
+            return tf.withName(name).placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, side, side,
+                    channels)));
+        }
+
+        private static Placeholder<TFloat32> scalar(Ops tf, String name) {
+            return tf.withName(name).placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
+        }
+
+        private static Operand<TFloat32> sum(Ops tf, Operand<TFloat32> x) {
+            return tf.reduceSum(x, tf.constant(new int[] {0, 1, 2, 3}));
+        }
+
+        /** softplus(x) = max(x, 0) + log(1 + exp(-|x|)). */
+        private static Operand<TFloat32> softplus(Ops tf, Operand<TFloat32> x) {
+            return tf.math.add(tf.nn.relu(x), tf.math.log1p(tf.math.exp(tf.math.neg(tf.math.abs(x)))));
+        }
+    }
+
+    private static List<Layer> run(TrainingData data, List<Layer> layers, int classes, int n, TrainerOptions options,
+                                   Consumer<TrainingProgress> listener) {
+        int inputSize = options.inputSize();
+        int batchSize = options.batchSize();
+        BlockingQueue<TrainingData.Batch> ready = new ArrayBlockingQueue<>(2);
+        Thread producer = new Thread(() -> {
+            try {
+                for (int step = 0; ; step++) {
+                    ready.put(data.batch(options.seed(), step, batchSize));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "annotate-trainer-batches");
+        producer.setDaemon(true);
+        producer.start();
+        try (Graph g = new Graph()) {
+            TrainingGraph t = new TrainingGraph(g, layers, inputSize, n, classes);
+            try (Session session = new Session(g)) {
+                session.initialize();
+                long start = System.nanoTime();
+                long budget = options.timeBudget().toNanos();
+                double b1 = 1;
+                double b2 = 1;
+                for (int step = 1; step <= options.steps(); step++) {
+                    long now = System.nanoTime() - start;
+                    double fraction = Math.max((double) (step - 1) / options.steps(), (double) now / budget);
+                    if (fraction >= 1) {
+                        break;
+                    }
+                    double warmup = Math.min(1.0, (double) step / WARMUP_STEPS);
+                    float rate = (float) (options.learningRate() * warmup * 0.5 * (1 + Math.cos(Math.PI * fraction)));
+                    b1 *= BETA1;
+                    b2 *= BETA2;
+                    TrainingData.Batch batch = ready.take();
+                    float loss = step(session, t, batch, inputSize, n, classes, rate, (float) b1, (float) b2);
+                    if (!Float.isFinite(loss)) {
+                        throw new IllegalStateException("training diverged at step " + step + " (loss " + loss
+                                + "); try a lower learning rate than " + options.learningRate());
+                    }
+                    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+                    double seconds = Math.max(1e-9, elapsed.toNanos() / 1e9);
+                    listener.accept(new TrainingProgress(step, options.steps(), loss, step * batchSize / seconds,
+                            elapsed, Math.min(1, Math.max((double) step / options.steps(),
+                            elapsed.toNanos() / (double) budget))));
+                }
+                return read(session, t, layers);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("training was interrupted", e);
+        } finally {
+            producer.interrupt();
+        }
+    }
+
+    private static float step(Session session, TrainingGraph t, TrainingData.Batch b, int inputSize, int n,
+                              int classes, float rate, float b1, float b2) {
+        int size = b.size();
+        try (TFloat32 images = tensor(b.images(), size, inputSize, 3);
+             TFloat32 heat = tensor(b.heat(), size, n, classes);
+             TFloat32 positive = tensor(b.positive(), size, n, classes);
+             TFloat32 negative = tensor(b.negativeWeight(), size, n, classes);
+             TFloat32 sizes = tensor(b.sizes(), size, n, 2);
+             TFloat32 offsets = tensor(b.offsets(), size, n, 2);
+             TFloat32 mask = tensor(b.mask(), size, n, 1);
+             TFloat32 lr = TFloat32.scalarOf(rate);
+             TFloat32 p1 = TFloat32.scalarOf(b1);
+             TFloat32 p2 = TFloat32.scalarOf(b2);
+             var result = session.runner().feed(t.images, images).feed(t.heat, heat).feed(t.positive, positive)
+                     .feed(t.negativeWeight, negative).feed(t.sizes, sizes).feed(t.offsets, offsets)
+                     .feed(t.mask, mask).feed(t.learningRate, lr).feed(t.beta1Power, p1).feed(t.beta2Power, p2)
+                     .addTarget(t.step).fetch(t.loss).run()) {
+            return ((TFloat32) result.get(0)).getFloat();
+        }
+    }
+
+    private static TFloat32 tensor(float[] values, int batch, int side, int channels) {
+        return TFloat32.tensorOf(Shape.of(batch, side, side, channels), DataBuffers.of(values, true, false));
+    }
+
+    /** The trained weights, copied out of the session into the layers. */
+    private static List<Layer> read(Session session, TrainingGraph t, List<Layer> layers) {
+        List<Layer> out = new ArrayList<>();
+        for (Layer layer : layers) {
+            if (layer instanceof Layer.Conv c) {
+                Variable<TFloat32>[] v = t.weights.get(c.name());
+                try (var result = session.runner().fetch(v[0]).fetch(v[1]).run()) {
+                    out.add(c.withWeights(values(result.get(0)), values(result.get(1))));
+                }
+            } else {
+                out.add(layer);
+            }
+        }
+        return out;
+    }
+
+    private static float[] values(Tensor tensor) {
+        TFloat32 t = (TFloat32) tensor;
+        float[] v = new float[(int) t.size()];
+        t.copyTo(DataBuffers.of(v, false, false));
+        return v;
+    }
+}

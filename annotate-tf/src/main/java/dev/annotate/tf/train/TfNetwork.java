@@ -1,0 +1,131 @@
+package dev.annotate.tf.train;
+
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.model.Layer;
+import dev.annotate.core.model.PrimitiveModel;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.nn.TopK;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The {@link PrimitiveModel} network as TensorFlow ops, for training (weights in variables) and export (weights
+ * as constants). The ONNX exporter in annotate-onnx builds the same computation; {@link PrimitiveModel}'s class
+ * comment is the contract both follow.
+ */
+final class TfNetwork {
+
+    /** A convolution's kernel (HWIO) and bias operands. */
+    record Params(Operand<TFloat32> kernel, Operand<TFloat32> bias) {
+    }
+
+    /** The decoded detections, shaped as the TF Object Detection API exports them. */
+    record Detections(Operand<TFloat32> boxes, Operand<TFloat32> scores, Operand<TFloat32> classes,
+                      Operand<TFloat32> count) {
+    }
+
+    private TfNetwork() {
+    }
+
+    /** Every layer's output, by name, for a prepared NHWC image batch. */
+    static Map<String, Operand<TFloat32>> forward(Ops tf, Operand<TFloat32> image, int inputSize, List<Layer> layers,
+                                                 Function<Layer.Conv, Params> params) {
+        Map<String, int[]> shapes = PrimitiveModel.shapes(inputSize, layers);
+        Map<String, Operand<TFloat32>> out = new HashMap<>();
+        out.put(PrimitiveModel.INPUT, image);
+        for (Layer layer : layers) {
+            Operand<TFloat32> y;
+            if (layer instanceof Layer.Conv c) {
+                Params p = params.apply(c);
+                y = tf.nn.biasAdd(tf.nn.conv2d(out.get(c.input()), p.kernel(),
+                        List.of(1L, (long) c.stride(), (long) c.stride(), 1L), "SAME"), p.bias());
+                if (c.activation() == Layer.Activation.RELU) {
+                    y = tf.nn.relu(y);
+                }
+            } else if (layer instanceof Layer.Upsample u) {
+                int side = shapes.get(u.name())[0];
+                y = tf.image.resizeNearestNeighbor(out.get(u.input()), tf.constant(new int[] {side, side}));
+            } else {
+                Layer.Add a = (Layer.Add) layer;
+                y = tf.math.add(out.get(a.left()), out.get(a.right()));
+            }
+            out.put(layer.name(), y);
+        }
+        return out;
+    }
+
+    /** The weights of a trained or loaded model as constants. */
+    static Params constants(Ops tf, Layer.Conv c) {
+        return new Params(
+                tf.constant(Shape.of(c.kernel(), c.kernel(), c.inChannels(), c.outChannels()),
+                        DataBuffers.of(c.weights(), true, false)),
+                tf.constant(c.bias()));
+    }
+
+    /**
+     * The serving graph's image preparation: uint8 {@code [1, H, W, 3]} → float, stretched to the input size
+     * (bilinear, half-pixel centres), scaled to {@code [0, 1]}.
+     */
+    static Operand<TFloat32> prepare(Ops tf, Operand<org.tensorflow.types.TUint8> image, int inputSize) {
+        Operand<TFloat32> f = tf.dtypes.cast(image, TFloat32.class);
+        Operand<TFloat32> resized = tf.image.resizeBilinear(f, tf.constant(new int[] {inputSize, inputSize}),
+                org.tensorflow.op.image.ResizeBilinear.halfPixelCenters(true));
+        return tf.math.mul(resized, tf.constant(1f / 255f));
+    }
+
+    /** Peaks, top-K and box decoding of one image's heads, as described on {@link PrimitiveModel}. */
+    static Detections decode(Ops tf, Map<String, Operand<TFloat32>> heads, PrimitiveModel model) {
+        int n = model.outputSize();
+        LabelMap labels = model.labels();
+        int classes = labels.size();
+        int k = model.maxDetections();
+        Operand<TFloat32> heat = tf.math.sigmoid(heads.get(PrimitiveModel.HEATMAP));
+        Operand<TFloat32> pooled = tf.nn.maxPool(heat, tf.constant(new int[] {1, 3, 3, 1}),
+                tf.constant(new int[] {1, 1, 1, 1}), "SAME");
+        Operand<TFloat32> peaks = tf.math.mul(heat, tf.dtypes.cast(tf.math.equal(heat, pooled), TFloat32.class));
+        TopK<TFloat32, TInt32> top = tf.nn.topK(tf.reshape(peaks, tf.constant(new int[] {1, n * n * classes})),
+                tf.constant(k), TInt32.class);
+        Operand<TInt32> index = tf.reshape(top.indices(), tf.constant(new int[] {k}));
+        Operand<TInt32> cls = tf.math.floorMod(index, tf.constant(classes));
+        Operand<TInt32> cell = tf.math.floorDiv(index, tf.constant(classes));
+        Operand<TFloat32> cx = tf.dtypes.cast(tf.math.floorMod(cell, tf.constant(n)), TFloat32.class);
+        Operand<TFloat32> cy = tf.dtypes.cast(tf.math.floorDiv(cell, tf.constant(n)), TFloat32.class);
+        Operand<TFloat32> size = tf.gather(tf.reshape(heads.get(PrimitiveModel.SIZE), tf.constant(new int[] {n * n, 2})),
+                cell, tf.constant(0));
+        Operand<TFloat32> offset = tf.gather(tf.reshape(heads.get(PrimitiveModel.OFFSET),
+                tf.constant(new int[] {n * n, 2})), cell, tf.constant(0));
+        Operand<TFloat32> scale = tf.constant(1f / n);
+        Operand<TFloat32> x = tf.math.mul(tf.math.add(cx, column(tf, offset, 0)), scale);
+        Operand<TFloat32> y = tf.math.mul(tf.math.add(cy, column(tf, offset, 1)), scale);
+        Operand<TFloat32> halfW = tf.math.mul(tf.math.exp(column(tf, size, 0)), tf.constant(0.5f / n));
+        Operand<TFloat32> halfH = tf.math.mul(tf.math.exp(column(tf, size, 1)), tf.constant(0.5f / n));
+        Operand<TFloat32> boxes = tf.stack(List.of(clip(tf, tf.math.sub(y, halfH)), clip(tf, tf.math.sub(x, halfW)),
+                clip(tf, tf.math.add(y, halfH)), clip(tf, tf.math.add(x, halfW))), org.tensorflow.op.core.Stack.axis(1L));
+        float[] ids = new float[classes];
+        for (int i = 0; i < classes; i++) {
+            ids[i] = labels.entries().get(i).id();
+        }
+        Operand<TFloat32> classIds = tf.gather(tf.constant(ids), cls, tf.constant(0));
+        return new Detections(
+                tf.withName("detection_boxes").reshape(boxes, tf.constant(new int[] {1, k, 4})),
+                tf.withName("detection_scores").reshape(top.values(), tf.constant(new int[] {1, k})),
+                tf.withName("detection_classes").reshape(classIds, tf.constant(new int[] {1, k})),
+                tf.withName("num_detections").constant(new float[] {k}));
+    }
+
+    private static Operand<TFloat32> column(Ops tf, Operand<TFloat32> matrix, int column) {
+        return tf.gather(matrix, tf.constant(column), tf.constant(1));
+    }
+
+    private static Operand<TFloat32> clip(Ops tf, Operand<TFloat32> v) {
+        return tf.math.minimum(tf.math.maximum(v, tf.constant(0f)), tf.constant(1f));
+    }
+}

@@ -1,0 +1,86 @@
+package dev.annotate.tf.train;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How {@link PrimitiveTrainer} trains. Training stops at {@code steps} or when {@code timeBudget} is spent,
+ * whichever comes first; the learning rate follows a cosine from {@code learningRate} to zero over whichever of
+ * the two runs out first, so a time-limited run still ends with small steps.
+ *
+ * <pre>{@code
+ * TrainerOptions options = TrainerOptions.defaults().withSteps(500).withTimeBudget(Duration.ofSeconds(30));
+ * }</pre>
+ *
+ * @param steps optimisation steps at most
+ * @param timeBudget training time at most (loading and export not included)
+ * @param batchSize images per step
+ * @param inputSize side of the square network input, a multiple of 16
+ * @param learningRate Adam's peak learning rate
+ * @param seed seeds the initial weights, the sample order and the augmentation
+ * @param skipBadImages skip (with a warning) an annotation whose image is missing or cannot be decoded, instead
+ *     of failing
+ */
+public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int inputSize, float learningRate,
+                             long seed, boolean skipBadImages) {
+
+    /** Validates the values. */
+    public TrainerOptions {
+        Objects.requireNonNull(timeBudget, "timeBudget");
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps (" + steps + ") must be >= 1");
+        }
+        if (timeBudget.isNegative() || timeBudget.isZero()) {
+            throw new IllegalArgumentException("timeBudget (" + timeBudget + ") must be positive");
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize (" + batchSize + ") must be >= 1");
+        }
+        if (inputSize < 64 || inputSize % 16 != 0) {
+            throw new IllegalArgumentException("inputSize (" + inputSize + ") must be a multiple of 16, >= 64");
+        }
+        if (!(learningRate > 0 && learningRate < 1)) {
+            throw new IllegalArgumentException("learningRate (" + learningRate + ") must be in (0, 1)");
+        }
+    }
+
+    /** The defaults the {@code train} command uses. */
+    public static TrainerOptions defaults() {
+        return new TrainerOptions(100_000, Duration.ofMinutes(3), 16, 256, 2e-3f, 1, false);
+    }
+
+    /** These options with another step limit. */
+    public TrainerOptions withSteps(int n) {
+        return new TrainerOptions(n, timeBudget, batchSize, inputSize, learningRate, seed, skipBadImages);
+    }
+
+    /** These options with another time limit. */
+    public TrainerOptions withTimeBudget(Duration d) {
+        return new TrainerOptions(steps, d, batchSize, inputSize, learningRate, seed, skipBadImages);
+    }
+
+    /** These options with another batch size. */
+    public TrainerOptions withBatchSize(int n) {
+        return new TrainerOptions(steps, timeBudget, n, inputSize, learningRate, seed, skipBadImages);
+    }
+
+    /** These options with another network input size. */
+    public TrainerOptions withInputSize(int side) {
+        return new TrainerOptions(steps, timeBudget, batchSize, side, learningRate, seed, skipBadImages);
+    }
+
+    /** These options with another peak learning rate. */
+    public TrainerOptions withLearningRate(float rate) {
+        return new TrainerOptions(steps, timeBudget, batchSize, inputSize, rate, seed, skipBadImages);
+    }
+
+    /** These options with another seed. */
+    public TrainerOptions withSeed(long s) {
+        return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, s, skipBadImages);
+    }
+
+    /** These options skipping (or not) images that cannot be read. */
+    public TrainerOptions withSkipBadImages(boolean skip) {
+        return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, seed, skip);
+    }
+}

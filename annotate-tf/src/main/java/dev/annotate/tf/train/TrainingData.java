@@ -1,0 +1,306 @@
+package dev.annotate.tf.train;
+
+import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Annotation;
+import dev.annotate.core.BoundingBox;
+import dev.annotate.core.FormatException;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.format.ReadResult;
+import dev.annotate.core.image.DecodedImage;
+import dev.annotate.core.image.Images;
+import dev.annotate.voc.Voc;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.geom.AffineTransform;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * The training set in memory and the batches drawn from it.
+ *
+ * <p>Images are decoded once, in their displayed frame, and kept at most {@code 2 x inputSize} on their longer
+ * side (the network never sees more). A batch is a pure function of the seed and the step: each sample is a
+ * random image, a random window of it (zoom 0.7x to 1.4x, aspect jitter, windows may leave the image and show a
+ * grey border), maybe flipped, stretched to the input size with bilinear sampling (as the exported graph
+ * resizes), and colour-jittered; its boxes go through the same transform and become CenterNet targets.
+ */
+final class TrainingData {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingData.class);
+    /** Cells whose Gaussian value is below this regress nothing for that object. */
+    static final float REGRESSION_FLOOR = 0.3f;
+
+    /** One image, its pixels scaled by {@code scale} from the displayed frame, and its boxes in those pixels. */
+    record Sample(Path file, BufferedImage image, List<Box> boxes) {
+    }
+
+    /** A box in sample pixels with its heatmap channel. */
+    record Box(double x1, double y1, double x2, double y2, int channel) {
+    }
+
+    /** One step's inputs, flat NHWC arrays. */
+    record Batch(int size, float[] images, float[] heat, float[] positive, float[] negativeWeight, float[] sizes,
+                 float[] offsets, float[] mask) {
+    }
+
+    private final List<Sample> samples;
+    private final int inputSize;
+    private final int outputSize;
+    private final int classes;
+
+    private TrainingData(List<Sample> samples, int inputSize, int outputSize, int classes) {
+        this.samples = samples;
+        this.inputSize = inputSize;
+        this.outputSize = outputSize;
+        this.classes = classes;
+    }
+
+    int size() {
+        return samples.size();
+    }
+
+    /**
+     * Reads every {@code *.xml} under {@code vocDir} (sorted, recursive) and its image.
+     *
+     * @throws FormatException for an empty dataset, a label the label map lacks, a VOC file that cannot be read,
+     *     or (unless {@code skipBad}) an image that is missing or cannot be decoded; each naming the file
+     */
+    static TrainingData load(Path vocDir, LabelMap labels, int inputSize, int outputSize, boolean skipBad)
+            throws IOException {
+        if (!Files.isDirectory(vocDir)) {
+            throw new java.nio.file.NoSuchFileException(vocDir.toString(), null, "not a folder of VOC files");
+        }
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(vocDir)) {
+            files = walk.filter(p -> p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".xml"))
+                    .filter(Files::isRegularFile).sorted().toList();
+        }
+        List<Sample> samples = new ArrayList<>();
+        for (Path xml : files) {
+            ReadResult read = Voc.read(xml);
+            if (read.image().isEmpty()) {
+                throw new FormatException(xml, null, read.problems().isEmpty() ? "not a usable VOC file"
+                        : read.problems().get(0).message());
+            }
+            AnnotatedImage annotated = read.image().get();
+            List<Integer> channels = new ArrayList<>();
+            for (Annotation a : annotated.annotations()) {
+                int channel = channel(labels, a.label());
+                if (channel < 0) {
+                    throw new FormatException(xml, null, "label '" + a.label() + "' is not in the label map "
+                            + labels.names() + "; add it to the label map or fix the annotation");
+                }
+                channels.add(channel);
+            }
+            DecodedImage decoded;
+            try {
+                Path imageFile = Voc.locateImage(xml, annotated);
+                decoded = Images.read(imageFile);
+                if (decoded.image().getWidth() != annotated.width()
+                        || decoded.image().getHeight() != annotated.height()) {
+                    throw new FormatException(xml, null, "<size> is " + annotated.width() + "x" + annotated.height()
+                            + " but " + imageFile.getFileName() + " is displayed as " + decoded.image().getWidth()
+                            + "x" + decoded.image().getHeight());
+                }
+            } catch (IOException e) {
+                if (!skipBad) {
+                    String why = e instanceof java.nio.file.NoSuchFileException n && n.getReason() != null
+                            ? n.getReason() : e.getMessage();
+                    throw e instanceof FormatException f && f.file().equals(xml) ? e
+                            : new FormatException(xml, null, "its image cannot be read: " + why, e);
+                }
+                LOG.warn("skipping {}: {}", xml, e.getMessage());
+                continue;
+            }
+            samples.add(sample(xml, decoded.image(), annotated, channels, 2 * inputSize));
+        }
+        if (samples.isEmpty()) {
+            throw new FormatException(vocDir, null, files.isEmpty() ? "holds no VOC annotation files (*.xml)"
+                    : "none of its " + files.size() + " VOC files has a readable image");
+        }
+        if (samples.stream().allMatch(s -> s.boxes().isEmpty())) {
+            throw new FormatException(vocDir, null, "its " + samples.size()
+                    + " annotated images hold no objects; a detector cannot learn from them");
+        }
+        return new TrainingData(List.copyOf(samples), inputSize, outputSize, labels.size());
+    }
+
+    private static int channel(LabelMap labels, String name) {
+        OptionalInt id = labels.idOf(name);
+        if (id.isEmpty()) {
+            return -1;
+        }
+        List<LabelMap.Entry> entries = labels.entries();
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i).id() == id.getAsInt()) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static Sample sample(Path file, BufferedImage image, AnnotatedImage annotated, List<Integer> channels,
+                                 int maxSide) {
+        double scale = Math.min(1.0, (double) maxSide / Math.max(image.getWidth(), image.getHeight()));
+        BufferedImage kept = image;
+        if (scale < 1) {
+            int w = Math.max(1, (int) Math.round(image.getWidth() * scale));
+            int h = Math.max(1, (int) Math.round(image.getHeight() * scale));
+            kept = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+            Graphics2D g = kept.createGraphics();
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
+            g.drawImage(image.getScaledInstance(w, h, java.awt.Image.SCALE_AREA_AVERAGING), 0, 0, null);
+            g.dispose();
+        }
+        double sx = (double) kept.getWidth() / image.getWidth();
+        double sy = (double) kept.getHeight() / image.getHeight();
+        List<Box> boxes = new ArrayList<>();
+        for (int i = 0; i < annotated.annotations().size(); i++) {
+            BoundingBox b = annotated.annotations().get(i).box();
+            boxes.add(new Box(b.xmin() * sx, b.ymin() * sy, b.xmax() * sx, b.ymax() * sy, channels.get(i)));
+        }
+        return new Sample(file, kept, List.copyOf(boxes));
+    }
+
+    /** The batch for a step: the same for the same seed and step. */
+    Batch batch(long seed, int step, int size) {
+        Random rng = new Random(seed * 0x9E3779B97F4A7C15L + step);
+        int n = outputSize;
+        int s = inputSize;
+        Batch b = new Batch(size, new float[size * s * s * 3], new float[size * n * n * classes],
+                new float[size * n * n * classes], new float[size * n * n * classes], new float[size * n * n * 2],
+                new float[size * n * n * 2], new float[size * n * n]);
+        for (int i = 0; i < size; i++) {
+            augment(samples.get(rng.nextInt(samples.size())), rng, b, i);
+        }
+        for (int i = 0; i < b.heat().length; i++) {
+            double q = 1 - b.heat()[i];
+            b.negativeWeight()[i] = (float) (q * q * q * q);
+        }
+        return b;
+    }
+
+    private void augment(Sample sample, Random rng, Batch b, int index) {
+        BufferedImage src = sample.image();
+        int s = inputSize;
+        double zoom = Math.exp((rng.nextDouble() * 2 - 1) * Math.log(1.4));
+        double aspect = Math.exp((rng.nextDouble() * 2 - 1) * Math.log(1.2));
+        double ww = src.getWidth() / zoom * aspect;
+        double wh = src.getHeight() / zoom / aspect;
+        double x0 = between(rng, Math.min(0, src.getWidth() - ww), Math.max(0, src.getWidth() - ww));
+        double y0 = between(rng, Math.min(0, src.getHeight() - wh), Math.max(0, src.getHeight() - wh));
+        boolean flip = rng.nextBoolean();
+        double kx = s / ww;
+        double ky = s / wh;
+        AffineTransform t = new AffineTransform();
+        if (flip) {
+            t.translate(s, 0);
+            t.scale(-1, 1);
+        }
+        t.scale(kx, ky);
+        t.translate(-x0, -y0);
+        BufferedImage out = new BufferedImage(s, s, BufferedImage.TYPE_3BYTE_BGR);
+        Graphics2D g = out.createGraphics();
+        int grey = 64 + rng.nextInt(128);
+        g.setColor(new Color(grey, grey, grey));
+        g.fillRect(0, 0, s, s);
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(src, t, null);
+        g.dispose();
+
+        double contrast = 0.75 + rng.nextDouble() * 0.5;
+        double brightness = (rng.nextDouble() - 0.5) * 0.3 * 255;
+        double[] gain = {0.9 + rng.nextDouble() * 0.2, 0.9 + rng.nextDouble() * 0.2, 0.9 + rng.nextDouble() * 0.2};
+        byte[] bgr = ((DataBufferByte) out.getRaster().getDataBuffer()).getData();
+        float[] images = b.images();
+        int base = index * s * s * 3;
+        for (int p = 0; p < s * s; p++) {
+            for (int c = 0; c < 3; c++) {
+                int v = bgr[p * 3 + 2 - c] & 0xFF;
+                double f = ((v - 128) * contrast + 128 + brightness) * gain[c] / 255;
+                images[base + p * 3 + c] = (float) Math.min(1, Math.max(0, f));
+            }
+        }
+
+        for (Box box : sample.boxes()) {
+            double ax = (box.x1() - x0) * kx;
+            double bx = (box.x2() - x0) * kx;
+            double x1 = flip ? s - bx : ax;
+            double x2 = flip ? s - ax : bx;
+            double y1 = (box.y1() - y0) * ky;
+            double y2 = (box.y2() - y0) * ky;
+            double area = (x2 - x1) * (y2 - y1);
+            double cx1 = Math.max(0, x1);
+            double cy1 = Math.max(0, y1);
+            double cx2 = Math.min(s, x2);
+            double cy2 = Math.min(s, y2);
+            if (cx2 - cx1 < 2 || cy2 - cy1 < 2 || (cx2 - cx1) * (cy2 - cy1) < 0.25 * area) {
+                continue;
+            }
+            target(b, index, cx1, cy1, cx2, cy2, box.channel());
+        }
+    }
+
+    /**
+     * Targets for one box, in input pixels: a Gaussian peak at its centre cell (CenterNet), and the box's log size
+     * and centre offset at every cell where that Gaussian is at least {@value #REGRESSION_FLOOR}, weighted by it
+     * (TTFNet), so a peak found one cell off still decodes the right box. Where two objects' Gaussians overlap,
+     * a cell regresses the one it is nearer to.
+     */
+    private void target(Batch b, int index, double x1, double y1, double x2, double y2, int channel) {
+        int n = outputSize;
+        double stride = (double) inputSize / n;
+        double cx = (x1 + x2) / 2 / stride;
+        double cy = (y1 + y2) / 2 / stride;
+        double w = (x2 - x1) / stride;
+        double h = (y2 - y1) / stride;
+        int ix = Math.min(n - 1, (int) cx);
+        int iy = Math.min(n - 1, (int) cy);
+        double sigmaX = Math.max(0.35, 0.54 * w / 6);
+        double sigmaY = Math.max(0.35, 0.54 * h / 6);
+        int rx = (int) Math.ceil(3 * sigmaX);
+        int ry = (int) Math.ceil(3 * sigmaY);
+        for (int y = Math.max(0, iy - ry); y <= Math.min(n - 1, iy + ry); y++) {
+            for (int x = Math.max(0, ix - rx); x <= Math.min(n - 1, ix + rx); x++) {
+                double dx = x - ix;
+                double dy = y - iy;
+                float v = (float) Math.exp(-(dx * dx / (2 * sigmaX * sigmaX) + dy * dy / (2 * sigmaY * sigmaY)));
+                int at = ((index * n + y) * n + x) * classes + channel;
+                b.heat()[at] = Math.max(b.heat()[at], v);
+                int cell = (index * n + y) * n + x;
+                if (v >= REGRESSION_FLOOR && v > b.mask()[cell]) {
+                    regress(b, cell, v, Math.log(w), Math.log(h), cx - x, cy - y);
+                }
+            }
+        }
+        int cell = (index * n + iy) * n + ix;
+        b.heat()[cell * classes + channel] = 1;
+        b.positive()[cell * classes + channel] = 1;
+        regress(b, cell, 1, Math.log(w), Math.log(h), cx - ix, cy - iy);
+    }
+
+    private static void regress(Batch b, int cell, float weight, double logW, double logH, double dx, double dy) {
+        b.sizes()[cell * 2] = (float) logW;
+        b.sizes()[cell * 2 + 1] = (float) logH;
+        b.offsets()[cell * 2] = (float) dx;
+        b.offsets()[cell * 2 + 1] = (float) dy;
+        b.mask()[cell] = weight;
+    }
+
+    private static double between(Random rng, double lo, double hi) {
+        return lo + rng.nextDouble() * (hi - lo);
+    }
+}

@@ -1,0 +1,162 @@
+package dev.annotate.tf.train;
+
+import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Annotation;
+import dev.annotate.core.Detector;
+import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.Detectors;
+import dev.annotate.core.FormatException;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.model.PrimitiveModel;
+import dev.annotate.synthetic.SyntheticDataset;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+final class PrimitiveTrainerTest {
+
+    /** Small and quick: the unit tests check behaviour, the benchmark checks quality. */
+    static final TrainerOptions QUICK = TrainerOptions.defaults().withInputSize(128).withBatchSize(8)
+            .withSteps(120).withTimeBudget(Duration.ofSeconds(60));
+
+    @TempDir
+    static Path shared;
+    static SyntheticDataset.Summary data;
+
+    @BeforeAll
+    static void generate() throws IOException {
+        data = SyntheticDataset.generate(shared.resolve("voc"), new SyntheticDataset.Options(24, 7, 160, 320, 0.2));
+    }
+
+    @Test
+    void train_shortRun_lowersTheLossAndExportsASavedModelTheBackendOpens(@TempDir Path out) throws IOException {
+        List<Float> losses = new ArrayList<>();
+        PrimitiveModel model = PrimitiveTrainer.train(shared.resolve("voc"), SyntheticDataset.LABEL_MAP, QUICK,
+                p -> losses.add(p.loss()));
+
+        assertEquals(QUICK.steps(), losses.size(), "stops at the step limit, well inside the time budget");
+        double first = losses.subList(0, 20).stream().mapToDouble(Float::doubleValue).average().orElseThrow();
+        double last = losses.subList(losses.size() - 20, losses.size()).stream().mapToDouble(Float::doubleValue)
+                .average().orElseThrow();
+        assertTrue(last < 0.7 * first, "loss went from " + first + " to " + last);
+        assertEquals(SyntheticDataset.LABEL_MAP, model.labels());
+        assertEquals(128, model.inputSize());
+        assertEquals(8, model.stride());
+
+        Path saved = out.resolve("saved_model");
+        SavedModelExport.write(model, saved);
+        try (var children = Files.list(out)) {
+            assertEquals(List.of(saved), children.toList(), "no staging folder is left beside the model");
+        }
+        try (Detector d = Detectors.open(saved, DetectorOptions.builder().labelMap(model.labels()).minScore(0.05)
+                .build())) {
+            AnnotatedImage result = d.detect(data.images().get(0));
+            assertEquals(data.images().get(0).getFileName().toString(), result.fileName());
+            for (Annotation a : result.annotations()) {
+                assertTrue(SyntheticDataset.CLASSES.contains(a.label()), a.label());
+                assertTrue(a.box().xmax() <= result.width() && a.box().ymax() <= result.height(), a.toString());
+            }
+        }
+        IOException again = assertThrows(IOException.class, () -> SavedModelExport.write(model, saved));
+        assertEquals(saved + " already exists and is not an empty folder; a SavedModel is not written over other"
+                + " files", again.getMessage());
+    }
+
+    @Test
+    void batch_sameSeedAndStep_isTheSameAndTargetsAreConsistent() throws IOException {
+        TrainingData training = TrainingData.load(shared.resolve("voc"), SyntheticDataset.LABEL_MAP, 128, 16, false);
+        TrainingData.Batch a = training.batch(3, 5, 4);
+        TrainingData.Batch b = training.batch(3, 5, 4);
+        assertArrayEquals(a.images(), b.images());
+        assertArrayEquals(a.heat(), b.heat());
+        assertArrayEquals(a.sizes(), b.sizes());
+        assertFalse(java.util.Arrays.equals(a.images(), training.batch(3, 6, 4).images()));
+
+        int classes = SyntheticDataset.CLASSES.size();
+        int positives = 0;
+        for (int cell = 0; cell < a.mask().length; cell++) {
+            boolean any = false;
+            for (int c = 0; c < classes; c++) {
+                int i = cell * classes + c;
+                if (a.positive()[i] == 1) {
+                    any = true;
+                    positives++;
+                    assertEquals(1f, a.heat()[i]);
+                    assertEquals(0f, a.negativeWeight()[i]);
+                }
+            }
+            float m = a.mask()[cell];
+            if (any) {
+                assertEquals(1f, m, "an object's centre cell regresses it with full weight");
+                assertTrue(a.offsets()[cell * 2] >= 0 && a.offsets()[cell * 2] < 1);
+                assertTrue(a.offsets()[cell * 2 + 1] >= 0 && a.offsets()[cell * 2 + 1] < 1);
+            } else {
+                assertTrue(m == 0 || m >= TrainingData.REGRESSION_FLOOR && m <= 1, "cell " + cell + " weight " + m);
+            }
+            if (m > 0) {
+                float w = (float) Math.exp(a.sizes()[cell * 2]);
+                assertTrue(w >= 2f / 8 && w <= 16, "width " + w + " cells, of boxes 2 to 128 pixels at stride 8");
+            }
+        }
+        assertTrue(positives > 0, "a batch of generated images holds objects");
+        for (float v : a.images()) {
+            assertTrue(v >= 0 && v <= 1, "pixel " + v);
+        }
+    }
+
+    @Test
+    void train_emptyFolder_namesTheFolder(@TempDir Path empty) {
+        FormatException e = assertThrows(FormatException.class,
+                () -> PrimitiveTrainer.train(empty, SyntheticDataset.LABEL_MAP, QUICK, p -> { }));
+        assertEquals(empty + ": holds no VOC annotation files (*.xml)", e.getMessage());
+    }
+
+    @Test
+    void train_labelMissingFromTheLabelMap_namesTheFileAndTheLabel(@TempDir Path dir) throws IOException {
+        SyntheticDataset.Summary s = SyntheticDataset.generate(dir, new SyntheticDataset.Options(3, 11, 96, 128, 0));
+        LabelMap withoutHouse = LabelMap.fromNames(List.of("race car", "tree"));
+        Path first = s.annotationFiles().stream().filter(f -> contains(f, "<name>house</name>")).findFirst()
+                .orElseThrow();
+        FormatException e = assertThrows(FormatException.class,
+                () -> PrimitiveTrainer.train(dir, withoutHouse, QUICK, p -> { }));
+        assertEquals(first + ": label 'house' is not in the label map [race car, tree]; add it to the label map or"
+                + " fix the annotation", e.getMessage());
+    }
+
+    @Test
+    void train_undecodableImage_failsNamingItOrIsSkippedWhenAsked(@TempDir Path dir) throws IOException {
+        SyntheticDataset.Summary s = SyntheticDataset.generate(dir, new SyntheticDataset.Options(3, 12, 96, 128, 0));
+        Files.write(s.images().get(1), new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3});
+        FormatException e = assertThrows(FormatException.class,
+                () -> PrimitiveTrainer.train(dir, SyntheticDataset.LABEL_MAP, QUICK, p -> { }));
+        assertEquals(s.annotationFiles().get(1), e.file());
+        assertTrue(e.getMessage().contains("its image cannot be read: ") && e.getMessage().contains(
+                s.images().get(1).getFileName().toString()), e.getMessage());
+
+        int[] steps = {0};
+        PrimitiveTrainer.train(dir, SyntheticDataset.LABEL_MAP, QUICK.withSkipBadImages(true).withSteps(2),
+                p -> steps[0] = p.step());
+        assertEquals(2, steps[0]);
+    }
+
+    private static boolean contains(Path file, String text) {
+        try {
+            return Files.readString(file).contains(text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
