@@ -1,0 +1,204 @@
+package dev.annotate.onnx;
+
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.model.Layer;
+import dev.annotate.core.model.PrimitiveModel;
+import dev.annotate.onnx.graph.Attribute;
+import dev.annotate.onnx.graph.ElementType;
+import dev.annotate.onnx.graph.OnnxGraph;
+import dev.annotate.onnx.graph.Tensor;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Writes a {@link PrimitiveModel} as an ONNX model with the TF Object Detection API's inputs and outputs
+ * ({@code input_tensor} uint8 {@code [1, H, W, 3]}; {@code detection_boxes}, {@code detection_scores},
+ * {@code detection_classes}, {@code num_detections}), so {@link OnnxLayout#TF_OD_API} runs it, and the same
+ * images give the same detections as the SavedModel export of the same model. The class names go into the
+ * {@code names} metadata ({@code {0: 'race car', ...}}, key = label-map id - 1, as {@link OnnxLayout} reads it),
+ * so the file alone names its detections. IR 8, opset 17; every input and output is typed.
+ *
+ * <pre>{@code
+ * OnnxExport.write(model, Path.of("my-model/model.onnx"));
+ * }</pre>
+ */
+public final class OnnxExport {
+
+    private OnnxExport() {
+    }
+
+    /** Writes the model to {@code file} atomically. */
+    public static void write(PrimitiveModel model, Path file) throws IOException {
+        build(model).write(file);
+    }
+
+    /** The serialised model. */
+    public static byte[] toBytes(PrimitiveModel model) {
+        return build(model).toBytes();
+    }
+
+    private static OnnxGraph.Builder build(PrimitiveModel model) {
+        Objects.requireNonNull(model, "model");
+        int size = model.inputSize();
+        Map<String, int[]> shapes = PrimitiveModel.shapes(size, model.layers());
+        OnnxGraph.Builder g = OnnxGraph.builder("annotate_primitive_detector")
+                .input("input_tensor", ElementType.UINT8, 1, -1, -1, 3)
+                .metadata("names", names(model.labels()));
+
+        // preparation: NHWC uint8 -> NCHW float, stretched with half-pixel bilinear, scaled to [0, 1]
+        g.node("Cast", List.of("input_tensor"), List.of("input_float"), Attribute.i("to", ElementType.FLOAT.onnx()));
+        g.node("Transpose", List.of("input_float"), List.of("input_nchw"), Attribute.ints("perm", 0, 3, 1, 2));
+        g.initializer("input_size", Tensor.longs(new long[] {1, 3, size, size}, 4));
+        g.node("Resize", List.of("input_nchw", "", "", "input_size"), List.of("input_resized"),
+                Attribute.s("mode", "linear"), Attribute.s("coordinate_transformation_mode", "half_pixel"));
+        g.initializer("inv255", Tensor.scalar(1f / 255f));
+        g.node("Mul", List.of("input_resized", "inv255"), List.of(PrimitiveModel.INPUT));
+
+        g.initializer("upsample_scales", Tensor.floats(new float[] {1, 1, 2, 2}, 4));
+        for (Layer layer : model.layers()) {
+            if (layer instanceof Layer.Conv c) {
+                conv(g, c, shapes.get(c.input())[0]);
+            } else if (layer instanceof Layer.Upsample u) {
+                g.node("Resize", List.of(u.input(), "", "upsample_scales"), List.of(u.name()),
+                        Attribute.s("mode", "nearest"), Attribute.s("coordinate_transformation_mode", "asymmetric"),
+                        Attribute.s("nearest_mode", "floor"));
+            } else {
+                Layer.Add a = (Layer.Add) layer;
+                g.node("Add", List.of(a.left(), a.right()), List.of(a.name()));
+            }
+        }
+        decode(g, model);
+        return g;
+    }
+
+    /** A convolution with TensorFlow's SAME padding made explicit (extra row and column at the end). */
+    private static void conv(OnnxGraph.Builder g, Layer.Conv c, int inSide) {
+        int k = c.kernel();
+        int out = (inSide + c.stride() - 1) / c.stride();
+        int total = Math.max((out - 1) * c.stride() + k - inSide, 0);
+        int begin = total / 2;
+        int end = total - begin;
+        float[] hwio = c.weights();
+        float[] oihw = new float[hwio.length];
+        int in = c.inChannels();
+        int o = c.outChannels();
+        for (int y = 0; y < k; y++) {
+            for (int x = 0; x < k; x++) {
+                for (int i = 0; i < in; i++) {
+                    for (int j = 0; j < o; j++) {
+                        oihw[((j * in + i) * k + y) * k + x] = hwio[((y * k + x) * in + i) * o + j];
+                    }
+                }
+            }
+        }
+        g.initializer(c.name() + "_kernel", Tensor.floats(oihw, o, in, k, k));
+        g.initializer(c.name() + "_bias", Tensor.floats(c.bias(), o));
+        String conv = c.activation() == Layer.Activation.RELU ? c.name() + "_linear" : c.name();
+        g.node("Conv", List.of(c.input(), c.name() + "_kernel", c.name() + "_bias"), List.of(conv),
+                Attribute.ints("kernel_shape", k, k), Attribute.ints("strides", c.stride(), c.stride()),
+                Attribute.ints("pads", begin, begin, end, end));
+        if (c.activation() == Layer.Activation.RELU) {
+            g.node("Relu", List.of(conv), List.of(c.name()));
+        }
+    }
+
+    /** Peaks, top-K and boxes, as {@link PrimitiveModel} specifies (and annotate-tf's graph computes). */
+    private static void decode(OnnxGraph.Builder g, PrimitiveModel model) {
+        int n = model.outputSize();
+        LabelMap labels = model.labels();
+        int classes = labels.size();
+        int k = model.maxDetections();
+        g.node("Sigmoid", List.of(PrimitiveModel.HEATMAP), List.of("heat"));
+        g.node("MaxPool", List.of("heat"), List.of("heat_max"), Attribute.ints("kernel_shape", 3, 3),
+                Attribute.ints("strides", 1, 1), Attribute.ints("pads", 1, 1, 1, 1));
+        g.node("Equal", List.of("heat", "heat_max"), List.of("is_peak"));
+        g.node("Cast", List.of("is_peak"), List.of("is_peak_float"), Attribute.i("to", ElementType.FLOAT.onnx()));
+        g.node("Mul", List.of("heat", "is_peak_float"), List.of("peaks"));
+        g.node("Transpose", List.of("peaks"), List.of("peaks_nhwc"), Attribute.ints("perm", 0, 2, 3, 1));
+        g.initializer("flat_shape", Tensor.longs(new long[] {1, (long) n * n * classes}, 2));
+        g.node("Reshape", List.of("peaks_nhwc", "flat_shape"), List.of("peaks_flat"));
+        g.initializer("k", Tensor.longs(new long[] {k}, 1));
+        g.node("TopK", List.of("peaks_flat", "k"), List.of("top_scores", "top_index"), Attribute.i("axis", -1),
+                Attribute.i("largest", 1), Attribute.i("sorted", 1));
+        g.initializer("k_shape", Tensor.longs(new long[] {k}, 1));
+        g.node("Reshape", List.of("top_index", "k_shape"), List.of("index"));
+        g.initializer("classes", Tensor.scalar((long) classes));
+        g.initializer("side", Tensor.scalar((long) n));
+        g.node("Mod", List.of("index", "classes"), List.of("class_index"));
+        g.node("Div", List.of("index", "classes"), List.of("cell"));
+        g.node("Mod", List.of("cell", "side"), List.of("cell_x"));
+        g.node("Div", List.of("cell", "side"), List.of("cell_y"));
+        g.node("Cast", List.of("cell_x"), List.of("cx"), Attribute.i("to", ElementType.FLOAT.onnx()));
+        g.node("Cast", List.of("cell_y"), List.of("cy"), Attribute.i("to", ElementType.FLOAT.onnx()));
+        g.initializer("cells_shape", Tensor.longs(new long[] {(long) n * n, 2}, 2));
+        for (String head : List.of(PrimitiveModel.SIZE, PrimitiveModel.OFFSET)) {
+            g.node("Transpose", List.of(head), List.of(head + "_nhwc"), Attribute.ints("perm", 0, 2, 3, 1));
+            g.node("Reshape", List.of(head + "_nhwc", "cells_shape"), List.of(head + "_cells"));
+            g.node("Gather", List.of(head + "_cells", "cell"), List.of(head + "_top"), Attribute.i("axis", 0));
+        }
+        g.initializer("col0", Tensor.scalar(0L));
+        g.initializer("col1", Tensor.scalar(1L));
+        g.node("Gather", List.of("offset_top", "col0"), List.of("offset_x"), Attribute.i("axis", 1));
+        g.node("Gather", List.of("offset_top", "col1"), List.of("offset_y"), Attribute.i("axis", 1));
+        g.node("Gather", List.of("size_top", "col0"), List.of("size_w"), Attribute.i("axis", 1));
+        g.node("Gather", List.of("size_top", "col1"), List.of("size_h"), Attribute.i("axis", 1));
+        g.initializer("inv_side", Tensor.scalar(1f / n));
+        g.initializer("half_inv_side", Tensor.scalar(0.5f / n));
+        g.node("Add", List.of("cx", "offset_x"), List.of("x_cells"));
+        g.node("Mul", List.of("x_cells", "inv_side"), List.of("x"));
+        g.node("Add", List.of("cy", "offset_y"), List.of("y_cells"));
+        g.node("Mul", List.of("y_cells", "inv_side"), List.of("y"));
+        g.node("Exp", List.of("size_w"), List.of("size_w_cells"));
+        g.node("Exp", List.of("size_h"), List.of("size_h_cells"));
+        g.node("Mul", List.of("size_w_cells", "half_inv_side"), List.of("half_w"));
+        g.node("Mul", List.of("size_h_cells", "half_inv_side"), List.of("half_h"));
+        g.node("Sub", List.of("y", "half_h"), List.of("ymin_raw"));
+        g.node("Sub", List.of("x", "half_w"), List.of("xmin_raw"));
+        g.node("Add", List.of("y", "half_h"), List.of("ymax_raw"));
+        g.node("Add", List.of("x", "half_w"), List.of("xmax_raw"));
+        g.initializer("zero", Tensor.scalar(0f));
+        g.initializer("one", Tensor.scalar(1f));
+        g.initializer("column_shape", Tensor.longs(new long[] {k, 1}, 2));
+        for (String edge : List.of("ymin", "xmin", "ymax", "xmax")) {
+            g.node("Clip", List.of(edge + "_raw", "zero", "one"), List.of(edge + "_clipped"));
+            g.node("Reshape", List.of(edge + "_clipped", "column_shape"), List.of(edge));
+        }
+        g.node("Concat", List.of("ymin", "xmin", "ymax", "xmax"), List.of("boxes"), Attribute.i("axis", 1));
+        g.initializer("boxes_shape", Tensor.longs(new long[] {1, k, 4}, 3));
+        g.node("Reshape", List.of("boxes", "boxes_shape"), List.of("detection_boxes"));
+        g.node("Identity", List.of("top_scores"), List.of("detection_scores"));
+        float[] ids = new float[classes];
+        for (int i = 0; i < classes; i++) {
+            ids[i] = labels.entries().get(i).id();
+        }
+        g.initializer("class_ids", Tensor.floats(ids, classes));
+        g.node("Gather", List.of("class_ids", "class_index"), List.of("top_classes"), Attribute.i("axis", 0));
+        g.initializer("row_shape", Tensor.longs(new long[] {1, k}, 2));
+        g.node("Reshape", List.of("top_classes", "row_shape"), List.of("detection_classes"));
+        g.initializer("count", Tensor.floats(new float[] {k}, 1));
+        g.node("Identity", List.of("count"), List.of("num_detections"));
+        g.output("detection_boxes", ElementType.FLOAT, 1, k, 4)
+                .output("detection_scores", ElementType.FLOAT, 1, k)
+                .output("detection_classes", ElementType.FLOAT, 1, k)
+                .output("num_detections", ElementType.FLOAT, 1);
+    }
+
+    /** {@code {0: 'race car', ...}} with key = id - 1, quotes and backslashes escaped as Python reads them. */
+    static String names(LabelMap labels) {
+        StringBuilder b = new StringBuilder("{");
+        for (LabelMap.Entry e : labels.entries()) {
+            if (b.length() > 1) {
+                b.append(", ");
+            }
+            b.append(e.id() - 1).append(": '")
+                    .append(e.name().replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
+                            .replace("\r", "\\r").replace("\t", "\\t"))
+                    .append('\'');
+        }
+        return b.append('}').toString();
+    }
+}
