@@ -8,6 +8,7 @@ import dev.annotate.core.LabelMap;
 import dev.annotate.core.eval.Evaluation;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.format.ReadResult;
+import dev.annotate.voc.Voc;
 import dev.annotate.voc.VocFormat;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -60,41 +61,29 @@ final class EvaluateCommand implements Callable<Integer> {
             case "coco" -> Evaluation.Metric.COCO;
             default -> throw new IllegalArgumentException("--metric " + metric + " is not one of voc07, voc12, coco");
         };
-        PerImageFormat voc = new VocFormat();
+        List<ReadResult> truths = truths(truth);
+        PrintWriter out = spec.commandLine().getOut();
+        truths.stream().filter(r -> r.image().isEmpty())
+                .forEach(r -> r.problems().forEach(p -> spec.commandLine().getErr().println("problem: " + p)));
         List<Evaluation.ImagePair> ranked = new ArrayList<>();
         List<Evaluation.ImagePair> thresholded = new ArrayList<>();
-        PrintWriter out = spec.commandLine().getOut();
-        List<ReadResult> truths = new ArrayList<>();
-        voc.read(truth, LabelMap.empty(), truths::add);
-        if (truths.isEmpty()) {
-            throw new IllegalArgumentException(truth + ": no VOC files");
-        }
-        Detector detector = source.model == null ? null
-                : Detectors.open(source.model, DetectorOptions.builder().minScore(0.01).build());
-        try {
+        if (source.model != null) {
+            try (Detector detector = Detectors.open(source.model, DetectorOptions.builder().minScore(0.01).build());
+                 me.tongfei.progressbar.ProgressBar bar = Bars.open("evaluate", truths.size())) {
+                ranked = detect(truth, truths, detector, bar::step);
+            }
+            thresholded = above(ranked, minScore);
+        } else {
+            PerImageFormat voc = new VocFormat();
             for (ReadResult r : truths) {
-                if (r.image().isEmpty()) {
-                    r.problems().forEach(p -> spec.commandLine().getErr().println("problem: " + p));
-                    continue;
-                }
-                AnnotatedImage t = r.image().get();
-                String key = truth.relativize(r.source()).toString();
-                if (detector != null) {
-                    AnnotatedImage p = detector.detect(r.source().resolveSibling(t.fileName()));
-                    ranked.add(new Evaluation.ImagePair(key, t.annotations(), p.annotations()));
-                    thresholded.add(new Evaluation.ImagePair(key, t.annotations(), p.annotations().stream()
-                            .filter(a -> a.confidenceOr(1) >= minScore).toList()));
-                } else {
+                if (r.image().isPresent()) {
+                    String key = truth.relativize(r.source()).toString();
                     Path predictedFile = source.predicted.resolve(key);
                     List<dev.annotate.core.Annotation> predicted = Files.isRegularFile(predictedFile)
                             ? voc.readFile(predictedFile, LabelMap.empty()).image().map(AnnotatedImage::annotations)
                             .orElse(List.of()) : List.of();
-                    thresholded.add(new Evaluation.ImagePair(key, t.annotations(), predicted));
+                    thresholded.add(new Evaluation.ImagePair(key, r.image().get().annotations(), predicted));
                 }
-            }
-        } finally {
-            if (detector != null) {
-                detector.close();
             }
         }
         if (!ranked.isEmpty()) {
@@ -105,9 +94,41 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         Evaluation.ReviewReport review = Evaluation.reviewEffort(thresholded, 0.8);
         out.printf("pre-annotations%s: precision %.4f, recall %.4f%n",
-                detector != null ? " at --min-score " + minScore : "", review.precision(), review.recall());
+                source.model != null ? " at --min-score " + minScore : "", review.precision(), review.recall());
         out.printf("review effort: keep %d, fix %d, add %d, delete %d boxes%n", review.keep(), review.fix(),
                 review.add(), review.delete());
         return 0;
+    }
+
+    /** The VOC files under {@code truth}, read; refused when there are none. */
+    static List<ReadResult> truths(Path truth) throws java.io.IOException {
+        List<ReadResult> truths = new ArrayList<>();
+        new VocFormat().read(truth, LabelMap.empty(), truths::add);
+        if (truths.isEmpty()) {
+            throw new IllegalArgumentException(truth + ": no VOC files");
+        }
+        return truths;
+    }
+
+    /** Each readable truth file paired with the detector's detections on its image. */
+    static List<Evaluation.ImagePair> detect(Path truth, List<ReadResult> truths, Detector detector,
+                                             Runnable eachImage) throws java.io.IOException {
+        List<Evaluation.ImagePair> pairs = new ArrayList<>();
+        for (ReadResult r : truths) {
+            if (r.image().isPresent()) {
+                AnnotatedImage t = r.image().get();
+                AnnotatedImage p = detector.detect(Voc.locateImage(r.source(), t));
+                pairs.add(new Evaluation.ImagePair(truth.relativize(r.source()).toString(), t.annotations(),
+                        p.annotations()));
+            }
+            eachImage.run();
+        }
+        return pairs;
+    }
+
+    /** The pairs with only the detections scoring at least {@code minScore}: what {@code predict} would write. */
+    static List<Evaluation.ImagePair> above(List<Evaluation.ImagePair> pairs, double minScore) {
+        return pairs.stream().map(p -> new Evaluation.ImagePair(p.key(), p.truth(), p.predicted().stream()
+                .filter(a -> a.confidenceOr(1) >= minScore).toList())).toList();
     }
 }

@@ -9,8 +9,6 @@ import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.tfrecord.LabelMaps;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -86,8 +84,7 @@ final class PredictCommand implements Callable<Integer> {
         Previews previews = preview == null ? null : new Previews(images, preview);
         PreAnnotator.Summary s;
         try (Detector detector = Detectors.open(model, options.build());
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("predict").setStyle(ProgressBarStyle.ASCII)
-                     .setInitialMax(-1).build()) { // draws on stderr, so stdout keeps the summary
+             ProgressBar bar = Bars.open("predict", -1)) {
             s = PreAnnotator.run(detector, images, run, new PreAnnotator.Listener() {
                 @Override
                 public void progress(PreAnnotator.Progress p) {

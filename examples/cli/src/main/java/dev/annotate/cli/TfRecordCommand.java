@@ -40,9 +40,7 @@ final class TfRecordCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         VocToTfRecord.Report r;
-        try (me.tongfei.progressbar.ProgressBar bar = new me.tongfei.progressbar.ProgressBarBuilder()
-                .setTaskName("tfrecord").setStyle(me.tongfei.progressbar.ProgressBarStyle.ASCII).setInitialMax(-1)
-                .build()) { // on stderr, so stdout keeps the summary
+        try (me.tongfei.progressbar.ProgressBar bar = Bars.open("tfrecord", -1)) {
             r = VocToTfRecord.convert(voc, LabelMaps.read(labels), out,
                     VocToTfRecord.Options.defaults().withShards(shards).withValFraction(valFraction)
                             .withCompression(gzip ? Compression.GZIP : Compression.NONE),

@@ -1,0 +1,182 @@
+package dev.annotate.cli;
+
+import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Detector;
+import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.Detectors;
+import dev.annotate.core.eval.Evaluation;
+import dev.annotate.core.format.ReadResult;
+import dev.annotate.core.model.PrimitiveModel;
+import dev.annotate.core.pipeline.PreAnnotator;
+import dev.annotate.synthetic.SyntheticDataset;
+import dev.annotate.tf.train.TrainerOptions;
+import dev.annotate.tfrecord.LabelMaps;
+import dev.annotate.tfrecord.VocToTfRecord;
+import dev.annotate.voc.VocFormat;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code demo [--out DIR]}: the whole loop on generated data, as a person would run it on their own. A seed set
+ * of annotated images and a new batch are generated; the primitive model is trained on the seed set and exported
+ * (SavedModel + ONNX); it pre-annotates the new batch as LabelImg VOC files (with previews), is evaluated on the
+ * new batch's generated truth with both exports, and the seed set becomes TFRecord shards.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Run the whole loop on a generated dataset: seed set -> train -> export SavedModel + ONNX ->"
+                + " pre-annotate new images -> evaluate -> TFRecords -> previews.",
+                "Everything goes under --out; nothing outside it is touched."})
+final class DemoCommand implements Callable<Integer> {
+
+    /** How many pre-annotated images get a preview picture. */
+    static final int PREVIEWS = 24;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--out", defaultValue = "annotate-demo",
+            description = "Folder to create for everything the demo writes (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--seed-images", defaultValue = "100",
+            description = "Annotated images to train on (default ${DEFAULT-VALUE}).")
+    int seedImages;
+
+    @Option(names = "--new-images", defaultValue = "300",
+            description = "New images to pre-annotate (default ${DEFAULT-VALUE}).")
+    int newImages;
+
+    @Option(names = "--minutes", defaultValue = "3", description = "Training minutes at most (default ${DEFAULT-VALUE}).")
+    double minutes;
+
+    @Option(names = "--steps", defaultValue = "100000", description = "Training steps at most (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    /** One line of the summary table. */
+    private record Stage(String name, String result, Duration took) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (Files.exists(out) && !isEmptyFolder(out)) {
+            throw new IOException(out.toAbsolutePath() + " already exists and is not empty; give the demo a new --out");
+        }
+        if (!(minutes > 0)) {
+            throw new IllegalArgumentException("--minutes " + minutes + " must be > 0");
+        }
+        PrintWriter stdout = spec.commandLine().getOut();
+        long start = System.nanoTime();
+        List<Stage> stages = new ArrayList<>();
+        Path seedSet = out.resolve("seed-set");
+        Path newBatch = out.resolve("new-batch");
+        Path modelDir = out.resolve("model");
+        Path preAnnotations = out.resolve("pre-annotations");
+        Path previews = out.resolve("previews");
+        Path records = out.resolve("tfrecord").resolve("seed-set");
+
+        long t = System.nanoTime();
+        SyntheticDataset.Summary seed;
+        SyntheticDataset.Summary batch;
+        try (ProgressBar bar = Bars.open("generate", 2)) {
+            seed = SyntheticDataset.generate(seedSet, SyntheticDataset.Options.of(seedImages, 1));
+            bar.step();
+            batch = SyntheticDataset.generate(newBatch, SyntheticDataset.Options.of(newImages, 2));
+            bar.step();
+        }
+        stages.add(new Stage("generate", String.format(Locale.ROOT, "%d annotated + %d new images (%d boxes)",
+                seed.images().size(), batch.images().size(), seed.objects()), since(t)));
+
+        t = System.nanoTime();
+        TrainerOptions options = TrainerOptions.defaults().withSteps(steps)
+                .withTimeBudget(Duration.ofMillis(Math.round(minutes * 60_000)));
+        PrimitiveModel model = TrainCommand.trainAndExport(seedSet, LabelMaps.read(seed.labelMap()), options, modelDir);
+        stages.add(new Stage("train + export", String.format(Locale.ROOT, "%,d parameters -> %s", model.parameterCount(),
+                modelDir), since(t)));
+
+        t = System.nanoTime();
+        Previews drawer = new Previews(newBatch, previews);
+        AtomicInteger drawn = new AtomicInteger();
+        PreAnnotator.Summary s;
+        try (Detector detector = Detectors.open(modelDir.resolve(TrainCommand.ONNX), DetectorOptions.defaults());
+             ProgressBar bar = Bars.open("pre-annotate", newImages)) {
+            s = PreAnnotator.run(detector, newBatch, PreAnnotator.Options.of(new VocFormat())
+                    .withOutputDir(preAnnotations), new PreAnnotator.Listener() {
+                        @Override
+                        public void progress(PreAnnotator.Progress p) {
+                            bar.stepTo(p.done());
+                        }
+
+                        @Override
+                        public void written(Path image, AnnotatedImage result) {
+                            if (drawn.incrementAndGet() <= PREVIEWS) {
+                                drawer.draw(image, result);
+                            }
+                        }
+                    });
+        }
+        drawer.writeIndex();
+        stages.add(new Stage("pre-annotate (ONNX)", String.format(Locale.ROOT, "%d VOC files, %d failed -> %s",
+                s.written(), s.failed(), preAnnotations), since(t)));
+
+        List<ReadResult> truths = EvaluateCommand.truths(newBatch);
+        for (String export : List.of(TrainCommand.SAVED_MODEL, TrainCommand.ONNX)) {
+            t = System.nanoTime();
+            List<Evaluation.ImagePair> ranked;
+            try (Detector detector = Detectors.open(modelDir.resolve(export),
+                    DetectorOptions.builder().minScore(0.01).build());
+                 ProgressBar bar = Bars.open("evaluate " + export, truths.size())) {
+                ranked = EvaluateCommand.detect(newBatch, truths, detector, bar::step);
+            }
+            double map = Evaluation.averagePrecision(ranked, Evaluation.Metric.VOC12).mean();
+            Evaluation.ReviewReport review = Evaluation.reviewEffort(
+                    EvaluateCommand.above(ranked, DetectorOptions.DEFAULT_MIN_SCORE), 0.8);
+            stages.add(new Stage("evaluate " + export, String.format(Locale.ROOT,
+                    "mAP@0.5 %.3f; at score %.1f precision %.3f, recall %.3f; review: keep %d, fix %d, add %d,"
+                            + " delete %d", map, DetectorOptions.DEFAULT_MIN_SCORE, review.precision(),
+                    review.recall(), review.keep(), review.fix(), review.add(), review.delete()), since(t)));
+        }
+
+        t = System.nanoTime();
+        VocToTfRecord.Report r = VocToTfRecord.convert(seedSet, model.labels(), records,
+                VocToTfRecord.Options.defaults().withShards(2).withValFraction(0.1));
+        stages.add(new Stage("tfrecord", String.format(Locale.ROOT, "%d train + %d val examples -> %s",
+                r.trainExamples(), r.valExamples(), records.getParent()), since(t)));
+
+        stdout.println();
+        stdout.printf(Locale.ROOT, "%-28s %8s  %s%n", "stage", "seconds", "result");
+        for (Stage stage : stages) {
+            stdout.printf(Locale.ROOT, "%-28s %8.1f  %s%n", stage.name(), stage.took().toMillis() / 1000.0,
+                    stage.result());
+        }
+        stdout.printf(Locale.ROOT, "%-28s %8.1f  open %s to look, or the VOC files in LabelImg%n", "total",
+                since(start).toMillis() / 1000.0, previews.resolve("index.html"));
+        return s.failed() > 0 || r.skippedFiles() > 0 ? Annotate.SOME_FAILED : 0;
+    }
+
+    private static Duration since(long nanos) {
+        return Duration.ofNanos(System.nanoTime() - nanos);
+    }
+
+    private static boolean isEmptyFolder(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var children = Files.list(dir)) {
+            return children.findAny().isEmpty();
+        }
+    }
+}
