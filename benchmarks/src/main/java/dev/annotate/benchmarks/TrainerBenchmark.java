@@ -1,0 +1,152 @@
+package dev.annotate.benchmarks;
+
+import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Detector;
+import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.Detectors;
+import dev.annotate.core.eval.Evaluation;
+import dev.annotate.core.model.PrimitiveModel;
+import dev.annotate.synthetic.SyntheticDataset;
+import dev.annotate.tf.train.PrimitiveTrainer;
+import dev.annotate.tf.train.SavedModelExport;
+import dev.annotate.tf.train.TrainerOptions;
+import dev.annotate.voc.Voc;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The primitive model's quality against training time: generates a training set and a test set from another
+ * seed, trains with the {@code train} command's defaults under each time budget, and reports VOC2012 mAP@0.5 and
+ * the precision and recall of the pre-annotations at the default minimum score.
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar dev.annotate.benchmarks.TrainerBenchmark train=100 test=300 minutes=1,2,3
+ * </pre>
+ */
+public final class TrainerBenchmark {
+
+    private TrainerBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int train = 100;
+        int test = 300;
+        List<Double> minutes = List.of(3.0);
+        TrainerOptions options = TrainerOptions.defaults();
+        for (String a : args) {
+            String[] kv = a.split("=", 2);
+            switch (kv[0]) {
+                case "train" -> train = Integer.parseInt(kv[1]);
+                case "test" -> test = Integer.parseInt(kv[1]);
+                case "minutes" -> minutes = List.of(kv[1].split(",")).stream().map(Double::parseDouble).toList();
+                case "size" -> options = options.withInputSize(Integer.parseInt(kv[1]));
+                case "batch" -> options = options.withBatchSize(Integer.parseInt(kv[1]));
+                case "lr" -> options = options.withLearningRate(Float.parseFloat(kv[1]));
+                default -> throw new IllegalArgumentException("unknown argument " + a
+                        + "; use train=N test=N minutes=M[,M...] size=S batch=B lr=R");
+            }
+        }
+        Path root = Files.createTempDirectory("annotate-trainer-bench");
+        try {
+            Path trainDir = root.resolve("train");
+            Path testDir = root.resolve("test");
+            SyntheticDataset.generate(trainDir, SyntheticDataset.Options.of(train, 1));
+            SyntheticDataset.Summary truth = SyntheticDataset.generate(testDir, SyntheticDataset.Options.of(test, 2));
+            System.out.printf(Locale.ROOT, "%d training images, %d test images; %d cores, %s%n", train, test,
+                    Runtime.getRuntime().availableProcessors(), options);
+            System.out.println("| minutes | steps | images/s | mAP@0.5 (VOC2012) | precision | recall |");
+            System.out.println("|---|---|---|---|---|---|");
+            for (double m : minutes) {
+                int[] steps = {0};
+                double[] rate = {0};
+                PrimitiveModel model = PrimitiveTrainer.train(trainDir, SyntheticDataset.LABEL_MAP,
+                        options.withTimeBudget(Duration.ofMillis((long) (m * 60_000))), p -> {
+                            steps[0] = p.step();
+                            rate[0] = p.imagesPerSecond();
+                            if (p.step() % 100 == 0) {
+                                System.err.printf(Locale.ROOT, "  step %d loss %.3f %.1f images/s%n", p.step(),
+                                        p.loss(), p.imagesPerSecond());
+                            }
+                        });
+                Path saved = root.resolve("model-" + m).resolve("saved_model");
+                SavedModelExport.write(model, saved);
+                double[] q = quality(saved, truth);
+                System.out.printf(Locale.ROOT, "| %.1f | %d | %.1f | %.3f | %.3f | %.3f |%n", m, steps[0], rate[0],
+                        q[0], q[1], q[2]);
+            }
+        } finally {
+            BenchFiles.deleteTree(root);
+        }
+    }
+
+    /** mAP@0.5 (VOC2012) from detections above 0.01, then precision and recall at the default minimum score. */
+    static double[] quality(Path model, SyntheticDataset.Summary truth) throws Exception {
+        List<Evaluation.ImagePair> all = new ArrayList<>();
+        List<Integer> widths = new ArrayList<>();
+        DetectorOptions low = DetectorOptions.builder().labelMap(SyntheticDataset.LABEL_MAP).minScore(0.01).build();
+        try (Detector d = Detectors.open(model, low)) {
+            for (int i = 0; i < truth.images().size(); i++) {
+                AnnotatedImage found = d.detect(truth.images().get(i));
+                AnnotatedImage expected = Voc.read(truth.annotationFiles().get(i)).image().orElseThrow();
+                widths.add(expected.width());
+                all.add(new Evaluation.ImagePair(truth.images().get(i).toString(), expected.annotations(),
+                        found.annotations()));
+            }
+        }
+        Evaluation.ApReport ap = Evaluation.averagePrecision(all, Evaluation.Metric.VOC12);
+        double map = ap.mean();
+        ap.perClass().forEach(c -> System.err.printf(Locale.ROOT, "  %-10s AP %.3f (%d boxes)%n", c.label(), c.ap(),
+                c.groundTruth()));
+        diagnose(all, widths);
+        List<Evaluation.ImagePair> kept = all.stream().map(p -> new Evaluation.ImagePair(p.key(), p.truth(),
+                p.predicted().stream().filter(a -> a.confidence().orElse(0) >= DetectorOptions.DEFAULT_MIN_SCORE)
+                        .toList())).toList();
+        Evaluation.ReviewReport review = Evaluation.reviewEffort(kept, 0.5);
+        return new double[] {map, review.precision(), review.recall()};
+    }
+
+    /**
+     * Where the misses are: for each truth box, the best IoU of a same-class detection scoring at least 0.05,
+     * by box width as a share of the image width; and the score of the matching detection.
+     */
+    private static void diagnose(List<Evaluation.ImagePair> pairs, List<Integer> widths) {
+        double[] edges = {0, 0.1, 0.2, 0.35, 1.01};
+        int[][] counts = new int[edges.length - 1][4]; // boxes, IoU>=0.5, IoU in [0.3,0.5), score>=0.5 among IoU>=0.5
+        for (int i = 0; i < pairs.size(); i++) {
+            Evaluation.ImagePair p = pairs.get(i);
+            double width = widths.get(i);
+            for (dev.annotate.core.Annotation t : p.truth()) {
+                double best = 0;
+                double score = 0;
+                for (dev.annotate.core.Annotation d : p.predicted()) {
+                    if (d.label().equals(t.label()) && d.confidenceOr(0) >= 0.05) {
+                        double iou = t.box().iou(d.box());
+                        if (iou > best) {
+                            best = iou;
+                            score = d.confidenceOr(0);
+                        }
+                    }
+                }
+                double share = t.box().width() / Math.max(width, 1);
+                int bucket = 0;
+                while (share >= edges[bucket + 1]) {
+                    bucket++;
+                }
+                counts[bucket][0]++;
+                counts[bucket][1] += best >= 0.5 ? 1 : 0;
+                counts[bucket][2] += best >= 0.3 && best < 0.5 ? 1 : 0;
+                counts[bucket][3] += best >= 0.5 && score >= 0.5 ? 1 : 0;
+            }
+        }
+        for (int b = 0; b < counts.length; b++) {
+            System.err.printf(Locale.ROOT, "  width %.2f-%.2f of the image width: %d boxes, found (IoU>=0.5, score>=0.05)"
+                    + " %d, loosely (IoU 0.3-0.5) %d, found with score>=0.5 %d%n", edges[b], edges[b + 1],
+                    counts[b][0], counts[b][1], counts[b][2], counts[b][3]);
+        }
+    }
+}
