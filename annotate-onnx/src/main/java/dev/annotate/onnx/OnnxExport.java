@@ -170,7 +170,10 @@ public final class OnnxExport {
         g.node("Concat", List.of("ymin", "xmin", "ymax", "xmax"), List.of("boxes"), Attribute.i("axis", 1));
         g.initializer("boxes_shape", Tensor.longs(new long[] {1, k, 4}, 3));
         g.node("Reshape", List.of("boxes", "boxes_shape"), List.of("detection_boxes"));
-        g.node("Identity", List.of("top_scores"), List.of("detection_scores"));
+        g.initializer("score_exponent", Tensor.scalar(model.scoreExponent()));
+        g.node("Pow", List.of("top_scores", "score_exponent"), List.of("calibrated_scores"));
+        g.initializer("scores_shape", Tensor.longs(new long[] {1, k}, 2));
+        g.node("Reshape", List.of("calibrated_scores", "scores_shape"), List.of("detection_scores"));
         float[] ids = new float[classes];
         for (int i = 0; i < classes; i++) {
             ids[i] = labels.entries().get(i).id();

@@ -19,7 +19,7 @@ import java.util.Objects;
  *
  * <p>Decoding, the same in every export: scores are the heatmap's sigmoid kept where they equal their 3x3 max
  * (peaks); the top {@link #maxDetections()} over all cells and classes, highest first (equal scores: lower flat
- * index first, the index running over row, column, class); for a peak at cell {@code (cx, cy)} the normalised
+ * index first, the index running over row, column, class), each raised to {@link #scoreExponent()}; for a peak at cell {@code (cx, cy)} the normalised
  * box is centred at {@code ((cx + offset_x) / outputSize, (cy + offset_y) / outputSize)}, sized
  * {@code (exp(size_w) / outputSize, exp(size_h) / outputSize)}, clipped to {@code [0, 1]}; the class is the label-map id of
  * the heatmap channel. Exports have the TF Object Detection API's serving signature: {@code input_tensor} uint8
@@ -37,8 +37,12 @@ import java.util.Objects;
  * @param labels the classes, one heatmap channel each in entry order
  * @param layers the network, each layer reading only {@link #INPUT} or earlier layers
  * @param maxDetections how many detections the decoder returns ({@code K})
+ * @param scoreExponent the calibration of scores: a peak's sigmoid {@code p} is reported as
+ *     {@code p^scoreExponent}, which keeps the ranking (and so average precision) and moves the score a
+ *     threshold of 0.5 keeps; the trainer sets it so 0.5 falls at its best F1 on the training images
  */
-public record PrimitiveModel(int inputSize, LabelMap labels, List<Layer> layers, int maxDetections) {
+public record PrimitiveModel(int inputSize, LabelMap labels, List<Layer> layers, int maxDetections,
+                             float scoreExponent) {
 
     /** The name layers read the prepared image by. */
     public static final String INPUT = "image";
@@ -55,6 +59,9 @@ public record PrimitiveModel(int inputSize, LabelMap labels, List<Layer> layers,
         layers = List.copyOf(layers);
         if (labels.isEmpty()) {
             throw new IllegalArgumentException("a model needs at least one class; the label map is empty");
+        }
+        if (!(scoreExponent > 0 && scoreExponent < 100)) {
+            throw new IllegalArgumentException("scoreExponent (" + scoreExponent + ") must be in (0, 100)");
         }
         if (maxDetections < 1) {
             throw new IllegalArgumentException("maxDetections (" + maxDetections + ") must be >= 1");
@@ -73,6 +80,16 @@ public record PrimitiveModel(int inputSize, LabelMap labels, List<Layer> layers,
             throw new IllegalArgumentException("maxDetections (" + maxDetections + ") exceeds the "
                     + side * side * labels.size() + " heatmap cells");
         }
+    }
+
+    /** A model with uncalibrated scores (exponent 1). */
+    public PrimitiveModel(int inputSize, LabelMap labels, List<Layer> layers, int maxDetections) {
+        this(inputSize, labels, layers, maxDetections, 1f);
+    }
+
+    /** The same network and weights with another score calibration. */
+    public PrimitiveModel withScoreExponent(float exponent) {
+        return new PrimitiveModel(inputSize, labels, layers, maxDetections, exponent);
     }
 
     /** Side of the heads' square output. */

@@ -16,6 +16,7 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.nn.FusedBatchNorm;
 import org.tensorflow.types.TFloat32;
 
 import java.io.IOException;
@@ -36,11 +37,13 @@ import java.util.function.Consumer;
  * <p>The network ({@link PrimitiveModel}) is a small CenterNet-style detector: class heatmaps, box log-size and
  * centre offset at stride 8. The loss is CenterNet's penalty-reduced focal loss on the heatmap (normalised by
  * the number of objects) plus L1 on log-size and offset over the cells near each centre, weighted by the
- * target Gaussian as in TTFNet (normalised by the weights' sum): a peak found a cell off still decodes the box. Adam with a short warm-up
+ * target Gaussian as in TTFNet (normalised by the weights' sum): a peak found a cell off still decodes the box.
+ * (A GIoU term was measured and left out: no gain within the 3-minute budget.) Adam with a short warm-up
  * and a cosine decay over the step or time budget; batches are augmented (zoom and crop, aspect, flip, contrast,
- * brightness, colour) on a background thread while TensorFlow runs the step. Everything is seeded: the same data,
- * options and seed give the same model on the same machine (TensorFlow's multi-threaded kernels may differ in the
- * last bits between machines).
+ * brightness, colour) on a background thread while TensorFlow runs the step. After training, scores are
+ * calibrated on the training images so that 0.5 is the best-F1 threshold (see
+ * {@link PrimitiveModel#scoreExponent()}). Everything is seeded: the same data, options and seed give the same
+ * model on the same machine (TensorFlow's multi-threaded kernels may differ in the last bits between machines).
  *
  * <p>Images of any size and aspect are stretched to the square input, in training and inside the exported
  * graphs.
@@ -61,6 +64,8 @@ public final class PrimitiveTrainer {
     private static final float BETA1 = 0.9f;
     private static final float BETA2 = 0.999f;
     private static final float EPSILON = 1e-7f;
+    private static final float BN_EPSILON = 1e-3f;
+    private static final float BN_MOMENTUM = 0.95f;
 
     private PrimitiveTrainer() {
     }
@@ -93,7 +98,10 @@ public final class PrimitiveTrainer {
         LOG.info("training on {} images from {}, {} classes", data.size(), vocDir, classes.size());
         List<Layer> layers = Architecture.initial(classes.size(), options.seed());
         List<Layer> trained = run(data, layers, classes.size(), outputSize, options, listener);
-        return new PrimitiveModel(options.inputSize(), classes, trained, MAX_DETECTIONS);
+        PrimitiveModel model = new PrimitiveModel(options.inputSize(), classes, trained, MAX_DETECTIONS);
+        float exponent = Calibration.exponent(model, data.samples());
+        LOG.info("scores calibrated with exponent {}", exponent);
+        return model.withScoreExponent(exponent);
     }
 
     /** The training graph: placeholders, the loss, and one Adam step over every weight. */
@@ -110,7 +118,7 @@ public final class PrimitiveTrainer {
         final Placeholder<TFloat32> beta2Power;
         final Operand<TFloat32> loss;
         final Op step;
-        final Map<String, Variable<TFloat32>[]> weights = new LinkedHashMap<>();
+        final Map<String, ConvVariables> weights = new LinkedHashMap<>();
 
         @SuppressWarnings("unchecked")
         TrainingGraph(Graph g, List<Layer> layers, int inputSize, int n, int classes) {
@@ -126,13 +134,30 @@ public final class PrimitiveTrainer {
             beta1Power = scalar(tf, "beta1_power");
             beta2Power = scalar(tf, "beta2_power");
 
-            Map<String, Operand<TFloat32>> out = TfNetwork.forward(tf, images, inputSize, layers, c -> {
+            List<Op> statistics = new ArrayList<>();
+            Map<String, Operand<TFloat32>> out = TfNetwork.forward(tf, images, inputSize, layers, (c, x) -> {
                 Variable<TFloat32> kernel = tf.withName(c.name() + "_kernel").variable(tf.constant(
                         Shape.of(c.kernel(), c.kernel(), c.inChannels(), c.outChannels()),
                         DataBuffers.of(c.weights(), true, false)));
-                Variable<TFloat32> bias = tf.withName(c.name() + "_bias").variable(tf.constant(c.bias()));
-                weights.put(c.name(), new Variable[] {kernel, bias});
-                return new TfNetwork.Params(kernel, bias);
+                Operand<TFloat32> y = TfNetwork.convolve(tf, x, kernel, c.stride());
+                if (c.activation() == Layer.Activation.NONE) {
+                    Variable<TFloat32> bias = tf.withName(c.name() + "_bias").variable(tf.constant(c.bias()));
+                    weights.put(c.name(), new ConvVariables(kernel, bias, null, null, null));
+                    return tf.nn.biasAdd(y, bias);
+                }
+                float[] ones = new float[c.outChannels()];
+                java.util.Arrays.fill(ones, 1f);
+                Variable<TFloat32> gamma = tf.withName(c.name() + "_gamma").variable(tf.constant(ones));
+                Variable<TFloat32> beta = tf.withName(c.name() + "_beta").variable(tf.constant(new float[ones.length]));
+                Variable<TFloat32> mean = tf.withName(c.name() + "_mean").variable(tf.constant(new float[ones.length]));
+                Variable<TFloat32> variance = tf.withName(c.name() + "_variance").variable(tf.constant(ones));
+                FusedBatchNorm<TFloat32, TFloat32> bn = tf.nn.fusedBatchNorm(y, gamma, beta,
+                        tf.constant(new float[0]), tf.constant(new float[0]), FusedBatchNorm.isTraining(true),
+                        FusedBatchNorm.epsilon(BN_EPSILON));
+                statistics.add(tf.assign(mean, average(tf, mean, bn.batchMean())));
+                statistics.add(tf.assign(variance, average(tf, variance, bn.batchVariance())));
+                weights.put(c.name(), new ConvVariables(kernel, beta, gamma, mean, variance));
+                return bn.y();
             });
 
             Operand<TFloat32> logits = out.get(PrimitiveModel.HEATMAP);
@@ -156,10 +181,10 @@ public final class PrimitiveTrainer {
             loss = tf.withName("loss").math.add(focal, tf.math.add(sizeLoss, offsetLoss));
 
             List<Variable<TFloat32>> vars = new ArrayList<>();
-            weights.values().forEach(v -> vars.addAll(List.of(v)));
+            weights.values().forEach(v -> vars.addAll(v.trained()));
             Output<?>[] grads = g.addGradients(loss.asOutput(),
                     vars.stream().map(Variable::asOutput).toArray(Output<?>[]::new));
-            List<Op> updates = new ArrayList<>();
+            List<Op> updates = new ArrayList<>(statistics);
             for (int i = 0; i < vars.size(); i++) {
                 Variable<TFloat32> v = vars.get(i);
                 Variable<TFloat32> m = tf.variable(tf.zerosLike(v.asOutput()));
@@ -168,6 +193,12 @@ public final class PrimitiveTrainer {
                         tf.constant(BETA1), tf.constant(BETA2), tf.constant(EPSILON), (Operand<TFloat32>) grads[i]));
             }
             step = tf.withControlDependencies(updates).noOp();
+        }
+
+        /** Moving average of batch statistics, kept for inference. */
+        private static Operand<TFloat32> average(Ops tf, Operand<TFloat32> moving, Operand<TFloat32> batch) {
+            return tf.math.add(tf.math.mul(moving, tf.constant(BN_MOMENTUM)),
+                    tf.math.mul(batch, tf.constant(1 - BN_MOMENTUM)));
         }
 
         private static Placeholder<TFloat32> input(Ops tf, String name, int side, int channels) {
@@ -270,14 +301,51 @@ public final class PrimitiveTrainer {
         return TFloat32.tensorOf(Shape.of(batch, side, side, channels), DataBuffers.of(values, true, false));
     }
 
-    /** The trained weights, copied out of the session into the layers. */
+    /**
+     * A convolution's variables: kernel and bias (heads), or kernel, batch-norm offset ({@code bias}), scale and
+     * moving statistics (hidden layers).
+     */
+    private record ConvVariables(Variable<TFloat32> kernel, Variable<TFloat32> bias, Variable<TFloat32> gamma,
+                                 Variable<TFloat32> mean, Variable<TFloat32> variance) {
+
+        List<Variable<TFloat32>> trained() {
+            return gamma == null ? List.of(kernel, bias) : List.of(kernel, bias, gamma);
+        }
+    }
+
+    /**
+     * The trained weights, copied out of the session into the layers, with batch normalisation folded into each
+     * convolution ({@code w * gamma / sqrt(var + eps)}, {@code beta - mean * gamma / sqrt(var + eps)}), so the
+     * exported network is plain convolutions.
+     */
     private static List<Layer> read(Session session, TrainingGraph t, List<Layer> layers) {
         List<Layer> out = new ArrayList<>();
         for (Layer layer : layers) {
             if (layer instanceof Layer.Conv c) {
-                Variable<TFloat32>[] v = t.weights.get(c.name());
-                try (var result = session.runner().fetch(v[0]).fetch(v[1]).run()) {
-                    out.add(c.withWeights(values(result.get(0)), values(result.get(1))));
+                ConvVariables v = t.weights.get(c.name());
+                if (v.gamma() == null) {
+                    try (var result = session.runner().fetch(v.kernel()).fetch(v.bias()).run()) {
+                        out.add(c.withWeights(values(result.get(0)), values(result.get(1))));
+                    }
+                    continue;
+                }
+                try (var result = session.runner().fetch(v.kernel()).fetch(v.bias()).fetch(v.gamma())
+                        .fetch(v.mean()).fetch(v.variance()).run()) {
+                    float[] w = values(result.get(0));
+                    float[] beta = values(result.get(1));
+                    float[] gamma = values(result.get(2));
+                    float[] mean = values(result.get(3));
+                    float[] variance = values(result.get(4));
+                    int channels = c.outChannels();
+                    float[] bias = new float[channels];
+                    for (int o = 0; o < channels; o++) {
+                        float scale = (float) (gamma[o] / Math.sqrt(variance[o] + BN_EPSILON));
+                        bias[o] = beta[o] - mean[o] * scale;
+                        for (int i = o; i < w.length; i += channels) {
+                            w[i] *= scale;
+                        }
+                    }
+                    out.add(c.withWeights(w, bias));
                 }
             } else {
                 out.add(layer);

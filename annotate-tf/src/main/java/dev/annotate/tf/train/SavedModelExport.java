@@ -2,22 +2,18 @@ package dev.annotate.tf.train;
 
 import dev.annotate.core.model.PrimitiveModel;
 import org.tensorflow.Graph;
-import org.tensorflow.Operand;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
-import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TUint8;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -51,13 +47,9 @@ public final class SavedModelExport {
                     + " written over other files");
         }
         try (Graph g = new Graph()) {
-            Ops tf = Ops.create(g);
-            Placeholder<TUint8> input = tf.withName("input_tensor").placeholder(TUint8.class,
-                    Placeholder.shape(Shape.of(1, -1, -1, 3)));
-            Operand<TFloat32> image = TfNetwork.prepare(tf, input, model.inputSize());
-            Map<String, Operand<TFloat32>> heads = TfNetwork.forward(tf, image, model.inputSize(), model.layers(),
-                    c -> TfNetwork.constants(tf, c));
-            TfNetwork.Detections d = TfNetwork.decode(tf, heads, model);
+            TfNetwork.Serving serving = TfNetwork.serving(Ops.create(g), model);
+            Placeholder<TUint8> input = serving.input();
+            TfNetwork.Detections d = serving.detections();
             Path parent = dir.toAbsolutePath().getParent();
             Files.createDirectories(parent);
             Path staging = Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp-");

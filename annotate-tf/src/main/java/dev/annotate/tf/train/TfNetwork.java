@@ -14,7 +14,7 @@ import org.tensorflow.types.TInt32;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * The {@link PrimitiveModel} network as TensorFlow ops, for training (weights in variables) and export (weights
@@ -23,30 +23,44 @@ import java.util.function.Function;
  */
 final class TfNetwork {
 
-    /** A convolution's kernel (HWIO) and bias operands. */
-    record Params(Operand<TFloat32> kernel, Operand<TFloat32> bias) {
-    }
-
     /** The decoded detections, shaped as the TF Object Detection API exports them. */
     record Detections(Operand<TFloat32> boxes, Operand<TFloat32> scores, Operand<TFloat32> classes,
                       Operand<TFloat32> count) {
     }
 
+    /** The serving graph's input and outputs. */
+    record Serving(org.tensorflow.op.core.Placeholder<org.tensorflow.types.TUint8> input, Detections detections) {
+    }
+
     private TfNetwork() {
     }
 
-    /** Every layer's output, by name, for a prepared NHWC image batch. */
+    /**
+     * The whole serving computation of a model with its weights as constants: {@code input_tensor} uint8
+     * {@code [1, H, W, 3]} to the four OD API outputs.
+     */
+    static Serving serving(Ops tf, PrimitiveModel model) {
+        var input = tf.withName("input_tensor").placeholder(org.tensorflow.types.TUint8.class,
+                org.tensorflow.op.core.Placeholder.shape(Shape.of(1, -1, -1, 3)));
+        Operand<TFloat32> image = prepare(tf, input, model.inputSize());
+        Map<String, Operand<TFloat32>> heads = forward(tf, image, model.inputSize(), model.layers(),
+                (c, x) -> constantConv(tf, c, x));
+        return new Serving(input, decode(tf, heads, model));
+    }
+
+    /**
+     * Every layer's output, by name, for a prepared NHWC image batch. {@code conv} gives a convolution layer's
+     * output before its activation (weights as constants, or variables and batch normalisation in training).
+     */
     static Map<String, Operand<TFloat32>> forward(Ops tf, Operand<TFloat32> image, int inputSize, List<Layer> layers,
-                                                 Function<Layer.Conv, Params> params) {
+                                                 BiFunction<Layer.Conv, Operand<TFloat32>, Operand<TFloat32>> conv) {
         Map<String, int[]> shapes = PrimitiveModel.shapes(inputSize, layers);
         Map<String, Operand<TFloat32>> out = new HashMap<>();
         out.put(PrimitiveModel.INPUT, image);
         for (Layer layer : layers) {
             Operand<TFloat32> y;
             if (layer instanceof Layer.Conv c) {
-                Params p = params.apply(c);
-                y = tf.nn.biasAdd(tf.nn.conv2d(out.get(c.input()), p.kernel(),
-                        List.of(1L, (long) c.stride(), (long) c.stride(), 1L), "SAME"), p.bias());
+                y = conv.apply(c, out.get(c.input()));
                 if (c.activation() == Layer.Activation.RELU) {
                     y = tf.nn.relu(y);
                 }
@@ -62,12 +76,16 @@ final class TfNetwork {
         return out;
     }
 
-    /** The weights of a trained or loaded model as constants. */
-    static Params constants(Ops tf, Layer.Conv c) {
-        return new Params(
-                tf.constant(Shape.of(c.kernel(), c.kernel(), c.inChannels(), c.outChannels()),
-                        DataBuffers.of(c.weights(), true, false)),
-                tf.constant(c.bias()));
+    /** A convolution with TensorFlow's SAME padding, no bias. */
+    static Operand<TFloat32> convolve(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel, int stride) {
+        return tf.nn.conv2d(x, kernel, List.of(1L, (long) stride, (long) stride, 1L), "SAME");
+    }
+
+    /** A layer's weights as constants: convolution and bias. */
+    static Operand<TFloat32> constantConv(Ops tf, Layer.Conv c, Operand<TFloat32> x) {
+        Operand<TFloat32> kernel = tf.constant(Shape.of(c.kernel(), c.kernel(), c.inChannels(), c.outChannels()),
+                DataBuffers.of(c.weights(), true, false));
+        return tf.nn.biasAdd(convolve(tf, x, kernel, c.stride()), tf.constant(c.bias()));
     }
 
     /**
@@ -116,7 +134,8 @@ final class TfNetwork {
         Operand<TFloat32> classIds = tf.gather(tf.constant(ids), cls, tf.constant(0));
         return new Detections(
                 tf.withName("detection_boxes").reshape(boxes, tf.constant(new int[] {1, k, 4})),
-                tf.withName("detection_scores").reshape(top.values(), tf.constant(new int[] {1, k})),
+                tf.withName("detection_scores").reshape(tf.math.pow(top.values(), tf.constant(model.scoreExponent())),
+                        tf.constant(new int[] {1, k})),
                 tf.withName("detection_classes").reshape(classIds, tf.constant(new int[] {1, k})),
                 tf.withName("num_detections").constant(new float[] {k}));
     }

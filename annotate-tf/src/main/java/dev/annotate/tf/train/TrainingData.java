@@ -32,15 +32,20 @@ import java.util.stream.Stream;
  *
  * <p>Images are decoded once, in their displayed frame, and kept at most {@code 2 x inputSize} on their longer
  * side (the network never sees more). A batch is a pure function of the seed and the step: each sample is a
- * random image, a random window of it (zoom 0.7x to 1.4x, aspect jitter, windows may leave the image and show a
+ * random window of a random image (zoom 0.6x to 1.6x, aspect jitter, windows may leave the image and show a
  * grey border), maybe flipped, stretched to the input size with bilinear sampling (as the exported graph
- * resizes), and colour-jittered; its boxes go through the same transform and become CenterNet targets.
+ * resizes), or half the time a 2x2 mosaic of four such windows; then colour-jittered. Boxes go through the same
+ * transforms and become CenterNet targets.
  */
 final class TrainingData {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingData.class);
     /** Cells whose Gaussian value is below this regress nothing for that object. */
     static final float REGRESSION_FLOOR = 0.3f;
+    /** Share of samples made as a 2x2 mosaic of four images. */
+    static final double MOSAIC_SHARE = 0.5;
+    /** Windows are zoomed by a log-uniform factor in {@code [1 / ZOOM, ZOOM]}. */
+    static final double ZOOM = 1.6;
 
     /** One image, its pixels scaled by {@code scale} from the displayed frame, and its boxes in those pixels. */
     record Sample(Path file, BufferedImage image, List<Box> boxes) {
@@ -69,6 +74,10 @@ final class TrainingData {
 
     int size() {
         return samples.size();
+    }
+
+    List<Sample> samples() {
+        return samples;
     }
 
     /**
@@ -184,7 +193,7 @@ final class TrainingData {
                 new float[size * n * n * classes], new float[size * n * n * classes], new float[size * n * n * 2],
                 new float[size * n * n * 2], new float[size * n * n]);
         for (int i = 0; i < size; i++) {
-            augment(samples.get(rng.nextInt(samples.size())), rng, b, i);
+            augment(rng, b, i);
         }
         for (int i = 0; i < b.heat().length; i++) {
             double q = 1 - b.heat()[i];
@@ -193,32 +202,27 @@ final class TrainingData {
         return b;
     }
 
-    private void augment(Sample sample, Random rng, Batch b, int index) {
-        BufferedImage src = sample.image();
+    /**
+     * One training sample: a single image's window or, for {@value #MOSAIC_SHARE} of them, a 2x2 mosaic of four
+     * (YOLOv4's mosaic: more objects per step, smaller ones, new contexts), colour-jittered as a whole.
+     */
+    private void augment(Random rng, Batch b, int index) {
         int s = inputSize;
-        double zoom = Math.exp((rng.nextDouble() * 2 - 1) * Math.log(1.4));
-        double aspect = Math.exp((rng.nextDouble() * 2 - 1) * Math.log(1.2));
-        double ww = src.getWidth() / zoom * aspect;
-        double wh = src.getHeight() / zoom / aspect;
-        double x0 = between(rng, Math.min(0, src.getWidth() - ww), Math.max(0, src.getWidth() - ww));
-        double y0 = between(rng, Math.min(0, src.getHeight() - wh), Math.max(0, src.getHeight() - wh));
-        boolean flip = rng.nextBoolean();
-        double kx = s / ww;
-        double ky = s / wh;
-        AffineTransform t = new AffineTransform();
-        if (flip) {
-            t.translate(s, 0);
-            t.scale(-1, 1);
-        }
-        t.scale(kx, ky);
-        t.translate(-x0, -y0);
         BufferedImage out = new BufferedImage(s, s, BufferedImage.TYPE_3BYTE_BGR);
         Graphics2D g = out.createGraphics();
         int grey = 64 + rng.nextInt(128);
         g.setColor(new Color(grey, grey, grey));
         g.fillRect(0, 0, s, s);
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.drawImage(src, t, null);
+        List<Box> boxes = new ArrayList<>();
+        if (rng.nextDouble() < MOSAIC_SHARE) {
+            int half = s / 2;
+            for (int q = 0; q < 4; q++) {
+                place(samples.get(rng.nextInt(samples.size())), rng, g, q % 2 * half, q / 2 * half, half, boxes);
+            }
+        } else {
+            place(samples.get(rng.nextInt(samples.size())), rng, g, 0, 0, s, boxes);
+        }
         g.dispose();
 
         double contrast = 0.75 + rng.nextDouble() * 0.5;
@@ -234,23 +238,54 @@ final class TrainingData {
                 images[base + p * 3 + c] = (float) Math.min(1, Math.max(0, f));
             }
         }
+        for (Box box : boxes) {
+            target(b, index, box.x1(), box.y1(), box.x2(), box.y2(), box.channel());
+        }
+    }
+
+    /**
+     * Draws a random window of {@code sample} (zoom 0.6x to 1.6x, aspect jitter, maybe flipped; the window may
+     * leave the image) into the square {@code (ox, oy, side)} of {@code g}, and adds its boxes that stay at least
+     * a quarter visible there, clipped to it.
+     */
+    private static void place(Sample sample, Random rng, Graphics2D g, int ox, int oy, int side, List<Box> boxes) {
+        BufferedImage src = sample.image();
+        double zoom = Math.exp((rng.nextDouble() * 2 - 1) * Math.log(ZOOM));
+        double aspect = Math.exp((rng.nextDouble() * 2 - 1) * Math.log(1.2));
+        double ww = src.getWidth() / zoom * aspect;
+        double wh = src.getHeight() / zoom / aspect;
+        double x0 = between(rng, Math.min(0, src.getWidth() - ww), Math.max(0, src.getWidth() - ww));
+        double y0 = between(rng, Math.min(0, src.getHeight() - wh), Math.max(0, src.getHeight() - wh));
+        boolean flip = rng.nextBoolean();
+        double kx = side / ww;
+        double ky = side / wh;
+        AffineTransform t = new AffineTransform();
+        t.translate(ox, oy);
+        if (flip) {
+            t.translate(side, 0);
+            t.scale(-1, 1);
+        }
+        t.scale(kx, ky);
+        t.translate(-x0, -y0);
+        g.setClip(ox, oy, side, side);
+        g.drawImage(src, t, null);
 
         for (Box box : sample.boxes()) {
             double ax = (box.x1() - x0) * kx;
             double bx = (box.x2() - x0) * kx;
-            double x1 = flip ? s - bx : ax;
-            double x2 = flip ? s - ax : bx;
-            double y1 = (box.y1() - y0) * ky;
-            double y2 = (box.y2() - y0) * ky;
+            double x1 = ox + (flip ? side - bx : ax);
+            double x2 = ox + (flip ? side - ax : bx);
+            double y1 = oy + (box.y1() - y0) * ky;
+            double y2 = oy + (box.y2() - y0) * ky;
             double area = (x2 - x1) * (y2 - y1);
-            double cx1 = Math.max(0, x1);
-            double cy1 = Math.max(0, y1);
-            double cx2 = Math.min(s, x2);
-            double cy2 = Math.min(s, y2);
+            double cx1 = Math.max(ox, x1);
+            double cy1 = Math.max(oy, y1);
+            double cx2 = Math.min(ox + side, x2);
+            double cy2 = Math.min(oy + side, y2);
             if (cx2 - cx1 < 2 || cy2 - cy1 < 2 || (cx2 - cx1) * (cy2 - cy1) < 0.25 * area) {
                 continue;
             }
-            target(b, index, cx1, cy1, cx2, cy2, box.channel());
+            boxes.add(new Box(cx1, cy1, cx2, cy2, box.channel()));
         }
     }
 

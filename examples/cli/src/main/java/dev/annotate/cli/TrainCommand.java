@@ -46,7 +46,7 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--steps", defaultValue = "100000",
-            description = "Most training steps of 16 images (default ${DEFAULT-VALUE}).")
+            description = "Most training steps of 8 images (default ${DEFAULT-VALUE}).")
     int steps;
 
     @Option(names = "--minutes", defaultValue = "3", description = "Most training minutes (default ${DEFAULT-VALUE}).")
