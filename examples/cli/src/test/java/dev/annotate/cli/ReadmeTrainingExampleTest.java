@@ -1,0 +1,55 @@
+package dev.annotate.cli;
+
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.model.PrimitiveModel;
+import dev.annotate.onnx.OnnxExport;
+import dev.annotate.synthetic.SyntheticDataset;
+import dev.annotate.tf.train.PrimitiveTrainer;
+import dev.annotate.tf.train.SavedModelExport;
+import dev.annotate.tf.train.TrainerOptions;
+import dev.annotate.tfrecord.LabelMaps;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Keeps the README's training example compiling and running: the block between the markers is in the README. */
+final class ReadmeTrainingExampleTest {
+
+    static void readmeExample(Path seed, Path out, TrainerOptions options) throws IOException {
+        // README-BEGIN
+        LabelMap labels = LabelMaps.read(seed.resolve("label_map.pbtxt"));
+        PrimitiveModel model = PrimitiveTrainer.train(seed, labels, options,
+                p -> System.out.printf("step %d loss %.3f%n", p.step(), p.loss()));
+        SavedModelExport.write(model, out.resolve("saved_model"));       // annotate-tf
+        OnnxExport.write(model, out.resolve("model.onnx"));              // annotate-onnx
+        LabelMaps.write(model.labels(), out.resolve("label_map.pbtxt"));
+        // README-END
+    }
+
+    @Test
+    void readmeExample_trainsAndWritesBothExports(@TempDir Path dir) throws IOException {
+        Path seed = dir.resolve("seed");
+        SyntheticDataset.generate(seed, new SyntheticDataset.Options(6, 4, 96, 160, 0));
+        Path out = Files.createDirectories(dir.resolve("my-model"));
+        readmeExample(seed, out, TrainerOptions.defaults().withSteps(3).withInputSize(64).withBatchSize(2));
+        assertTrue(Files.isRegularFile(out.resolve("saved_model/saved_model.pb")));
+        assertTrue(Files.isRegularFile(out.resolve("model.onnx")));
+        assertTrue(Files.isRegularFile(out.resolve("label_map.pbtxt")));
+    }
+
+    @Test
+    void readme_containsTheExampleVerbatim() throws IOException {
+        String source = Files.readString(Path.of("src/test/java/dev/annotate/cli/ReadmeTrainingExampleTest.java"));
+        String block = source.substring(source.indexOf("// README-BEGIN\n") + "// README-BEGIN\n".length(),
+                source.indexOf("        // README-END"));
+        String unindented = block.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
+                .reduce("", (a, b) -> a + b + "\n");
+        String readme = Files.readString(Path.of("..", "..", "README.md"));
+        assertTrue(readme.contains(unindented), "README.md must contain:\n" + unindented);
+    }
+}
