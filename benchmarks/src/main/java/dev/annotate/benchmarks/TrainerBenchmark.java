@@ -6,6 +6,7 @@ import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
 import dev.annotate.core.eval.Evaluation;
 import dev.annotate.core.model.PrimitiveModel;
+import dev.annotate.onnx.OnnxExport;
 import dev.annotate.synthetic.SyntheticDataset;
 import dev.annotate.tf.train.PrimitiveTrainer;
 import dev.annotate.tf.train.SavedModelExport;
@@ -21,8 +22,9 @@ import java.util.Locale;
 
 /**
  * The primitive model's quality against training time: generates a training set and a test set from another
- * seed, trains with the {@code train} command's defaults under each time budget, and reports VOC2012 mAP@0.5 and
- * the precision and recall of the pre-annotations at the default minimum score.
+ * seed, trains with the {@code train} command's defaults under each time budget, exports both formats, and
+ * reports for each VOC2012 mAP@0.5 and the precision and recall (IoU 0.5) of the pre-annotations at the default
+ * minimum score. Per-class AP and recall by object size go to stderr.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.annotate.benchmarks.TrainerBenchmark train=100 test=300 minutes=1,2,3
@@ -38,6 +40,8 @@ public final class TrainerBenchmark {
         int test = 300;
         List<Double> minutes = List.of(3.0);
         TrainerOptions options = TrainerOptions.defaults();
+        boolean speed = true;
+        List<String> speeds = new ArrayList<>();
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -47,20 +51,22 @@ public final class TrainerBenchmark {
                 case "size" -> options = options.withInputSize(Integer.parseInt(kv[1]));
                 case "batch" -> options = options.withBatchSize(Integer.parseInt(kv[1]));
                 case "lr" -> options = options.withLearningRate(Float.parseFloat(kv[1]));
+                case "speed" -> speed = Boolean.parseBoolean(kv[1]);
                 default -> throw new IllegalArgumentException("unknown argument " + a
-                        + "; use train=N test=N minutes=M[,M...] size=S batch=B lr=R");
+                        + "; use train=N test=N minutes=M[,M...] size=S batch=B lr=R speed=true|false");
             }
         }
         Path root = Files.createTempDirectory("annotate-trainer-bench");
         try {
             Path trainDir = root.resolve("train");
             Path testDir = root.resolve("test");
-            SyntheticDataset.generate(trainDir, SyntheticDataset.Options.of(train, 1));
+            SyntheticDataset.Summary seen = SyntheticDataset.generate(trainDir, SyntheticDataset.Options.of(train, 1));
             SyntheticDataset.Summary truth = SyntheticDataset.generate(testDir, SyntheticDataset.Options.of(test, 2));
             System.out.printf(Locale.ROOT, "%d training images, %d test images; %d cores, %s%n", train, test,
                     Runtime.getRuntime().availableProcessors(), options);
-            System.out.println("| minutes | steps | images/s | mAP@0.5 (VOC2012) | precision | recall |");
-            System.out.println("|---|---|---|---|---|---|");
+            System.out.println("| training images | minutes | steps | images/s | score exponent | mAP@0.5 (VOC2012)"
+                    + " SavedModel / ONNX | precision at 0.5 | recall at 0.5 |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
             for (double m : minutes) {
                 int[] steps = {0};
                 double[] rate = {0};
@@ -75,9 +81,29 @@ public final class TrainerBenchmark {
                         });
                 Path saved = root.resolve("model-" + m).resolve("saved_model");
                 SavedModelExport.write(model, saved);
+                Path onnx = saved.resolveSibling("model.onnx");
+                OnnxExport.write(model, onnx);
+                System.err.println("  on the training images:");
+                System.err.printf(Locale.ROOT, "  training-set mAP %.3f%n", quality(saved, seen)[0]);
+                System.err.println("  on the test images (SavedModel, then ONNX):");
                 double[] q = quality(saved, truth);
-                System.out.printf(Locale.ROOT, "| %.1f | %d | %.1f | %.3f | %.3f | %.3f |%n", m, steps[0], rate[0],
-                        q[0], q[1], q[2]);
+                double[] o = quality(onnx, truth);
+                System.out.printf(Locale.ROOT, "| %d | %.1f | %d | %.1f | %.2f | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f |%n",
+                        train, m, steps[0], rate[0], model.scoreExponent(), q[0], o[0], q[1], o[1], q[2], o[2]);
+                if (speed) {
+                    speeds.add(String.format(Locale.ROOT, "| %.1f min model | %.1f | %.1f | %.1f | %.1f |", m,
+                            speed(saved, truth.images(), 1), speed(saved, truth.images(), 2),
+                            speed(onnx, truth.images(), 1), speed(onnx, truth.images(), 2)));
+                }
+            }
+            if (!speeds.isEmpty()) {
+                System.out.println();
+                System.out.println("detect(path) on the test JPEGs, images/s: decode, resize to " + options.inputSize()
+                        + "x" + options.inputSize() + " in the graph, inference, decoding (one detector, one intra-op"
+                        + " thread, N calling threads)");
+                System.out.println("| model | SavedModel 1 thread | SavedModel 2 threads | ONNX 1 thread | ONNX 2 threads |");
+                System.out.println("|---|---|---|---|---|");
+                speeds.forEach(System.out::println);
             }
         } finally {
             BenchFiles.deleteTree(root);
@@ -147,6 +173,36 @@ public final class TrainerBenchmark {
             System.err.printf(Locale.ROOT, "  width %.2f-%.2f of the image width: %d boxes, found (IoU>=0.5, score>=0.05)"
                     + " %d, loosely (IoU 0.3-0.5) %d, found with score>=0.5 %d%n", edges[b], edges[b + 1],
                     counts[b][0], counts[b][1], counts[b][2], counts[b][3]);
+        }
+    }
+
+    /** Images/s of {@code detect(path)} over the images on {@code threads} calling threads, after a warm-up. */
+    static double speed(Path model, List<Path> images, int threads) throws Exception {
+        try (Detector d = Detectors.open(model, DetectorOptions.builder().labelMap(SyntheticDataset.LABEL_MAP)
+                .threads(1).build())) {
+            for (int i = 0; i < 20; i++) {
+                d.detect(images.get(i % images.size()));
+            }
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+            try {
+                java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+                long start = System.nanoTime();
+                List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    done.add(pool.submit(() -> {
+                        for (int i = next.getAndIncrement(); i < images.size(); i = next.getAndIncrement()) {
+                            d.detect(images.get(i));
+                        }
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : done) {
+                    f.get();
+                }
+                return images.size() / ((System.nanoTime() - start) / 1e9);
+            } finally {
+                pool.shutdown();
+            }
         }
     }
 }
