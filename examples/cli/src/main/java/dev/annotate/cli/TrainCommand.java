@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code train --voc DIR --labels MAP --out MODEL_DIR [--steps N] [--minutes M] [--seed S]}. */
+/** {@code train --voc DIR --labels MAP --out MODEL_DIR [--steps N] [--minutes M] [--seed S] [--skip-bad-images]}. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train the primitive detector on a VOC folder and write MODEL_DIR/saved_model/, "
                 + "MODEL_DIR/model.onnx and MODEL_DIR/label_map.pbtxt.",
@@ -55,13 +55,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--skip-bad-images",
+            description = "Skip, with a warning, annotations whose image is missing or cannot be decoded.")
+    boolean skipBadImages;
+
     @Override
     public Integer call() throws Exception {
         if (!(minutes > 0)) {
             throw new IllegalArgumentException("--minutes " + minutes + " must be > 0");
         }
         TrainerOptions options = TrainerOptions.defaults().withSteps(steps).withSeed(seed)
-                .withTimeBudget(Duration.ofMillis(Math.round(minutes * 60_000)));
+                .withTimeBudget(Duration.ofMillis(Math.round(minutes * 60_000))).withSkipBadImages(skipBadImages);
         PrimitiveModel model = trainAndExport(voc, LabelMaps.read(labels), options, out);
         spec.commandLine().getOut().printf(Locale.ROOT, "model with %d classes, %,d parameters, input %dx%d: %s%n",
                 model.labels().size(), model.parameterCount(), model.inputSize(), model.inputSize(),

@@ -53,6 +53,28 @@ final class TrainCommandTest {
     }
 
     @Test
+    void predict_withTheSavedModel_findsTheLabelMapInTheModelFolder() throws IOException {
+        Path out = root.resolve("predicted");
+        AnnotateTest.Run r = run("predict", "--model", model.resolve("saved_model").toString(), "--images",
+                data.toString(), "--out", out.toString(), "--min-score", "0.05");
+        assertEquals(0, r.code(), r.err());
+        String voc = Files.readString(out.resolve("000000.xml"));
+        assertTrue(voc.contains("<name>") && !voc.contains("<name>id "), voc);
+    }
+
+    @Test
+    void train_withAnUnknownLabel_exitsTwoNamingTheFile() throws IOException {
+        Path labels = Files.writeString(root.resolve("two.pbtxt"),
+                "item { id: 1 name: 'race car' }\nitem { id: 2 name: 'tree' }\n");
+        AnnotateTest.Run r = run("train", "--voc", data.toString(), "--labels", labels.toString(), "--out",
+                root.resolve("never").toString(), "--steps", "1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("annotate: error: " + data.toAbsolutePath()) && r.err().contains(
+                "label 'house' is not in the label map [race car, tree]"), r.err());
+        assertTrue(Files.notExists(root.resolve("never")), "nothing is written when training cannot start");
+    }
+
+    @Test
     void train_intoAFolderHoldingAModel_isRefusedBeforeTraining() {
         AnnotateTest.Run again = run("train", "--voc", data.toString(), "--labels",
                 data.resolve("label_map.pbtxt").toString(), "--out", model.toString(), "--steps", "1");
