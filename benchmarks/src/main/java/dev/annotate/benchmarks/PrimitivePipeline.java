@@ -1,0 +1,122 @@
+package dev.annotate.benchmarks;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import dev.annotate.core.Detector;
+import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.Detectors;
+import dev.annotate.core.image.Images;
+import dev.annotate.core.model.PrimitiveModel;
+import dev.annotate.core.pipeline.PreAnnotator;
+import dev.annotate.onnx.OnnxExport;
+import dev.annotate.synthetic.SyntheticDataset;
+import dev.annotate.tf.train.PrimitiveTrainer;
+import dev.annotate.tf.train.SavedModelExport;
+import dev.annotate.tf.train.TrainerOptions;
+import dev.annotate.voc.VocFormat;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TUint8;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Figure 1 on the primitive models themselves (SavedModel and ONNX exports of {@link PrimitiveTrainer}'s
+ * network): the pipeline per image against decoding (full size: the models resize inside the graph) plus
+ * inference alone on a prepared {@code [1, 768, 1024, 3]} uint8 tensor (session.run / Session.run, one intra-op
+ * thread, callers sharing one session). The weights come from a few training steps: speed does not depend on them.
+ */
+final class PrimitivePipeline {
+
+    /** Per-image milliseconds for one export and thread count. */
+    record Figure(String export, int threads, double pipeline, double decode, double inference) {
+    }
+
+    private PrimitivePipeline() {
+    }
+
+    static List<Figure> measure(Path root, Path images, List<Path> jpegs) throws Exception {
+        Path seed = root.resolve("primitive-seed");
+        SyntheticDataset.generate(seed, new SyntheticDataset.Options(8, 9, 160, 320, 0));
+        PrimitiveModel model = PrimitiveTrainer.train(seed, SyntheticDataset.LABEL_MAP,
+                TrainerOptions.defaults().withSteps(3), p -> { });
+        Path saved = root.resolve("primitive/saved_model");
+        Path onnx = root.resolve("primitive/model.onnx");
+        SavedModelExport.write(model, saved);
+        OnnxExport.write(model, onnx);
+        byte[] rgb = new byte[768 * 1024 * 3];
+        new java.util.Random(1).nextBytes(rgb);
+
+        List<Figure> out = new ArrayList<>();
+        for (int threads = 1; threads <= 2; threads++) {
+            double decode = PipelineBenchmark.perImage(jpegs, threads, 3, Images::read);
+            out.add(new Figure("ONNX", threads, pipeline(onnx, images, root, threads), decode,
+                    onnxInference(onnx, rgb, jpegs.size(), threads)));
+            out.add(new Figure("SavedModel", threads, pipeline(saved, images, root, threads), decode,
+                    tfInference(saved, rgb, jpegs.size(), threads)));
+        }
+        return out;
+    }
+
+    private static double pipeline(Path model, Path images, Path root, int threads) throws Exception {
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 3; round++) {
+            try (Detector d = Detectors.open(model, DetectorOptions.builder().labelMap(SyntheticDataset.LABEL_MAP)
+                    .threads(1).build())) {
+                long t0 = System.nanoTime();
+                PreAnnotator.Summary s = PreAnnotator.run(d, images, PreAnnotator.Options.of(new VocFormat())
+                        .withOutputDir(root.resolve("primitive-out-" + model.getFileName() + threads + round))
+                        .withThreads(threads), p -> { });
+                best = Math.min(best, (System.nanoTime() - t0) / 1e6 / s.total());
+            }
+        }
+        return best;
+    }
+
+    private static double onnxInference(Path model, byte[] rgb, int runs, int threads) throws Exception {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        so.setIntraOpNumThreads(1);
+        try (OrtSession session = env.createSession(model.toString(), so);
+             OnnxTensor tensor = OnnxTensor.createTensor(env, ByteBuffer.wrap(rgb), new long[] {1, 768, 1024, 3},
+                     ai.onnxruntime.OnnxJavaType.UINT8)) {
+            return PipelineBenchmark.perImage(slots(model, runs), threads, 3, p -> {
+                try (OrtSession.Result r = session.run(Map.of("input_tensor", tensor))) {
+                    return r.size();
+                }
+            });
+        }
+    }
+
+    private static double tfInference(Path model, byte[] rgb, int runs, int threads) throws Exception {
+        ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(1)
+                .setInterOpParallelismThreads(1).build();
+        try (SavedModelBundle bundle = SavedModelBundle.loader(model.toString()).withTags("serve")
+                .withConfigProto(config).load();
+             TUint8 tensor = TUint8.tensorOf(Shape.of(1, 768, 1024, 3), DataBuffers.of(rgb, true, false))) {
+            return PipelineBenchmark.perImage(slots(model, runs), threads, 3, p -> {
+                try (var r = bundle.session().runner().feed("input_tensor", tensor).fetch("detection_boxes")
+                        .fetch("detection_scores").fetch("detection_classes").fetch("num_detections").run()) {
+                    Tensor first = r.get(0);
+                    return first.shape();
+                }
+            });
+        }
+    }
+
+    private static List<Path> slots(Path model, int runs) {
+        List<Path> slots = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            slots.add(model);
+        }
+        return slots;
+    }
+}
