@@ -36,7 +36,8 @@ final class Calibration {
      */
     private static final double BETA = 2;
 
-    private record Scored(float score, boolean correct) {
+    /** One detection's score and whether it matched a truth box. */
+    record Scored(float score, boolean correct) {
     }
 
     private Calibration() {
@@ -55,6 +56,17 @@ final class Calibration {
                 }
             }
         }
+        return exponent(scored, truths);
+    }
+
+    /**
+     * The exponent that maps the best-F2 threshold over these detections to 0.5: the threshold lies halfway
+     * between the lowest score kept and the next one (or {@value #FLOOR}); 1 when nothing fits in (0, 1).
+     *
+     * @param truths how many truth boxes there were, found or not
+     */
+    static float exponent(List<Scored> detections, int truths) {
+        List<Scored> scored = new ArrayList<>(detections);
         scored.sort(Comparator.comparingDouble(Scored::score).reversed());
         double best = 0;
         float threshold = Float.NaN;

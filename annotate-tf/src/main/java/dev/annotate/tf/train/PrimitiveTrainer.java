@@ -107,7 +107,6 @@ public final class PrimitiveTrainer {
     /** The training graph: placeholders, the loss, and one Adam step over every weight. */
     private static final class TrainingGraph {
         final Placeholder<TFloat32> images;
-        final Placeholder<TFloat32> heat;
         final Placeholder<TFloat32> positive;
         final Placeholder<TFloat32> negativeWeight;
         final Placeholder<TFloat32> sizes;
@@ -124,7 +123,6 @@ public final class PrimitiveTrainer {
         TrainingGraph(Graph g, List<Layer> layers, int inputSize, int n, int classes) {
             Ops tf = Ops.create(g);
             images = input(tf, "images", inputSize, 3);
-            heat = input(tf, "heat", n, classes);
             positive = input(tf, "positive", n, classes);
             negativeWeight = input(tf, "negative_weight", n, classes);
             sizes = input(tf, "sizes", n, 2);
@@ -280,7 +278,6 @@ public final class PrimitiveTrainer {
                               int classes, float rate, float b1, float b2) {
         int size = b.size();
         try (TFloat32 images = tensor(b.images(), size, inputSize, 3);
-             TFloat32 heat = tensor(b.heat(), size, n, classes);
              TFloat32 positive = tensor(b.positive(), size, n, classes);
              TFloat32 negative = tensor(b.negativeWeight(), size, n, classes);
              TFloat32 sizes = tensor(b.sizes(), size, n, 2);
@@ -289,7 +286,7 @@ public final class PrimitiveTrainer {
              TFloat32 lr = TFloat32.scalarOf(rate);
              TFloat32 p1 = TFloat32.scalarOf(b1);
              TFloat32 p2 = TFloat32.scalarOf(b2);
-             var result = session.runner().feed(t.images, images).feed(t.heat, heat).feed(t.positive, positive)
+             var result = session.runner().feed(t.images, images).feed(t.positive, positive)
                      .feed(t.negativeWeight, negative).feed(t.sizes, sizes).feed(t.offsets, offsets)
                      .feed(t.mask, mask).feed(t.learningRate, lr).feed(t.beta1Power, p1).feed(t.beta2Power, p2)
                      .addTarget(t.step).fetch(t.loss).run()) {

@@ -116,8 +116,8 @@ final class TfNetwork {
         Operand<TInt32> cell = tf.math.floorDiv(index, tf.constant(classes));
         Operand<TFloat32> cx = tf.dtypes.cast(tf.math.floorMod(cell, tf.constant(n)), TFloat32.class);
         Operand<TFloat32> cy = tf.dtypes.cast(tf.math.floorDiv(cell, tf.constant(n)), TFloat32.class);
-        Operand<TFloat32> size = tf.gather(tf.reshape(heads.get(PrimitiveModel.SIZE), tf.constant(new int[] {n * n, 2})),
-                cell, tf.constant(0));
+        Operand<TFloat32> size = tf.gather(tf.reshape(heads.get(PrimitiveModel.SIZE),
+                tf.constant(new int[] {n * n, 2})), cell, tf.constant(0));
         Operand<TFloat32> offset = tf.gather(tf.reshape(heads.get(PrimitiveModel.OFFSET),
                 tf.constant(new int[] {n * n, 2})), cell, tf.constant(0));
         Operand<TFloat32> scale = tf.constant(1f / n);
@@ -126,7 +126,8 @@ final class TfNetwork {
         Operand<TFloat32> halfW = tf.math.mul(tf.math.exp(column(tf, size, 0)), tf.constant(0.5f / n));
         Operand<TFloat32> halfH = tf.math.mul(tf.math.exp(column(tf, size, 1)), tf.constant(0.5f / n));
         Operand<TFloat32> boxes = tf.stack(List.of(clip(tf, tf.math.sub(y, halfH)), clip(tf, tf.math.sub(x, halfW)),
-                clip(tf, tf.math.add(y, halfH)), clip(tf, tf.math.add(x, halfW))), org.tensorflow.op.core.Stack.axis(1L));
+                clip(tf, tf.math.add(y, halfH)), clip(tf, tf.math.add(x, halfW))),
+                org.tensorflow.op.core.Stack.axis(1L));
         float[] ids = new float[classes];
         for (int i = 0; i < classes; i++) {
             ids[i] = labels.entries().get(i).id();

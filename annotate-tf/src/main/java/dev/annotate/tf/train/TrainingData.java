@@ -55,7 +55,7 @@ final class TrainingData {
     record Box(double x1, double y1, double x2, double y2, int channel) {
     }
 
-    /** One step's inputs, flat NHWC arrays. */
+    /** One step's inputs, flat NHWC arrays; {@code heat} holds the Gaussian targets behind {@code negativeWeight}. */
     record Batch(int size, float[] images, float[] heat, float[] positive, float[] negativeWeight, float[] sizes,
                  float[] offsets, float[] mask) {
     }
