@@ -12,6 +12,7 @@ import dev.annotate.core.image.ImageHeader;
 import dev.annotate.core.image.ImageTooLargeException;
 import dev.annotate.core.image.Images;
 import dev.annotate.core.spi.AbstractDetector;
+import dev.annotate.tf.internal.ImageTensors;
 import org.tensorflow.Result;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TensorFlowException;
@@ -20,7 +21,6 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TString;
-import org.tensorflow.types.TUint8;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -80,7 +80,7 @@ final class TensorFlowDetector extends AbstractDetector {
         int h = image.getHeight();
         Outputs out;
         try (Tensor input = switch (inputType) {
-            case DT_UINT8 -> uint8(image);
+            case DT_UINT8 -> ImageTensors.uint8(image);
             case DT_FLOAT -> float32(image);
             case DT_STRING -> encoded(png(image));
             default -> throw new AssertionError(inputType);
@@ -135,20 +135,6 @@ final class TensorFlowDetector extends AbstractDetector {
             list.add(Annotation.predicted(labels.nameOf(Math.round(out.classes()[i])), box, score));
         }
         return list;
-    }
-
-    /** One pass BGR → RGB into an array, one copy into the tensor. */
-    private static TUint8 uint8(BufferedImage image) {
-        byte[] bgr = Images.bgrBytes(image);
-        byte[] rgb = new byte[bgr.length];
-        for (int i = 0; i < bgr.length; i += 3) {
-            rgb[i] = bgr[i + 2];
-            rgb[i + 1] = bgr[i + 1];
-            rgb[i + 2] = bgr[i];
-        }
-        TUint8 t = TUint8.tensorOf(Shape.of(1, image.getHeight(), image.getWidth(), 3));
-        t.asRawTensor().data().write(rgb);
-        return t;
     }
 
     private static TFloat32 float32(BufferedImage image) {

@@ -2,16 +2,15 @@ package dev.annotate.tf.train;
 
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.model.PrimitiveModel;
+import dev.annotate.tf.internal.ImageTensors;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TUint8;
 
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -96,18 +95,11 @@ final class Calibration {
         BufferedImage image = sample.image();
         int w = image.getWidth();
         int h = image.getHeight();
-        byte[] bgr = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
-        byte[] rgb = new byte[bgr.length];
-        for (int i = 0; i < bgr.length; i += 3) {
-            rgb[i] = bgr[i + 2];
-            rgb[i + 1] = bgr[i + 1];
-            rgb[i + 2] = bgr[i];
-        }
         int k = model.maxDetections();
         float[] boxes = new float[k * 4];
         float[] scores = new float[k];
         float[] classes = new float[k];
-        try (TUint8 input = TUint8.tensorOf(Shape.of(1, h, w, 3), DataBuffers.of(rgb, true, false));
+        try (TUint8 input = ImageTensors.uint8(image);
              var result = session.runner().feed(serving.input(), input)
                      .fetch(serving.detections().boxes()).fetch(serving.detections().scores())
                      .fetch(serving.detections().classes()).run()) {

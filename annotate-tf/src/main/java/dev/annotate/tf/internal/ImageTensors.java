@@ -1,0 +1,31 @@
+package dev.annotate.tf.internal;
+
+import dev.annotate.core.image.Images;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TUint8;
+
+import java.awt.image.BufferedImage;
+
+/**
+ * Images as TensorFlow input tensors, shared by the detector and the trainer's calibration. Not API: the package
+ * is internal to annotate-tf.
+ */
+public final class ImageTensors {
+
+    private ImageTensors() {
+    }
+
+    /** uint8 RGB {@code [1, H, W, 3]}: one pass BGR → RGB into an array, one copy into the tensor. */
+    public static TUint8 uint8(BufferedImage image) {
+        byte[] bgr = Images.bgrBytes(image);
+        byte[] rgb = new byte[bgr.length];
+        for (int i = 0; i < bgr.length; i += 3) {
+            rgb[i] = bgr[i + 2];
+            rgb[i + 1] = bgr[i + 1];
+            rgb[i + 2] = bgr[i];
+        }
+        TUint8 t = TUint8.tensorOf(Shape.of(1, image.getHeight(), image.getWidth(), 3));
+        t.asRawTensor().data().write(rgb);
+        return t;
+    }
+}
