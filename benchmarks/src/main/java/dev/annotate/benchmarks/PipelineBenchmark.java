@@ -21,6 +21,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -152,11 +153,7 @@ public final class PipelineBenchmark {
             FloatBuffer input = ByteBuffer.allocateDirect(3 * 320 * 320 * 4).order(ByteOrder.nativeOrder())
                     .asFloatBuffer();
             try (OnnxTensor tensor = OnnxTensor.createTensor(env, input, new long[] {1, 3, 320, 320})) {
-                List<Path> slots = new ArrayList<>();
-                for (int i = 0; i < runs; i++) {
-                    slots.add(model);
-                }
-                return perImage(slots, threads, 3, p -> {
+                return perImage(Collections.nCopies(runs, model), threads, 3, p -> {
                     try (OrtSession.Result r = session.run(Map.of("images", tensor))) {
                         return r.size();
                     }

@@ -25,6 +25,7 @@ import org.tensorflow.types.TUint8;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -88,7 +89,7 @@ final class PrimitivePipeline {
         try (OrtSession session = env.createSession(model.toString(), so);
              OnnxTensor tensor = OnnxTensor.createTensor(env, ByteBuffer.wrap(rgb), new long[] {1, 768, 1024, 3},
                      ai.onnxruntime.OnnxJavaType.UINT8)) {
-            return PipelineBenchmark.perImage(slots(model, runs), threads, 3, p -> {
+            return PipelineBenchmark.perImage(Collections.nCopies(runs, model), threads, 3, p -> {
                 try (OrtSession.Result r = session.run(Map.of("input_tensor", tensor))) {
                     return r.size();
                 }
@@ -102,7 +103,7 @@ final class PrimitivePipeline {
         try (SavedModelBundle bundle = SavedModelBundle.loader(model.toString()).withTags("serve")
                 .withConfigProto(config).load();
              TUint8 tensor = TUint8.tensorOf(Shape.of(1, 768, 1024, 3), DataBuffers.of(rgb, true, false))) {
-            return PipelineBenchmark.perImage(slots(model, runs), threads, 3, p -> {
+            return PipelineBenchmark.perImage(Collections.nCopies(runs, model), threads, 3, p -> {
                 try (var r = bundle.session().runner().feed("input_tensor", tensor).fetch("detection_boxes")
                         .fetch("detection_scores").fetch("detection_classes").fetch("num_detections").run()) {
                     Tensor first = r.get(0);
@@ -110,13 +111,5 @@ final class PrimitivePipeline {
                 }
             });
         }
-    }
-
-    private static List<Path> slots(Path model, int runs) {
-        List<Path> slots = new ArrayList<>();
-        for (int i = 0; i < runs; i++) {
-            slots.add(model);
-        }
-        return slots;
     }
 }

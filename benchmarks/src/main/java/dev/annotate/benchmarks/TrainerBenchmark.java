@@ -183,26 +183,7 @@ public final class TrainerBenchmark {
             for (int i = 0; i < 20; i++) {
                 d.detect(images.get(i % images.size()));
             }
-            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
-            try {
-                java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-                long start = System.nanoTime();
-                List<java.util.concurrent.Future<?>> done = new ArrayList<>();
-                for (int t = 0; t < threads; t++) {
-                    done.add(pool.submit(() -> {
-                        for (int i = next.getAndIncrement(); i < images.size(); i = next.getAndIncrement()) {
-                            d.detect(images.get(i));
-                        }
-                        return null;
-                    }));
-                }
-                for (java.util.concurrent.Future<?> f : done) {
-                    f.get();
-                }
-                return images.size() / ((System.nanoTime() - start) / 1e9);
-            } finally {
-                pool.shutdown();
-            }
+            return 1000 / PipelineBenchmark.perImage(images, threads, 1, d::detect);
         }
     }
 }
