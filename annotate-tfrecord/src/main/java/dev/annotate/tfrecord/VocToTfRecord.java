@@ -322,15 +322,9 @@ public final class VocToTfRecord {
             }
             byte[] bytes = Files.readAllBytes(imageFile);
             ImageHeader header = Images.probe(bytes, imageFile);
-            if (header.width() != image.width() || header.height() != image.height()) {
-                String hint = header.orientation() != ExifOrientation.NORMAL
-                        && header.storedWidth() == image.width() && header.storedHeight() == image.height()
-                        ? " (the annotation matches the stored pixels: it was made by a tool that ignores the EXIF"
-                        + " orientation " + header.orientation().tag() + "; re-check it in LabelImg 1.8.4 or later)"
-                        : "";
-                problems.add(new Problem(xml, "", "<size> is " + image.width() + "x" + image.height() + " but "
-                        + imageFile.getFileName() + " is displayed as " + header.width() + "x" + header.height()
-                        + hint + "; not converted"));
+            Optional<String> mismatch = Voc.sizeMismatch(image, header, imageFile);
+            if (mismatch.isPresent()) {
+                problems.add(new Problem(xml, "", mismatch.get() + "; not converted"));
                 return failed(xml, problems);
             }
             String format = header.format();

@@ -8,6 +8,7 @@ import dev.annotate.core.VocBox;
 import dev.annotate.core.format.AtomicFiles;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
+import dev.annotate.core.image.ExifOrientation;
 import dev.annotate.core.image.ImageHeader;
 import dev.annotate.core.image.Images;
 import dev.annotate.voc.internal.SecureXml;
@@ -476,6 +477,27 @@ public final class Voc {
             }
         }
         throw new NoSuchFileException(xml.toString(), null, "image not found; tried " + tried);
+    }
+
+    /**
+     * Whether a VOC file's {@code <size>} disagrees with its image as displayed, and if so why, with a hint when
+     * the annotation matches the stored (un-turned) pixels of an EXIF-oriented image.
+     *
+     * @param image what was read from the VOC file
+     * @param header the image file's header
+     * @param imageFile the image file, named in the message
+     */
+    public static Optional<String> sizeMismatch(AnnotatedImage image, ImageHeader header, Path imageFile) {
+        if (header.width() == image.width() && header.height() == image.height()) {
+            return Optional.empty();
+        }
+        String hint = header.orientation() != ExifOrientation.NORMAL
+                && header.storedWidth() == image.width() && header.storedHeight() == image.height()
+                ? " (the annotation matches the stored pixels: it was made by a tool that ignores the EXIF"
+                + " orientation " + header.orientation().tag() + "; re-check it in LabelImg 1.8.4 or later)"
+                : "";
+        return Optional.of("<size> is " + image.width() + "x" + image.height() + " but " + imageFile.getFileName()
+                + " is displayed as " + header.width() + "x" + header.height() + hint);
     }
 
     private static void candidate(java.util.function.Supplier<Path> path, List<Path> tried) {

@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -117,11 +118,9 @@ final class TrainingData {
             try {
                 Path imageFile = Voc.locateImage(xml, annotated);
                 decoded = Images.read(imageFile);
-                if (decoded.image().getWidth() != annotated.width()
-                        || decoded.image().getHeight() != annotated.height()) {
-                    throw new FormatException(xml, null, "<size> is " + annotated.width() + "x" + annotated.height()
-                            + " but " + imageFile.getFileName() + " is displayed as " + decoded.image().getWidth()
-                            + "x" + decoded.image().getHeight());
+                Optional<String> mismatch = Voc.sizeMismatch(annotated, decoded.header(), imageFile);
+                if (mismatch.isPresent()) {
+                    throw new FormatException(xml, null, mismatch.get());
                 }
             } catch (IOException e) {
                 if (!skipBad) {
