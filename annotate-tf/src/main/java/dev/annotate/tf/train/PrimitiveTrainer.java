@@ -244,7 +244,7 @@ public final class PrimitiveTrainer {
                 double b2 = 1;
                 for (int step = 1; step <= options.steps(); step++) {
                     long now = System.nanoTime() - start;
-                    double fraction = Math.max((double) (step - 1) / options.steps(), (double) now / budget);
+                    double fraction = spent(step - 1, options.steps(), now, budget);
                     if (fraction >= 1) {
                         break;
                     }
@@ -261,8 +261,7 @@ public final class PrimitiveTrainer {
                     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
                     double seconds = Math.max(1e-9, elapsed.toNanos() / 1e9);
                     listener.accept(new TrainingProgress(step, options.steps(), loss, step * batchSize / seconds,
-                            elapsed, Math.min(1, Math.max((double) step / options.steps(),
-                            elapsed.toNanos() / (double) budget))));
+                            elapsed, Math.min(1, spent(step, options.steps(), elapsed.toNanos(), budget))));
                 }
                 return read(session, t, layers);
             }
@@ -272,6 +271,11 @@ public final class PrimitiveTrainer {
         } finally {
             producer.interrupt();
         }
+    }
+
+    /** The share of the step or time budget used, whichever is larger; training stops at 1. */
+    private static double spent(int stepsDone, int steps, long nanos, long budgetNanos) {
+        return Math.max((double) stepsDone / steps, (double) nanos / budgetNanos);
     }
 
     private static float step(Session session, TrainingGraph t, TrainingData.Batch b, int inputSize, int n,
