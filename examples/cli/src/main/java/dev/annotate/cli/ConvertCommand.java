@@ -1,9 +1,12 @@
 package dev.annotate.cli;
 
+import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.AnnotationFormats;
 import dev.annotate.core.format.DatasetWriter;
+import dev.annotate.core.format.PerImageFormat;
+import dev.annotate.core.format.ReadResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -11,6 +14,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,16 +63,35 @@ final class ConvertCommand implements Callable<Integer> {
                     failed.incrementAndGet();
                     return;
                 }
-                Path relative = in.relativize(r.source()).resolveSibling(r.image().get().fileName());
                 try {
-                    writer.write(relative.toString().replace('\\', '/'), r.image().get());
+                    writer.write(relativeImagePath(source, r).toString().replace('\\', '/'), r.image().get());
                     converted.incrementAndGet();
+                } catch (IllegalArgumentException e) {
+                    spec.commandLine().getErr().println("failed: " + r.source() + ": " + e.getMessage());
+                    failed.incrementAndGet();
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             });
         }
-        spec.commandLine().getOut().printf("%d converted, %d unreadable%n", converted.get(), failed.get());
+        spec.commandLine().getOut().printf("%d converted, %d unreadable or refused%n", converted.get(), failed.get());
         return failed.get() > 0 ? Annotate.SOME_FAILED : 0;
+    }
+
+    /**
+     * Where an image lies relative to the input dataset: beside its annotation file for per-image formats; for
+     * per-dataset formats (one file for all images), where the format's recorded image path says, relative to the
+     * folder of that file.
+     */
+    private Path relativeImagePath(AnnotationFormat source, ReadResult r) {
+        AnnotatedImage image = r.image().orElseThrow();
+        if (!(source instanceof PerImageFormat) && image.path().isPresent()) {
+            Path base = (Files.isDirectory(in) ? in : in.toAbsolutePath().getParent()).toAbsolutePath().normalize();
+            Path imagePath = Path.of(image.path().get()).toAbsolutePath().normalize();
+            if (imagePath.startsWith(base)) {
+                return base.relativize(imagePath);
+            }
+        }
+        return in.relativize(r.source()).resolveSibling(image.fileName());
     }
 }

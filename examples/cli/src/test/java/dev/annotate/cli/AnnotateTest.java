@@ -1,6 +1,8 @@
 package dev.annotate.cli;
 
+import dev.annotate.core.AnnotatedImage;
 import dev.annotate.onnx.Fixtures;
+import dev.annotate.voc.Voc;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,11 +132,38 @@ final class AnnotateTest {
     void convert_listsFormats_andConvertsVocToVoc() {
         Run list = run("convert", "--list");
         assertEquals(0, list.code(), list.err());
-        assertTrue(list.out().startsWith("voc"), list.out());
+        assertEquals(java.util.List.of("coco", "voc", "yolo"),
+                list.out().lines().map(l -> l.split(" ")[0]).toList(), list.out());
         Run r = run("convert", "--from", "voc", "--to", "voc", "--in", data.toString(), "--out",
                 root.resolve("copy").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.isRegularFile(root.resolve("copy/000003.xml")));
+    }
+
+    @Test
+    void convert_vocToCocoAndBack_keepsTheBoxesAndTheFolders() throws IOException {
+        Path nested = Files.createDirectories(root.resolve("nested/sub"));
+        for (String name : new String[] {"000001.jpg", "000001.xml", "000002.jpg", "000002.xml"}) {
+            Files.copy(data.resolve(name), nested.resolve(name));
+        }
+        Path tree = nested.getParent();
+        Run toCoco = run("convert", "--from", "voc", "--to", "coco", "--in", tree.toString(), "--out", tree.toString());
+        assertEquals(0, toCoco.code(), toCoco.err());
+        assertTrue(toCoco.out().startsWith("2 converted"), toCoco.out());
+        String json = Files.readString(tree.resolve("annotations.json"));
+        assertTrue(json.contains("\"file_name\":\"sub/000001.jpg\""), json);
+
+        Path back = root.resolve("back");
+        Run toVoc = run("convert", "--from", "coco", "--to", "voc", "--in", tree.resolve("annotations.json").toString(),
+                "--out", back.toString());
+        assertEquals(0, toVoc.code(), toVoc.err());
+        for (String name : new String[] {"000001.xml", "000002.xml"}) {
+            AnnotatedImage original = Voc.read(nested.resolve(name)).image().orElseThrow();
+            AnnotatedImage converted = Voc.read(back.resolve("sub").resolve(name)).image().orElseThrow();
+            assertEquals(original.annotations().stream().map(a -> a.label() + " " + a.box()).toList(),
+                    converted.annotations().stream().map(a -> a.label() + " " + a.box()).toList());
+            assertEquals(original.fileName(), converted.fileName());
+        }
     }
 
     @Test
