@@ -123,6 +123,11 @@ public final class PreAnnotator {
         public Options withThreads(int n) {
             return new Options(format, outputDir, existing, n, reviewListSize);
         }
+
+        /** These options listing up to {@code n} least-confident images in the summary. */
+        public Options withReviewListSize(int n) {
+            return new Options(format, outputDir, existing, threads, n);
+        }
     }
 
     /**
@@ -187,17 +192,48 @@ public final class PreAnnotator {
      * @param notes existing files left alone for a reason worth knowing (unreadable under SKIP_VERIFIED)
      * @param detectionsPerClass detections written per label
      * @param leastConfident images ranked by their least confident detection, most doubtful first
-     * @param elapsed wall time
+     * @param timings where the time went
      */
     public record Summary(long total, long written, long skipped, long failed, List<Failure> failures,
                           List<Failure> notes, Map<String, Long> detectionsPerClass, List<Doubtful> leastConfident,
-                          Duration elapsed) {
+                          Timings timings) {
         /** Copies. */
         public Summary {
             failures = List.copyOf(failures);
             notes = List.copyOf(notes);
             detectionsPerClass = Collections.unmodifiableMap(new TreeMap<>(detectionsPerClass));
             leastConfident = List.copyOf(leastConfident);
+            Objects.requireNonNull(timings, "timings");
+        }
+
+        /** Wall time of the whole run. */
+        public Duration elapsed() {
+            return timings.elapsed();
+        }
+
+        /** Images handled (written, skipped or failed) per second of wall time. */
+        public double imagesPerSecond() {
+            double seconds = timings.elapsed().toNanos() / 1e9;
+            return seconds > 0 ? (written + skipped + failed) / seconds : 0;
+        }
+    }
+
+    /**
+     * Where a run's time went. The worker figures are summed over the worker threads, so with several threads
+     * they can exceed {@code elapsed}; what they leave of {@code elapsed x threads} is waiting and bookkeeping.
+     *
+     * @param elapsed wall time of the whole run
+     * @param counting wall time of the first walk, which counts the images and checks the layout
+     * @param detecting worker time in {@link Detector#detect(Path)}: reading and decoding the image, inference
+     * @param writing worker time writing annotation files (existing-file checks included)
+     */
+    public record Timings(Duration elapsed, Duration counting, Duration detecting, Duration writing) {
+        /** Validates. */
+        public Timings {
+            Objects.requireNonNull(elapsed, "elapsed");
+            Objects.requireNonNull(counting, "counting");
+            Objects.requireNonNull(detecting, "detecting");
+            Objects.requireNonNull(writing, "writing");
         }
     }
 
@@ -247,6 +283,8 @@ public final class PreAnnotator {
             }
             throw new IllegalArgumentException(sb.append("\nrename or move one image of each pair").toString());
         }
+
+        Duration counting = Duration.ofNanos(System.nanoTime() - start);
 
         // pass 2: stream the images through a bounded queue to the workers
         Run run = new Run(detector, root, out, options, listener, total[0], start, failures);
@@ -300,7 +338,8 @@ public final class PreAnnotator {
         LOG.info("{}: {} images, {} written, {} skipped, {} failed in {}", root, total[0], run.written.get(),
                 run.skipped.get(), run.failed.get(), elapsed);
         return new Summary(total[0], run.written.get(), run.skipped.get(), run.failed.get(), failures, run.notes,
-                run.perClass(), run.doubtful(), elapsed);
+                run.perClass(), run.doubtful(), new Timings(elapsed, counting, Duration.ofNanos(run.detecting.get()),
+                        Duration.ofNanos(run.writing.get())));
     }
 
     private static Path take(BlockingQueue<Path> queue) throws InterruptedException {
@@ -405,6 +444,8 @@ public final class PreAnnotator {
         private final AtomicLong written = new AtomicLong();
         private final AtomicLong skipped = new AtomicLong();
         private final AtomicLong failed = new AtomicLong();
+        private final AtomicLong detecting = new AtomicLong();
+        private final AtomicLong writing = new AtomicLong();
         private final Map<String, AtomicLong> perClass = new java.util.concurrent.ConcurrentHashMap<>();
         /** The least confident images so far, the most confident of them on top, bounded. */
         private final PriorityQueue<Doubtful> doubtful =
@@ -424,13 +465,19 @@ public final class PreAnnotator {
 
         void handle(Path image) {
             Path target = target(root, out, image, options.format());
+            long t0 = System.nanoTime();
             try {
                 if (Files.exists(target) && !mayReplace(target)) {
                     skipped.incrementAndGet();
+                    writing.addAndGet(System.nanoTime() - t0);
                 } else {
+                    long t1 = System.nanoTime();
                     AnnotatedImage result = detector.detect(image);
+                    long t2 = System.nanoTime();
+                    detecting.addAndGet(t2 - t1);
                     Files.createDirectories(target.getParent());
                     options.format().writeFile(result, target, detector.labelMap());
+                    writing.addAndGet(System.nanoTime() - t2 + t1 - t0);
                     record(image, result);
                     written.incrementAndGet();
                     listener.written(image, result);

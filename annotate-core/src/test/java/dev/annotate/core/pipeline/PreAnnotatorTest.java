@@ -83,6 +83,10 @@ final class PreAnnotatorTest {
         assertEquals(0.6, s.leastConfident().get(0).lowestConfidence(), 1e-9);
         assertEquals(7, events.size());
         assertEquals(7, events.get(events.size() - 1).done());
+        PreAnnotator.Timings t = s.timings();
+        assertTrue(t.detecting().toNanos() > 0 && t.writing().toNanos() > 0, t.toString());
+        assertTrue(t.counting().compareTo(t.elapsed()) <= 0, t.toString());
+        assertEquals(7 / (t.elapsed().toNanos() / 1e9), s.imagesPerSecond(), 1e-6 * s.imagesPerSecond());
         AnnotatedImage written = format.readFile(images.resolve("sub/b.lines"), LabelMap.empty()).image()
                 .orElseThrow();
         assertEquals(64, written.width());

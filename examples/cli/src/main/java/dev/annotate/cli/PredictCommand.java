@@ -18,12 +18,16 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code predict --model M --images DIR [...]}: pre-annotate a folder. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         description = "Pre-annotate a folder of images with a model; writes one annotation file per image.")
 final class PredictCommand implements Callable<Integer> {
+
+    /** How many least-confident images the summary ranks (the report lists them all, the screen five). */
+    private static final int REVIEW_LIST = 1000;
 
     @Spec
     CommandSpec spec;
@@ -52,6 +56,11 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--preview", description = "Also draw the detections as PNGs here, with an index.html.")
     Path preview;
 
+    @Option(names = "--report", paramLabel = "FILE",
+            description = "Also write a JSON report here: counts, timings, detections per class, failures with"
+                    + " their reasons, and the images ranked by their least confident detection.")
+    Path report;
+
     @Option(names = "--existing", defaultValue = "skip",
             description = "What to do with existing annotation files: skip, skip-verified, overwrite"
                     + " (default ${DEFAULT-VALUE}).")
@@ -76,7 +85,8 @@ final class PredictCommand implements Callable<Integer> {
         if (labels != null) {
             options.labelMap(LabelMaps.read(labels));
         }
-        PreAnnotator.Options run = PreAnnotator.Options.of(perImage).withExisting(policy).withThreads(workers);
+        PreAnnotator.Options run = PreAnnotator.Options.of(perImage).withExisting(policy).withThreads(workers)
+                .withReviewListSize(REVIEW_LIST);
         if (out != null) {
             run = run.withOutputDir(out);
         }
@@ -116,6 +126,11 @@ final class PredictCommand implements Callable<Integer> {
         }
         if (previews != null) {
             stdout.println("previews: " + preview.toAbsolutePath().resolve("index.html"));
+        }
+        if (report != null) {
+            PredictReport.write(report, new PredictReport.Run(images, model, format, minScore,
+                    Optional.ofNullable(out), existing.toLowerCase(Locale.ROOT), workers), s);
+            stdout.println("report: " + report.toAbsolutePath());
         }
         s.notes().forEach(n -> stdout.println("note: " + n.path() + ": " + n.reason()));
         s.failures().forEach(x -> spec.commandLine().getErr().println("failed: " + x.reason()));

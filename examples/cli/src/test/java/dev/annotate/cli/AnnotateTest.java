@@ -1,5 +1,7 @@
 package dev.annotate.cli;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.onnx.Fixtures;
 import dev.annotate.voc.Voc;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Each command's happy path and its exit codes, run in process. */
@@ -79,6 +82,52 @@ final class AnnotateTest {
                 index);
         try (Stream<Path> s = Files.list(out)) {
             assertTrue(s.allMatch(p -> p.toString().endsWith(".xml")), "the output tree holds annotations only");
+        }
+    }
+
+    @Test
+    void predict_withReport_writesTheJsonSummary_outsideTheOutputTree() throws IOException {
+        Path batch = Files.createDirectories(root.resolve("report-batch"));
+        for (String name : new String[] {"000000.jpg", "000001.jpg", "000002.jpg"}) {
+            Files.copy(data.resolve(name), batch.resolve(name));
+        }
+        Files.writeString(batch.resolve("bad.jpg"), "not a jpeg");
+        Path out = root.resolve("report-out");
+        Path report = root.resolve("reports/run.json");
+        Run r = run("predict", "--model", model.toString(), "--images", batch.toString(), "--out", out.toString(),
+                "--min-score", "0.3", "--threads", "2", "--report", report.toString());
+        assertEquals(Annotate.SOME_FAILED, r.code(), r.err());
+        assertTrue(r.out().contains("report: " + report.toAbsolutePath()), r.out());
+
+        JsonObject json = JsonParser.parseString(Files.readString(report)).getAsJsonObject();
+        assertEquals(JsonParser.parseString("{\"total\": 4, \"written\": 3, \"skipped\": 0, \"failed\": 1}"),
+                json.get("counts"));
+        assertEquals(batch.toAbsolutePath().toString(), json.getAsJsonObject("run").get("images").getAsString());
+        assertEquals(0.3, json.getAsJsonObject("run").get("min_score").getAsDouble());
+        JsonObject failure = json.getAsJsonArray("failures").get(0).getAsJsonObject();
+        assertEquals(batch.resolve("bad.jpg").toAbsolutePath().toString(), failure.get("path").getAsString());
+        assertFalse(failure.get("reason").getAsString().isBlank());
+        JsonObject timings = json.getAsJsonObject("timings");
+        assertTrue(timings.get("detecting_seconds").getAsDouble() > 0, timings.toString());
+        assertEquals(2, timings.get("threads").getAsInt());
+
+        long detections = json.getAsJsonObject("detections_per_class").entrySet().stream()
+                .mapToLong(e -> e.getValue().getAsLong()).sum();
+        long written = 0;
+        try (Stream<Path> files = Files.list(out)) {
+            for (Path xml : files.toList()) {
+                assertTrue(xml.toString().endsWith(".xml"), "the output tree holds annotations only: " + xml);
+                written += Voc.read(xml).image().orElseThrow().annotations().size();
+            }
+        }
+        assertTrue(detections > 0);
+        assertEquals(written, detections, "detections per class count what was written");
+        assertEquals(3, json.getAsJsonArray("review_first").size(), "every written image with detections is ranked");
+        double previous = 0;
+        for (var e : json.getAsJsonArray("review_first")) {
+            double score = e.getAsJsonObject().get("lowest_score").getAsDouble();
+            assertTrue(score >= previous && score >= 0.3, json.get("review_first").toString());
+            previous = score;
         }
     }
 
