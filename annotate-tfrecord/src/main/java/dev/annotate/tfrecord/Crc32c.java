@@ -13,7 +13,12 @@ final class Crc32c {
     static int masked(byte[] data, int offset, int length) {
         CRC32C crc = new CRC32C();
         crc.update(data, offset, length);
-        int c = (int) crc.getValue();
+        return mask(crc.getValue());
+    }
+
+    /** TFRecord's masking of a CRC32C value: rotate right by 15 bits and add a constant. */
+    static int mask(long crc32c) {
+        int c = (int) crc32c;
         return ((c >>> 15) | (c << 17)) + MASK_DELTA;
     }
 }

@@ -1,5 +1,7 @@
 package dev.annotate.tfrecord;
 
+import com.google.protobuf.MessageLite;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -60,6 +62,11 @@ public final class ShardedTfRecordWriter implements Closeable {
     /** Appends a record to the next shard in turn. */
     public void write(byte[] record) throws IOException {
         shards.get((int) (next++ % shards.size())).write(record);
+    }
+
+    /** Appends one record holding {@code message} to the next shard, streamed (see {@link TfRecordWriter#write(MessageLite)}). */
+    public void write(MessageLite message) throws IOException {
+        shards.get((int) (next++ % shards.size())).write(message);
     }
 
     /** Records written so far. */

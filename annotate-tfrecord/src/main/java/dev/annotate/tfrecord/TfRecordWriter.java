@@ -1,5 +1,8 @@
 package dev.annotate.tfrecord;
 
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.MessageLite;
+
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -15,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Objects;
+import java.util.zip.CRC32C;
 
 /**
  * Writes a TFRecord file: per record {@code uint64 length}, {@code uint32 masked_crc32c(length)},
@@ -40,6 +44,9 @@ public final class TfRecordWriter implements Closeable {
     /** Bytes handed to the file between two early write-backs. */
     private static final long FLUSH_EVERY = 32L << 20;
 
+    /** The protobuf encoder's buffer for small fields; large ones (the image) go to the file directly. */
+    private static final int STREAM_BUFFER = 8192;
+
     /**
      * Starts write-back of what is already in the page cache while records keep coming, so that commit's final
      * force does not stall on the whole file at once. One daemon thread for every writer in the JVM.
@@ -57,6 +64,7 @@ public final class TfRecordWriter implements Closeable {
     private final OutputStream out;
     private final ByteBuffer header = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer footer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+    private final ChecksummedStream checksummed = new ChecksummedStream();
     private long records;
     private boolean done;
     private long sinceFlush;
@@ -100,6 +108,29 @@ public final class TfRecordWriter implements Closeable {
     /** Appends one record made of {@code length} bytes of {@code data} from {@code offset}. */
     public void write(byte[] data, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, data.length);
+        writeRecord(length, body -> body.write(data, offset, length));
+    }
+
+    /**
+     * Appends one record holding {@code message} serialised, streamed into the file without first building the
+     * record in memory: for records that carry an encoded image, this saves allocating and copying each one.
+     */
+    public void write(MessageLite message) throws IOException {
+        Objects.requireNonNull(message, "message");
+        writeRecord(message.getSerializedSize(), body -> {
+            CodedOutputStream coded = CodedOutputStream.newInstance(body, STREAM_BUFFER);
+            message.writeTo(coded);
+            coded.flush();
+        });
+    }
+
+    /** Writes a record's body to the stream it is given, which checksums what passes. */
+    @FunctionalInterface
+    private interface Body {
+        void writeTo(OutputStream body) throws IOException;
+    }
+
+    private void writeRecord(long length, Body body) throws IOException {
         if (done) {
             throw new IllegalStateException("TFRecord writer for " + target + " is already committed or closed");
         }
@@ -107,9 +138,14 @@ public final class TfRecordWriter implements Closeable {
         header.putLong(length);
         header.putInt(Crc32c.masked(header.array(), 0, 8));
         out.write(header.array(), 0, 12);
-        out.write(data, offset, length);
+        checksummed.reset(out);
+        body.writeTo(checksummed);
+        if (checksummed.count != length) {
+            throw new IllegalStateException("record for " + target + " announced " + length + " bytes and wrote "
+                    + checksummed.count);
+        }
         footer.clear();
-        footer.putInt(Crc32c.masked(data, offset, length));
+        footer.putInt(Crc32c.mask(checksummed.crc.getValue()));
         out.write(footer.array(), 0, 4);
         records++;
         sinceFlush += length + 16L;
@@ -124,6 +160,33 @@ public final class TfRecordWriter implements Closeable {
                     flushFailure = e;
                 }
             });
+        }
+    }
+
+    /** Passes bytes on to the file stream, counting them and updating the record's CRC32C. */
+    private static final class ChecksummedStream extends OutputStream {
+        private final CRC32C crc = new CRC32C();
+        private OutputStream target;
+        private long count;
+
+        void reset(OutputStream to) {
+            target = to;
+            crc.reset();
+            count = 0;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            crc.update(b);
+            count++;
+            target.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            crc.update(b, off, len);
+            count += len;
+            target.write(b, off, len);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.FormatException;
 import dev.annotate.core.LabelMap;
+import dev.annotate.tfrecord.proto.Example;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
 import dev.annotate.core.image.ExifOrientation;
@@ -394,9 +395,10 @@ public final class VocToTfRecord {
                         + labels.idOf(label).getAsInt()));
             }
             AnnotatedImage image = p.image().withAnnotations(kept);
-            // the bytes are never touched again, so the record may share them instead of copying
-            byte[] record = TfExamples.encode(image, UnsafeByteOperations.unsafeWrap(p.bytes()), p.sha256(),
-                    p.format(), labels).toByteArray();
+            // the bytes are never touched again, so the record may share them instead of copying, and it is
+            // streamed into the file rather than built in memory first
+            Example record = TfExamples.encode(image, UnsafeByteOperations.unsafeWrap(p.bytes()), p.sha256(),
+                    p.format(), labels);
             boolean validation = val != null && isValidation(image.fileName(), options.valFraction());
             (validation ? val : train).write(record); // output failures propagate: the run cannot go on
             objects += kept.size();

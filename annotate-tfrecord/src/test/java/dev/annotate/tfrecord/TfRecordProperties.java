@@ -1,7 +1,13 @@
 package dev.annotate.tfrecord;
 
+import com.google.protobuf.ByteString;
 import dev.annotate.core.FormatException;
 import dev.annotate.core.TestFiles;
+import dev.annotate.tfrecord.proto.BytesList;
+import dev.annotate.tfrecord.proto.Example;
+import dev.annotate.tfrecord.proto.Feature;
+import dev.annotate.tfrecord.proto.Features;
+import dev.annotate.tfrecord.proto.Int64List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -71,6 +77,42 @@ final class TfRecordProperties {
         for (int i = 0; i < records.size(); i++) {
             assertArrayEquals(records.get(i), back.get(i));
         }
+    }
+
+    /**
+     * A message streamed into the file ({@link TfRecordWriter#write(com.google.protobuf.MessageLite)}) gives the
+     * same bytes as the message serialised first, for payloads smaller and larger than the encoder's buffer.
+     */
+    @Property(tries = 100)
+    void streamedMessage_isByteIdenticalToTheSerialisedOne(@ForAll("examples") List<Example> examples,
+                                                          @ForAll Compression compression) throws IOException {
+        Path streamed = Files.createTempFile(dir, "s", ".record");
+        try (TfRecordWriter w = TfRecordWriter.create(streamed, compression)) {
+            for (Example e : examples) {
+                w.write(e);
+            }
+            w.commit();
+        }
+        Path serialised = write(examples.stream().map(Example::toByteArray).toList(), compression);
+        if (compression == Compression.NONE) {
+            assertArrayEquals(Files.readAllBytes(serialised), Files.readAllBytes(streamed));
+        }
+        List<byte[]> back = readAll(streamed, compression);
+        assertEquals(examples.size(), back.size());
+        for (int i = 0; i < examples.size(); i++) {
+            assertEquals(examples.get(i), Example.parseFrom(back.get(i)));
+        }
+    }
+
+    @Provide
+    Arbitrary<List<Example>> examples() {
+        Arbitrary<byte[]> image = Arbitraries.oneOf(Arbitraries.bytes().array(byte[].class).ofMaxSize(100),
+                Arbitraries.bytes().array(byte[].class).ofMinSize(8000).ofMaxSize(40_000));
+        return image.map(bytes -> Example.newBuilder().setFeatures(Features.newBuilder()
+                .putFeature("image/encoded", Feature.newBuilder().setBytesList(BytesList.newBuilder()
+                        .addValue(ByteString.copyFrom(bytes))).build())
+                .putFeature("image/height", Feature.newBuilder().setInt64List(Int64List.newBuilder()
+                        .addValue(bytes.length)).build())).build()).list().ofMaxSize(6);
     }
 
     /**
