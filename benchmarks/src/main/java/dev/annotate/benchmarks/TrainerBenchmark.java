@@ -24,7 +24,9 @@ import java.util.Locale;
  * The primitive model's quality against training time: generates a training set and a test set from another
  * seed, trains with the {@code train} command's defaults under each time budget, exports both formats, and
  * reports for each VOC2012 mAP@0.5 and the precision and recall (IoU 0.5) of the pre-annotations at the default
- * minimum score. Per-class AP and recall by object size go to stderr.
+ * minimum score. Per-class AP and recall by object size go to stderr. {@code steps=N} (with a generous
+ * {@code minutes}) fixes the number of steps instead, so that a comparison of training settings does not depend on
+ * how busy the machine is.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.annotate.benchmarks.TrainerBenchmark train=100 test=300 minutes=1,2,3
@@ -51,9 +53,10 @@ public final class TrainerBenchmark {
                 case "size" -> options = options.withInputSize(Integer.parseInt(kv[1]));
                 case "batch" -> options = options.withBatchSize(Integer.parseInt(kv[1]));
                 case "lr" -> options = options.withLearningRate(Float.parseFloat(kv[1]));
+                case "steps" -> options = options.withSteps(Integer.parseInt(kv[1]));
                 case "speed" -> speed = Boolean.parseBoolean(kv[1]);
                 default -> throw new IllegalArgumentException("unknown argument " + a
-                        + "; use train=N test=N minutes=M[,M...] size=S batch=B lr=R speed=true|false");
+                        + "; use train=N test=N minutes=M[,M...] steps=N size=S batch=B lr=R speed=true|false");
             }
         }
         Path root = Files.createTempDirectory("annotate-trainer-bench");
