@@ -128,12 +128,17 @@ final class OnnxDetector extends AbstractDetector {
         Map<String, OnnxTensor> feeds = new HashMap<>();
         float[] planes = null;
         FloatBuffer direct = null;
+        byte[] rgb = null;
+        ByteBuffer directBytes = null;
         try {
             if (imageInfo.type == OnnxJavaType.UINT8) {
-                byte[] rgb = new byte[3 * tw * th];
+                // as for floats below: a pooled array, then one bulk copy into a pooled direct buffer that ONNX
+                // Runtime uses in place
+                rgb = borrowBytes(3 * tw * th);
                 Resampler.toInterleavedRgb(bgr, transform, PAD_GREY, rgb);
-                feeds.put(imageInput, OnnxTensor.createTensor(env, ByteBuffer.wrap(rgb), shape(tw, th),
-                        OnnxJavaType.UINT8));
+                directBytes = borrowDirectBytes(3 * tw * th);
+                directBytes.put(rgb, 0, 3 * tw * th).flip();
+                feeds.put(imageInput, OnnxTensor.createTensor(env, directBytes, shape(tw, th), OnnxJavaType.UINT8));
             } else {
                 planes = borrow(3 * tw * th);
                 if (layout == OnnxLayout.TF_OD_API) {
@@ -165,7 +170,33 @@ final class OnnxDetector extends AbstractDetector {
             if (direct != null) {
                 spareDirect.offer(direct); // the tensor using it is closed above
             }
+            if (rgb != null) {
+                spareBytes.offer(rgb);
+            }
+            if (directBytes != null) {
+                spareDirectBytes.offer(directBytes);
+            }
         }
+    }
+
+    /** The uint8 counterparts of {@link #spare} and {@link #spareDirect}, for models that take RGB bytes. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> spareBytes =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> spareDirectBytes =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private byte[] borrowBytes(int length) {
+        byte[] a = spareBytes.poll();
+        return a != null && a.length >= length ? a : new byte[length];
+    }
+
+    private ByteBuffer borrowDirectBytes(int length) {
+        ByteBuffer b = spareDirectBytes.poll();
+        if (b == null || b.capacity() < length) {
+            b = ByteBuffer.allocateDirect(length).order(ByteOrder.nativeOrder());
+        }
+        b.clear();
+        return b;
     }
 
     /** Direct input buffers of finished calls: allocating and zeroing 5 MB of native memory per image is slow. */

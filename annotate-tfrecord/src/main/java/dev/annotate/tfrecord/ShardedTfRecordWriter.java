@@ -64,7 +64,7 @@ public final class ShardedTfRecordWriter implements Closeable {
         shards.get((int) (next++ % shards.size())).write(record);
     }
 
-    /** Appends one record holding {@code message} to the next shard, streamed (see {@link TfRecordWriter#write(MessageLite)}). */
+    /** Appends one record holding {@code message} to the next shard, streamed as by {@link TfRecordWriter}. */
     public void write(MessageLite message) throws IOException {
         shards.get((int) (next++ % shards.size())).write(message);
     }

@@ -85,10 +85,12 @@ public final class Resampler {
         }
     }
 
-    /** Interleaved RGB ({@code [H, W, 3]}, as NHWC) bytes, rounded; padding {@code pad}. */
+    /** Interleaved RGB ({@code [H, W, 3]}, as NHWC) bytes, rounded; padding {@code pad}; every byte is written. */
     public static void toInterleavedRgb(byte[] bgr, ResizeTransform t, int pad, byte[] out) {
         int tw = t.targetWidth();
-        java.util.Arrays.fill(out, 0, 3 * tw * t.targetHeight(), (byte) pad);
+        if (t.contentWidth() != tw || t.contentHeight() != t.targetHeight()) {
+            java.util.Arrays.fill(out, 0, 3 * tw * t.targetHeight(), (byte) pad); // the letterbox bands
+        }
         int sw3 = t.sourceWidth() * 3;
         Axis cols = Axis.of(t.sourceWidth(), t.contentWidth(), 3);
         Axis rows = Axis.of(t.sourceHeight(), t.contentHeight(), sw3);
