@@ -13,9 +13,9 @@ import dev.annotate.core.image.ImageTooLargeException;
 import dev.annotate.core.image.Images;
 import dev.annotate.core.spi.AbstractDetector;
 import dev.annotate.tf.internal.ImageTensors;
+import dev.annotate.tf.internal.JpegTensors;
 import org.tensorflow.Result;
 import org.tensorflow.Tensor;
-import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.DataType;
@@ -31,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A TF Object Detection API model (SavedModel signature or frozen graph) behind the {@link
@@ -40,7 +41,9 @@ import java.util.List;
  * <p>Images are fed at their own size (the OD API resizes inside the model): uint8 input gets one copy of the
  * RGB bytes, float input the same values as floats, string input the encoded file bytes. With string input
  * TensorFlow decodes the stored pixels, ignoring EXIF, so {@link #detect(Path)} maps the boxes into the
- * displayed frame (FORMATS.md section 6).
+ * displayed frame (FORMATS.md section 6). A JPEG file for a uint8 model is decoded by TensorFlow straight into
+ * the input tensor, turned per EXIF in the graph ({@link JpegTensors}): the same pixels as ImageIO gives, about
+ * twice as fast, with no copy through Java.
  */
 final class TensorFlowDetector extends AbstractDetector {
 
@@ -60,6 +63,8 @@ final class TensorFlowDetector extends AbstractDetector {
     private final DataType inputType;
     private final LabelMap labels;
     private final Path model;
+    /** TensorFlow's JPEG decoder feeding uint8 models; null for other input types. */
+    private final JpegTensors jpeg;
 
     TensorFlowDetector(Path model, String description, Runner runner, DataType inputType, LabelMap labels,
                        DetectorOptions options) {
@@ -68,6 +73,7 @@ final class TensorFlowDetector extends AbstractDetector {
         this.runner = runner;
         this.inputType = inputType;
         this.labels = labels;
+        this.jpeg = inputType == DataType.DT_UINT8 ? new JpegTensors() : null;
     }
 
     DataType inputType() {
@@ -78,24 +84,24 @@ final class TensorFlowDetector extends AbstractDetector {
     protected List<Annotation> infer(BufferedImage image) {
         int w = image.getWidth();
         int h = image.getHeight();
-        Outputs out;
         try (Tensor input = switch (inputType) {
             case DT_UINT8 -> ImageTensors.uint8(image);
             case DT_FLOAT -> float32(image);
             case DT_STRING -> encoded(png(image));
             default -> throw new AssertionError(inputType);
         }) {
-            out = runner.run(input);
-        } catch (TensorFlowException e) {
-            throw new DetectorException("TensorFlow failed on " + model + ": " + e.getMessage(), e);
+            return candidates(run(input, "an image of " + w + "x" + h), w, h, ExifOrientation.NORMAL);
         }
-        return candidates(out, w, h, ExifOrientation.NORMAL);
     }
 
-    /** String-input models get the file's bytes as they are; other models the decoded, turned pixels. */
+    /**
+     * String-input models get the file's bytes as they are; uint8 models get a JPEG file decoded by TensorFlow
+     * straight into their input tensor (see {@link JpegTensors}: the same pixels as ImageIO, faster); other files
+     * and models get the decoded, turned pixels.
+     */
     @Override
     public AnnotatedImage detect(Path image) throws IOException {
-        if (inputType != DataType.DT_STRING) {
+        if (inputType != DataType.DT_STRING && inputType != DataType.DT_UINT8) {
             return super.detect(image);
         }
         ensureOpen();
@@ -104,18 +110,39 @@ final class TensorFlowDetector extends AbstractDetector {
         if (header.pixels() > options().maxPixels()) {
             throw new ImageTooLargeException(image, header.storedWidth(), header.storedHeight(), options().maxPixels());
         }
-        List<Annotation> found = guarded(header.width(), header.height(), () -> {
-            Outputs out;
-            try (TString input = encoded(bytes)) {
-                out = runner.run(input);
-            } catch (TensorFlowException e) {
-                throw new DetectorException("TensorFlow failed on " + model + " for " + image + ": "
-                        + e.getMessage(), e);
+        if (inputType == DataType.DT_UINT8) {
+            if (!header.format().equals("jpeg")) {
+                return super.detect(image);
             }
-            // TensorFlow decoded the stored pixels: boxes come back in that frame
-            return candidates(out, header.storedWidth(), header.storedHeight(), header.orientation());
+            int w = header.width();
+            int h = header.height();
+            Optional<List<Annotation>> found = jpeg.decode(bytes, header.orientation(), pixels -> guarded(w, h,
+                    () -> candidates(run(pixels, image.toString()), w, h, ExifOrientation.NORMAL)));
+            return found.isPresent() ? describe(image, w, h, 3, found.get()) : super.detect(image);
+        }
+        List<Annotation> found = guarded(header.width(), header.height(), () -> {
+            try (TString input = encoded(bytes)) {
+                // TensorFlow decoded the stored pixels: boxes come back in that frame
+                return candidates(run(input, image.toString()), header.storedWidth(), header.storedHeight(),
+                        header.orientation());
+            }
         });
         return describe(image, header.width(), header.height(), 3, found);
+    }
+
+    /**
+     * Runs the model. TensorFlow reports failures as {@link org.tensorflow.exceptions.TensorFlowException} and,
+     * for some status codes, as standard exceptions ({@code TFInvalidArgumentException} is an
+     * {@link IllegalArgumentException}): every one becomes a {@link DetectorException} naming model and image.
+     */
+    private Outputs run(Tensor input, String image) {
+        try {
+            return runner.run(input);
+        } catch (DetectorException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new DetectorException("TensorFlow failed on " + model + " for " + image + ": " + e.getMessage(), e);
+        }
     }
 
     private List<Annotation> candidates(Outputs out, int w, int h, ExifOrientation orientation) {
@@ -169,6 +196,9 @@ final class TensorFlowDetector extends AbstractDetector {
     @Override
     protected void release() {
         runner.close();
+        if (jpeg != null) {
+            jpeg.close();
+        }
     }
 
     static FormatException missing(Path model, String what, Object available) {

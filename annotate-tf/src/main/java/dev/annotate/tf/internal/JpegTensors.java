@@ -1,0 +1,108 @@
+package dev.annotate.tf.internal;
+
+import dev.annotate.core.image.ExifOrientation;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.NdArrays;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.image.DecodeJpeg;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TString;
+import org.tensorflow.types.TUint8;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * JPEG files decoded by TensorFlow's own decoder straight into a uint8 input tensor {@code [1, H, W, 3]} in the
+ * displayed frame (EXIF orientation applied in the graph), for models that take uint8 pixels.
+ *
+ * <p>This is faster than {@code ImageIO.read} followed by a BGR → RGB copy into a tensor (libjpeg-turbo against
+ * the JDK's libjpeg 6b, and no copy through Java at all), and gives the same pixels: the accurate integer DCT
+ * ({@code INTEGER_ACCURATE}, libjpeg's {@code JDCT_ISLOW}) with the default upsampling is bit-identical to the
+ * JDK's decoder. Thread-safe: TensorFlow sessions are. Not API: the package is internal to annotate-tf.
+ */
+public final class JpegTensors implements AutoCloseable {
+
+    private final Graph graph;
+    private final Session session;
+    private final Placeholder<TString> bytes;
+    private final Map<ExifOrientation, Operand<TUint8>> displayed = new EnumMap<>(ExifOrientation.class);
+
+    /** Builds the decoding graph and its session; close it when done. */
+    public JpegTensors() {
+        graph = new Graph();
+        try {
+            Ops tf = Ops.create(graph);
+            bytes = tf.placeholder(TString.class);
+            // channels 0: the file's own, so a grayscale or CMYK file is recognised and left to ImageIO
+            Operand<TUint8> stored = tf.image.decodeJpeg(bytes, DecodeJpeg.channels(0L),
+                    DecodeJpeg.dctMethod("INTEGER_ACCURATE"));
+            for (ExifOrientation o : ExifOrientation.values()) {
+                displayed.put(o, tf.expandDims(turn(tf, stored, o), tf.constant(0)));
+            }
+            // one op at a time: the callers are the parallel part
+            ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(1)
+                    .setInterOpParallelismThreads(1).build();
+            session = new Session(graph, config);
+        } catch (RuntimeException e) {
+            graph.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The stored {@code [H, W, C]} pixels as a person sees them: the inverse of the mapping in
+     * {@link ExifOrientation#toDisplayed}, done with a transpose (for the four orientations that swap the sides)
+     * and reversals of the rows (axis 0) or columns (axis 1).
+     */
+    private static Operand<TUint8> turn(Ops tf, Operand<TUint8> stored, ExifOrientation o) {
+        Operand<TUint8> t = switch (o) {
+            case TRANSPOSE, ROTATE_90_CW, TRANSVERSE, ROTATE_270_CW ->
+                    tf.linalg.transpose(stored, tf.constant(new int[] {1, 0, 2}));
+            default -> stored;
+        };
+        int[] reversed = switch (o) {
+            case NORMAL, TRANSPOSE -> new int[0];
+            case MIRROR_HORIZONTAL, ROTATE_90_CW -> new int[] {1};
+            case MIRROR_VERTICAL, ROTATE_270_CW -> new int[] {0};
+            case ROTATE_180, TRANSVERSE -> new int[] {0, 1};
+        };
+        return reversed.length == 0 ? t : tf.reverse(t, tf.constant(reversed));
+    }
+
+    /**
+     * Decodes a JPEG file's bytes into {@code [1, H, W, 3]} in the displayed frame and hands the tensor to
+     * {@code use}, which must be done with it when it returns.
+     *
+     * @return what {@code use} returned; empty if TensorFlow cannot decode the file or it does not have three
+     *     colour channels (grayscale, CMYK): the caller then decodes it the ordinary way, which handles those and
+     *     names what is wrong
+     */
+    public <T> Optional<T> decode(byte[] jpeg, ExifOrientation orientation, Function<TUint8, T> use) {
+        try (TString input = TString.tensorOfBytes(NdArrays.scalarOfObject(jpeg))) {
+            Result result;
+            try {
+                result = session.runner().feed(bytes, input).fetch(displayed.get(orientation)).run();
+            } catch (RuntimeException e) {
+                // TensorFlow reports a corrupt file as TFInvalidArgumentException, other failures as others
+                return Optional.empty();
+            }
+            try (result) {
+                TUint8 pixels = (TUint8) result.get(0);
+                return pixels.shape().get(3) == 3 ? Optional.of(use.apply(pixels)) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        session.close();
+        graph.close();
+    }
+}
