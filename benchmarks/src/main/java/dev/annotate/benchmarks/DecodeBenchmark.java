@@ -2,6 +2,7 @@ package dev.annotate.benchmarks;
 
 import dev.annotate.core.image.DecodedImage;
 import dev.annotate.core.image.Images;
+import dev.annotate.tf.internal.JpegTensors;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -25,8 +26,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Decoding a photo-like JPEG for a 640-pixel model input: plain {@code ImageIO.read} against our full read
- * ({@code Images.read}: EXIF, BGR) and our subsampled read ({@code Images.read} with a 640x640 minimum), at
- * 1024x768 and 4000x3000 (issue goal: at most 0.5x of ImageIO.read for the large image).
+ * ({@code Images.read}: EXIF, BGR) and our subsampled read ({@code Images.read} with a 640x640 minimum), and
+ * the TensorFlow backend's decoding of a JPEG file straight into a uint8 input tensor ({@code JpegTensors}, full
+ * size: OD API models resize inside the graph), at 1024x768 and 4000x3000 (issue goal: at most 0.5x of
+ * ImageIO.read for the large image).
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar DecodeBenchmark</pre>
  */
@@ -42,6 +45,7 @@ public class DecodeBenchmark {
     public String size;
 
     private Path file;
+    private JpegTensors jpeg;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -50,11 +54,13 @@ public class DecodeBenchmark {
         int h = Integer.parseInt(wh[1]);
         file = Files.createTempFile("decode", ".jpg");
         BenchFiles.photo(file, w, h);
+        jpeg = new JpegTensors();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         Files.deleteIfExists(file);
+        jpeg.close();
     }
 
     @Benchmark
@@ -70,5 +76,11 @@ public class DecodeBenchmark {
     @Benchmark
     public DecodedImage imagesReadFor640() throws IOException {
         return Images.read(file, Images.DEFAULT_MAX_PIXELS, 640, 640);
+    }
+
+    @Benchmark
+    public Object tensorFlowIntoTensor() throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        return jpeg.decode(bytes, Images.probe(bytes, file).orientation(), t -> t.shape().size()).orElseThrow();
     }
 }
