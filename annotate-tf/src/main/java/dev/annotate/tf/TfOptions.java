@@ -21,7 +21,9 @@ import java.util.Optional;
  *     graphs; empty for the conventions ({@code input_tensor} or {@code inputs}; {@code image_tensor})
  * @param names conventional output name ({@code detection_boxes}, {@code detection_scores},
  *     {@code detection_classes}, {@code num_detections}) → the model's own name, for models that differ
- * @param interOpThreads TensorFlow inter-op threads; default 1
+ * @param interOpThreads TensorFlow inter-op threads, shared by all calls on one detector; default one per
+ *     processor. The kernels of concurrent calls run on this pool: with 1, two threads calling {@code detect}
+ *     (the pipeline's workers) mostly take turns (measured 1.30x from 1 to 2 callers, against 2.02x with 2)
  */
 public record TfOptions(String signature, Optional<String> inputName, Map<String, String> names, int interOpThreads)
         implements BackendOptions {
@@ -36,9 +38,10 @@ public record TfOptions(String signature, Optional<String> inputName, Map<String
         }
     }
 
-    /** {@code serving_default}, conventional names, one inter-op thread. */
+    /** {@code serving_default}, conventional names, one inter-op thread per processor. */
     public static TfOptions defaults() {
-        return new TfOptions("serving_default", Optional.empty(), Map.of(), 1);
+        return new TfOptions("serving_default", Optional.empty(), Map.of(),
+                Runtime.getRuntime().availableProcessors());
     }
 
     /** These options calling another signature. */

@@ -9,6 +9,7 @@ import dev.annotate.core.Detectors;
 import dev.annotate.core.image.Images;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.synthetic.SyntheticDataset;
+import dev.annotate.tf.internal.JpegTensors;
 import dev.annotate.tfrecord.VocToTfRecord;
 import dev.annotate.voc.Voc;
 import dev.annotate.voc.VocFormat;
@@ -143,6 +144,17 @@ public final class BenchmarkTable {
                     640));
             row("2. decode " + size[0] + "x" + size[1] + " for 640 / ImageIO.read", String.format(Locale.ROOT,
                     "%.2fx (%.1f vs %.1f ms)", ours / plain, ours, plain), size[0] > 2000 ? "<= 0.5x" : "");
+            // the TensorFlow backend's path: the file into a full-size uint8 input tensor, EXIF turns included
+            try (JpegTensors tf = new JpegTensors()) {
+                double tensor = PipelineBenchmark.perImage(one, 1, 3, p -> {
+                    byte[] bytes = Files.readAllBytes(p);
+                    return tf.decode(bytes, Images.probe(bytes, p).orientation(), t -> t.shape().size())
+                            .orElseThrow();
+                });
+                row("2. decode " + size[0] + "x" + size[1] + " into a TF tensor / ImageIO.read", String.format(
+                        Locale.ROOT, "%.2fx (%.1f vs %.1f ms)", tensor / plain, tensor, plain),
+                        size[0] > 2000 ? "<= 0.5x" : "");
+            }
         }
 
         // 4: TFRecord conversion against the same bytes read and written (forced to disk, as ours is), on a JPEG

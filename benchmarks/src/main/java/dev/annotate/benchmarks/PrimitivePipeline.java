@@ -11,6 +11,7 @@ import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.synthetic.SyntheticDataset;
+import dev.annotate.tf.TfOptions;
 import dev.annotate.tf.internal.JpegTensors;
 import dev.annotate.tf.train.PrimitiveTrainer;
 import dev.annotate.tf.train.SavedModelExport;
@@ -109,8 +110,9 @@ final class PrimitivePipeline {
     }
 
     private static double tfInference(Path model, byte[] rgb, int runs, int threads) throws Exception {
+        // the detector's configuration: one intra-op thread per call, the inter-op pool TfOptions.defaults() gives
         ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(1)
-                .setInterOpParallelismThreads(1).build();
+                .setInterOpParallelismThreads(TfOptions.defaults().interOpThreads()).build();
         try (SavedModelBundle bundle = SavedModelBundle.loader(model.toString()).withTags("serve")
                 .withConfigProto(config).load();
              TUint8 tensor = TUint8.tensorOf(Shape.of(1, 768, 1024, 3), DataBuffers.of(rgb, true, false))) {
