@@ -80,9 +80,12 @@ public final class TensorFlowProvider implements DetectorProvider {
     @Override
     public Detector open(Path model, DetectorOptions options) throws IOException {
         TfOptions tf = options.backend(TfOptions.class).orElse(TfOptions.defaults());
+        // per-session threads: TensorFlow otherwise shares one process-wide pool sized by whichever session came
+        // first, and this detector's thread settings would be ignored
         ConfigProto config = ConfigProto.newBuilder()
                 .setIntraOpParallelismThreads(options.threads())
                 .setInterOpParallelismThreads(tf.interOpThreads())
+                .setUsePerSessionThreads(true)
                 .build();
         Optional<Path> savedModel = savedModelDir(model);
         LabelMap labels = labels(model, options);

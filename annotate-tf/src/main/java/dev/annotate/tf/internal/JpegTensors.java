@@ -46,9 +46,12 @@ public final class JpegTensors implements AutoCloseable {
             for (ExifOrientation o : ExifOrientation.values()) {
                 displayed.put(o, tf.expandDims(turn(tf, stored, o), tf.constant(0)));
             }
-            // one op at a time: the callers are the parallel part
+            // the kernels of concurrent calls run on the inter-op pool: one thread per processor lets callers decode
+            // in parallel. Its own threads: TensorFlow otherwise sizes the process-wide pool, shared by every later
+            // session, after the first session's configuration
             ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(1)
-                    .setInterOpParallelismThreads(1).build();
+                    .setInterOpParallelismThreads(Runtime.getRuntime().availableProcessors())
+                    .setUsePerSessionThreads(true).build();
             session = new Session(graph, config);
         } catch (RuntimeException e) {
             graph.close();
