@@ -46,8 +46,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       entries reported); refuses, before writing anything, a layout where two images would write the same
  *       annotation file ({@code a.jpg} and {@code a.png} side by side).</li>
  *   <li>{@link Existing} decides what happens to annotation files that already exist.</li>
- *   <li>A bounded pool of {@link Options#threads()} workers takes images from a bounded queue, so decoding,
- *       detection and writing overlap and memory does not grow with the number of images.</li>
+ *   <li>A bounded pool of {@link Options#threads()} workers takes images from a bounded queue and hands each
+ *       result to as many writing threads through another short queue, so decoding, detection and writing (which
+ *       waits for the disk) overlap and memory does not grow with the number of images.</li>
  *   <li>A failing image is recorded with its reason and the run goes on. Every write is atomic and stale
  *       temporary files of a killed run are removed, so running again after a crash finishes the job with the
  *       same files an uninterrupted run writes.</li>
@@ -155,7 +156,7 @@ public final class PreAnnotator {
         void progress(Progress progress);
 
         /**
-         * An annotation file was written for {@code image} with {@code result}; called from the worker that wrote
+         * An annotation file was written for {@code image} with {@code result}; called from the thread that wrote
          * it, possibly concurrently with other calls. For previews and the like; does nothing by default.
          */
         default void written(Path image, AnnotatedImage result) {
@@ -225,7 +226,7 @@ public final class PreAnnotator {
      * @param elapsed wall time of the whole run
      * @param counting wall time of the first walk, which counts the images and checks the layout
      * @param detecting worker time in {@link Detector#detect(Path)}: reading and decoding the image, inference
-     * @param writing worker time writing annotation files (existing-file checks included)
+     * @param writing time writing annotation files, on the writing threads, and checking existing ones
      */
     public record Timings(Duration elapsed, Duration counting, Duration detecting, Duration writing) {
         /** Validates. */
@@ -320,19 +321,23 @@ public final class PreAnnotator {
             for (int i = 0; i < options.threads(); i++) {
                 put(queue, poison);
             }
-            for (Future<?> f : running) {
-                try {
-                    f.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    workers.shutdownNow();
-                    throw new java.io.InterruptedIOException("pre-annotation interrupted");
-                } catch (java.util.concurrent.ExecutionException e) {
-                    workers.shutdownNow();
-                    throw new IllegalStateException("a pre-annotation worker failed", e.getCause());
+            try {
+                for (Future<?> f : running) {
+                    try {
+                        f.get();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        workers.shutdownNow();
+                        throw new java.io.InterruptedIOException("pre-annotation interrupted");
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        workers.shutdownNow();
+                        throw new IllegalStateException("a pre-annotation worker failed", e.getCause());
+                    }
                 }
+                workers.shutdown();
+            } finally {
+                run.finishWriting(); // whatever happened, handed-over results are written, not abandoned
             }
-            workers.shutdown();
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         LOG.info("{}: {} images, {} written, {} skipped, {} failed in {}", root, total[0], run.written.get(),
@@ -446,6 +451,11 @@ public final class PreAnnotator {
         private final AtomicLong failed = new AtomicLong();
         private final AtomicLong detecting = new AtomicLong();
         private final AtomicLong writing = new AtomicLong();
+        /**
+         * Write annotation files for the workers, as many threads as workers, with a short bounded queue: when it
+         * is full the worker writes itself, so results never pile up in memory.
+         */
+        private final java.util.concurrent.ThreadPoolExecutor writers;
         private final Map<String, AtomicLong> perClass = new java.util.concurrent.ConcurrentHashMap<>();
         /** The least confident images so far, the most confident of them on top, bounded. */
         private final PriorityQueue<Doubtful> doubtful =
@@ -461,33 +471,74 @@ public final class PreAnnotator {
             this.total = total;
             this.start = start;
             this.failures = failures;
+            this.writers = new java.util.concurrent.ThreadPoolExecutor(options.threads(), options.threads(), 0,
+                    java.util.concurrent.TimeUnit.SECONDS, new ArrayBlockingQueue<>(2 * options.threads()), r -> {
+                        Thread t = new Thread(r, "pre-annotator-writer");
+                        t.setDaemon(true);
+                        return t;
+                    }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
         }
 
+        /** On a worker: the existing-file policy, then detection; the writing is handed to {@link #writers}. */
         void handle(Path image) {
             Path target = target(root, out, image, options.format());
             long t0 = System.nanoTime();
             try {
-                if (Files.exists(target) && !mayReplace(target)) {
+                boolean skip = Files.exists(target) && !mayReplace(target);
+                long t1 = System.nanoTime();
+                writing.addAndGet(t1 - t0);
+                if (skip) {
                     skipped.incrementAndGet();
-                    writing.addAndGet(System.nanoTime() - t0);
                 } else {
-                    long t1 = System.nanoTime();
                     AnnotatedImage result = detector.detect(image);
-                    long t2 = System.nanoTime();
-                    detecting.addAndGet(t2 - t1);
-                    Files.createDirectories(target.getParent());
-                    options.format().writeFile(result, target, detector.labelMap());
-                    writing.addAndGet(System.nanoTime() - t2 + t1 - t0);
-                    record(image, result);
-                    written.incrementAndGet();
-                    listener.written(image, result);
+                    detecting.addAndGet(System.nanoTime() - t1);
+                    writers.execute(() -> write(image, target, result));
+                    return; // the writer reports
                 }
             } catch (IOException | RuntimeException e) {
-                failed.incrementAndGet();
-                failures.add(new Failure(image, e.getMessage() == null ? e.toString() : e.getMessage()));
-                LOG.debug("{} failed", image, e);
+                fail(image, e);
             }
             report();
+        }
+
+        /**
+         * On a writing thread (or on the worker, when the writers are behind): the atomic write, then the
+         * bookkeeping. Forcing a file to disk is mostly waiting, so the next image is decoded meanwhile.
+         */
+        private void write(Path image, Path target, AnnotatedImage result) {
+            long t0 = System.nanoTime();
+            try {
+                Files.createDirectories(target.getParent());
+                options.format().writeFile(result, target, detector.labelMap());
+                record(image, result);
+                written.incrementAndGet();
+                listener.written(image, result);
+            } catch (IOException | RuntimeException e) {
+                fail(image, e);
+            } finally {
+                writing.addAndGet(System.nanoTime() - t0);
+            }
+            report();
+        }
+
+        private void fail(Path image, Exception e) {
+            failed.incrementAndGet();
+            failures.add(new Failure(image, e.getMessage() == null ? e.toString() : e.getMessage()));
+            LOG.debug("{} failed", image, e);
+        }
+
+        /** Waits until every handed-over write is done. */
+        void finishWriting() throws java.io.InterruptedIOException {
+            writers.shutdown();
+            try {
+                while (!writers.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                    LOG.debug("still writing annotation files");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                writers.shutdownNow();
+                throw new java.io.InterruptedIOException("pre-annotation interrupted while writing");
+            }
         }
 
         /** Whether the policy lets this run replace an existing annotation file. */

@@ -131,6 +131,26 @@ final class PreAnnotatorTest {
     }
 
     @Test
+    void run_aWriteThatFails_isRecordedWithItsReason_andEveryOtherFileIsWritten() throws IOException {
+        Path out = root.resolve("out");
+        Path blocked = Files.createDirectories(out.resolve("sub/b.lines")); // a folder where the file must go
+        Files.writeString(blocked.resolve("keep"), "x");
+        List<PreAnnotator.Progress> events = new ArrayList<>();
+
+        PreAnnotator.Summary s = PreAnnotator.run(detector, images,
+                options().withOutputDir(out).withExisting(PreAnnotator.Existing.OVERWRITE), events::add);
+
+        assertEquals(6, s.written());
+        assertEquals(1, s.failed());
+        assertEquals(images.resolve("sub/b.png").toAbsolutePath(), s.failures().get(0).path());
+        assertTrue(s.failures().get(0).reason().contains("b.lines"), s.failures().get(0).reason());
+        assertEquals(7, events.size(), "one event per image, written or failed");
+        assertEquals(7, events.get(events.size() - 1).done());
+        assertTrue(Files.isRegularFile(out.resolve("sub/deeper/c.lines")));
+        assertEquals(List.of(), tmpFiles(root));
+    }
+
+    @Test
     void run_badImageAmongGoodOnes_isRecorded_andTheRestIsWritten() throws IOException {
         Path bad = Files.writeString(images.resolve("broken.jpg"), "not a jpeg at all");
         PreAnnotator.Summary s = PreAnnotator.run(detector, images, options(), p -> { });
