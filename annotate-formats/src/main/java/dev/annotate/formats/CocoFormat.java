@@ -201,12 +201,13 @@ public final class CocoFormat implements AnnotationFormat {
             return new ReadResult(file, Optional.of(image), problems.getOrDefault(id, List.of()));
         }
 
+        /** A top-level array, or an empty one when the file has none (COCO result-style files lack some). */
+        private JsonArray array(String member) {
+            return root.get(member) instanceof JsonArray a ? a : new JsonArray();
+        }
+
         private void readCategories() {
-            JsonElement list = root.get("categories");
-            if (list == null || !list.isJsonArray()) {
-                return;
-            }
-            JsonArray array = list.getAsJsonArray();
+            JsonArray array = array("categories");
             for (int i = 0; i < array.size(); i++) {
                 String at = "categories[" + i + "]";
                 try {
@@ -226,11 +227,7 @@ public final class CocoFormat implements AnnotationFormat {
         }
 
         private void readAnnotations(Map<Long, Integer> imageIds) {
-            JsonElement list = root.get("annotations");
-            if (list == null || !list.isJsonArray()) {
-                return;
-            }
-            JsonArray array = list.getAsJsonArray();
+            JsonArray array = array("annotations");
             for (int i = 0; i < array.size(); i++) {
                 String at = "annotations[" + i + "]";
                 Long imageId = null;

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
         description = "Pre-annotate a folder of images with a model; writes one annotation file per image.")
 final class PredictCommand implements Callable<Integer> {
 
-    /** How many least-confident images the summary ranks (the report lists them all, the screen five). */
+    /** How many least-confident images the summary ranks: the report lists these, the screen the first five. */
     private static final int REVIEW_LIST = 1000;
 
     @Spec
