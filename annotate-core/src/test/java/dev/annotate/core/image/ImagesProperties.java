@@ -7,6 +7,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
@@ -75,6 +76,22 @@ final class ImagesProperties {
         byte[] png = TestImages.encode(ImagesTest.noiseImage(40, 30), "png");
         return Arbitraries.of(jpeg, png).flatMap(seed -> Arbitraries.integers().between(1, seed.length - 1)
                 .map(n -> new Truncated(seed, java.util.Arrays.copyOf(seed, n))));
+    }
+
+    /** The swap at any offsets and lengths, nothing outside the range touched. */
+    @Property(tries = 300)
+    void bgrToRgb_swapsTheOuterBytesOfEveryPixel_andNothingElse(@ForAll byte[] bgr, @ForAll @IntRange(max = 7) int from,
+                                                                 @ForAll @IntRange(max = 7) int to) {
+        int pixels = Math.max(0, (bgr.length - from) / 3);
+        byte[] rgb = new byte[to + 3 * pixels + 5];
+        byte[] expected = rgb.clone();
+        for (int i = 0; i < pixels; i++) {
+            for (int c = 0; c < 3; c++) {
+                expected[to + 3 * i + c] = bgr[from + 3 * i + 2 - c];
+            }
+        }
+        Images.bgrToRgb(bgr, Math.min(from, bgr.length), rgb, to, pixels);
+        assertArrayEquals(expected, rgb);
     }
 
     @Property(tries = 300)

@@ -1,5 +1,6 @@
 package dev.annotate.onnx.internal;
 
+import dev.annotate.core.image.Images;
 import dev.annotate.core.processing.ResizeTransform;
 
 /**
@@ -98,12 +99,7 @@ public final class Resampler {
         for (int y = 0; y < t.contentHeight(); y++) {
             int o = ((y + t.padTop()) * tw + t.padLeft()) * 3;
             if (identity) {
-                int s = y * sw3;
-                for (int x = 0; x < t.contentWidth(); x++, o += 3, s += 3) {
-                    out[o] = bgr[s + 2];
-                    out[o + 1] = bgr[s + 1];
-                    out[o + 2] = bgr[s];
-                }
+                Images.bgrToRgb(bgr, y * sw3, out, o, t.contentWidth());
                 continue;
             }
             int r0 = rows.lo[y];

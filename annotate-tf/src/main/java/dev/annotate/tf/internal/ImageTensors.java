@@ -19,11 +19,7 @@ public final class ImageTensors {
     public static TUint8 uint8(BufferedImage image) {
         byte[] bgr = Images.bgrBytes(image);
         byte[] rgb = new byte[bgr.length];
-        for (int i = 0; i < bgr.length; i += 3) {
-            rgb[i] = bgr[i + 2];
-            rgb[i + 1] = bgr[i + 1];
-            rgb[i + 2] = bgr[i];
-        }
+        Images.bgrToRgb(bgr, 0, rgb, 0, bgr.length / 3);
         TUint8 t = TUint8.tensorOf(Shape.of(1, image.getHeight(), image.getWidth(), 3));
         t.asRawTensor().data().write(rgb);
         return t;
