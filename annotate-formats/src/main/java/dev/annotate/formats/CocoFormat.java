@@ -330,12 +330,7 @@ public final class CocoFormat implements AnnotationFormat {
     }
 
     private static double number(JsonObject o, String member) {
-        JsonElement v = o.get(member);
-        if (!(v instanceof JsonPrimitive p) || !p.isNumber()) {
-            throw new IllegalArgumentException("\"" + member + "\" must be a number, found "
-                    + (v == null ? "nothing" : abbreviate(v)));
-        }
-        return p.getAsDouble();
+        return primitive(o, member, "a number", JsonPrimitive::isNumber).getAsDouble();
     }
 
     private static long integer(JsonObject o, String member) {
@@ -351,12 +346,18 @@ public final class CocoFormat implements AnnotationFormat {
     }
 
     private static String string(JsonObject o, String member) {
+        return primitive(o, member, "a string", JsonPrimitive::isString).getAsString();
+    }
+
+    /** The member as a JSON primitive of the kind {@code is} accepts, else an error saying what was found. */
+    private static JsonPrimitive primitive(JsonObject o, String member, String kind,
+                                           java.util.function.Predicate<JsonPrimitive> is) {
         JsonElement v = o.get(member);
-        if (!(v instanceof JsonPrimitive p) || !p.isString()) {
-            throw new IllegalArgumentException("\"" + member + "\" must be a string, found "
+        if (!(v instanceof JsonPrimitive p) || !is.test(p)) {
+            throw new IllegalArgumentException("\"" + member + "\" must be " + kind + ", found "
                     + (v == null ? "nothing" : abbreviate(v)));
         }
-        return p.getAsString();
+        return p;
     }
 
     private static String abbreviate(JsonElement e) {
