@@ -134,13 +134,13 @@ final class OnnxDetector extends AbstractDetector {
             if (imageInfo.type == OnnxJavaType.UINT8) {
                 // as for floats below: a pooled array, then one bulk copy into a pooled direct buffer that ONNX
                 // Runtime uses in place
-                rgb = borrowBytes(3 * tw * th);
+                rgb = byteArrays.take(3 * tw * th);
                 Resampler.toInterleavedRgb(bgr, transform, PAD_GREY, rgb);
-                directBytes = borrowDirectBytes(3 * tw * th);
-                directBytes.put(rgb, 0, 3 * tw * th).flip();
+                directBytes = byteBuffers.take(3 * tw * th);
+                directBytes.clear().put(rgb, 0, 3 * tw * th).flip();
                 feeds.put(imageInput, OnnxTensor.createTensor(env, directBytes, shape(tw, th), OnnxJavaType.UINT8));
             } else {
-                planes = borrow(3 * tw * th);
+                planes = floatArrays.take(3 * tw * th);
                 if (layout == OnnxLayout.TF_OD_API) {
                     interleavedFloats(bgr, transform, planes); // float_image_tensor: raw 0..255, NHWC
                 } else {
@@ -148,8 +148,8 @@ final class OnnxDetector extends AbstractDetector {
                 }
                 // a direct buffer is used by ONNX Runtime in place (a heap one would be copied into a fresh,
                 // zeroed direct allocation per call); one bulk copy from the array fills it
-                direct = borrowDirect(3 * tw * th);
-                direct.put(planes, 0, 3 * tw * th).flip();
+                direct = floatBuffers.take(3 * tw * th);
+                direct.clear().put(planes, 0, 3 * tw * th).flip();
                 feeds.put(imageInput, OnnxTensor.createTensor(env, direct, shape(tw, th)));
             }
             if (layout == OnnxLayout.RT_DETR) {
@@ -163,63 +163,48 @@ final class OnnxDetector extends AbstractDetector {
         } catch (OrtException e) {
             throw new DetectorException("ONNX Runtime failed on " + model + ": " + e.getMessage(), e);
         } finally {
-            feeds.values().forEach(OnnxTensor::close);
-            if (planes != null) {
-                spare.offer(planes);
-            }
-            if (direct != null) {
-                spareDirect.offer(direct); // the tensor using it is closed above
-            }
-            if (rgb != null) {
-                spareBytes.offer(rgb);
-            }
-            if (directBytes != null) {
-                spareDirectBytes.offer(directBytes);
+            feeds.values().forEach(OnnxTensor::close); // before the buffers they use go back
+            floatArrays.give(planes);
+            floatBuffers.give(direct);
+            byteArrays.give(rgb);
+            byteBuffers.give(directBytes);
+        }
+    }
+
+    /**
+     * Input arrays and direct buffers of finished calls, reused: allocating and zeroing several MB per image (of
+     * native memory, for direct buffers) is slow. {@link #take} gives a spare one at least {@code length} long, or
+     * a new one; {@link #give} puts one back (null is ignored).
+     */
+    private static final class Pool<T> {
+        private final java.util.concurrent.ConcurrentLinkedQueue<T> spare =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final java.util.function.IntFunction<T> create;
+        private final java.util.function.ToIntFunction<T> capacity;
+
+        Pool(java.util.function.IntFunction<T> create, java.util.function.ToIntFunction<T> capacity) {
+            this.create = create;
+            this.capacity = capacity;
+        }
+
+        T take(int length) {
+            T t = spare.poll();
+            return t != null && capacity.applyAsInt(t) >= length ? t : create.apply(length);
+        }
+
+        void give(T t) {
+            if (t != null) {
+                spare.offer(t);
             }
         }
     }
 
-    /** The uint8 counterparts of {@link #spare} and {@link #spareDirect}, for models that take RGB bytes. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> spareBytes =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> spareDirectBytes =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-    private byte[] borrowBytes(int length) {
-        byte[] a = spareBytes.poll();
-        return a != null && a.length >= length ? a : new byte[length];
-    }
-
-    private ByteBuffer borrowDirectBytes(int length) {
-        ByteBuffer b = spareDirectBytes.poll();
-        if (b == null || b.capacity() < length) {
-            b = ByteBuffer.allocateDirect(length).order(ByteOrder.nativeOrder());
-        }
-        b.clear();
-        return b;
-    }
-
-    /** Direct input buffers of finished calls: allocating and zeroing 5 MB of native memory per image is slow. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<FloatBuffer> spareDirect =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-    private FloatBuffer borrowDirect(int length) {
-        FloatBuffer b = spareDirect.poll();
-        if (b == null || b.capacity() < length) {
-            b = ByteBuffer.allocateDirect(length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        }
-        b.clear();
-        return b;
-    }
-
-    /** Input arrays of finished calls, reused so large inputs are not allocated and zeroed per image. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<float[]> spare =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
-
-    private float[] borrow(int length) {
-        float[] a = spare.poll();
-        return a != null && a.length >= length ? a : new float[length];
-    }
+    private final Pool<float[]> floatArrays = new Pool<>(float[]::new, a -> a.length);
+    private final Pool<byte[]> byteArrays = new Pool<>(byte[]::new, a -> a.length);
+    private final Pool<FloatBuffer> floatBuffers = new Pool<>(
+            n -> ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer(), FloatBuffer::capacity);
+    private final Pool<ByteBuffer> byteBuffers = new Pool<>(
+            n -> ByteBuffer.allocateDirect(n).order(ByteOrder.nativeOrder()), ByteBuffer::capacity);
 
     private static void interleavedFloats(byte[] bgr, ResizeTransform t, float[] out) {
         byte[] rgb = new byte[3 * t.targetWidth() * t.targetHeight()];
