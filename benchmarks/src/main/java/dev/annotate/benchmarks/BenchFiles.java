@@ -1,6 +1,7 @@
 package dev.annotate.benchmarks;
 
 import dev.annotate.core.image.Images;
+import dev.annotate.tf.internal.JpegTensors;
 
 import java.awt.Color;
 import java.awt.GradientPaint;
@@ -49,6 +50,16 @@ final class BenchFiles {
      * then, like the converter's commit, forced to disk, so that both sides deliver durable files. Deletes the file
      * and returns the seconds spent in the force.
      */
+    /**
+     * The TensorFlow backend's decoding of a JPEG file, as its detector does it: the bytes, the EXIF header, then
+     * TensorFlow's decoder straight into a uint8 input tensor. Returns the tensor's size, so nothing is optimised
+     * away.
+     */
+    static long decodeIntoTensor(JpegTensors jpeg, Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        return jpeg.decode(bytes, Images.probe(bytes, file).orientation(), t -> t.shape().size()).orElseThrow();
+    }
+
     static double rawCopy(List<Path> images, Path out) throws IOException {
         double forced;
         try (FileChannel channel = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

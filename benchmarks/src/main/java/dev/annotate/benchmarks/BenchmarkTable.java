@@ -146,11 +146,7 @@ public final class BenchmarkTable {
                     "%.2fx (%.1f vs %.1f ms)", ours / plain, ours, plain), size[0] > 2000 ? "<= 0.5x" : "");
             // the TensorFlow backend's path: the file into a full-size uint8 input tensor, EXIF turns included
             try (JpegTensors tf = new JpegTensors()) {
-                double tensor = PipelineBenchmark.perImage(one, 1, 3, p -> {
-                    byte[] bytes = Files.readAllBytes(p);
-                    return tf.decode(bytes, Images.probe(bytes, p).orientation(), t -> t.shape().size())
-                            .orElseThrow();
-                });
+                double tensor = PipelineBenchmark.perImage(one, 1, 3, p -> BenchFiles.decodeIntoTensor(tf, p));
                 row("2. decode " + size[0] + "x" + size[1] + " into a TF tensor / ImageIO.read", String.format(
                         Locale.ROOT, "%.2fx (%.1f vs %.1f ms)", tensor / plain, tensor, plain),
                         size[0] > 2000 ? "<= 0.5x" : "");

@@ -80,7 +80,6 @@ public class DecodeBenchmark {
 
     @Benchmark
     public Object tensorFlowIntoTensor() throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        return jpeg.decode(bytes, Images.probe(bytes, file).orientation(), t -> t.shape().size()).orElseThrow();
+        return BenchFiles.decodeIntoTensor(jpeg, file);
     }
 }

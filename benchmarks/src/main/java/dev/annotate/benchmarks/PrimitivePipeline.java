@@ -25,7 +25,6 @@ import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TUint8;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -67,11 +66,8 @@ final class PrimitivePipeline {
                 out.add(new Figure("ONNX", threads, pipeline(onnx, images, root, threads), decode,
                         onnxInference(onnx, rgb, jpegs.size(), threads)));
                 // the TensorFlow backend decodes JPEG files itself, straight into the input tensor
-                double tfDecode = PipelineBenchmark.perImage(jpegs, threads, 3, f -> {
-                    byte[] bytes = Files.readAllBytes(f);
-                    return jpeg.decode(bytes, Images.probe(bytes, f).orientation(), t -> t.shape().size())
-                            .orElseThrow();
-                });
+                double tfDecode = PipelineBenchmark.perImage(jpegs, threads, 3,
+                        f -> BenchFiles.decodeIntoTensor(jpeg, f));
                 out.add(new Figure("SavedModel", threads, pipeline(saved, images, root, threads), tfDecode,
                         tfInference(saved, rgb, jpegs.size(), threads)));
             }
