@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Keeps the README's Java example compiling and running: the block between the markers is in the README. */
 final class ReadmeExampleTest {
@@ -52,12 +51,7 @@ final class ReadmeExampleTest {
 
     @Test
     void readme_containsTheExampleVerbatim() throws IOException {
-        String source = Files.readString(Path.of("src/test/java/dev/annotate/core/ReadmeExampleTest.java"));
-        String block = source.substring(source.indexOf("// README-BEGIN\n") + "// README-BEGIN\n".length(),
-                source.indexOf("        // README-END"));
-        String unindented = block.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
-                .reduce("", (a, b) -> a + b + "\n");
-        String readme = Files.readString(Path.of("..", "README.md"));
-        assertTrue(readme.contains(unindented), "README.md must contain:\n" + unindented);
+        ReadmeExamples.assertReadmeContains(Path.of("..", "README.md"),
+                Path.of("src/test/java/dev/annotate/core/ReadmeExampleTest.java"));
     }
 }

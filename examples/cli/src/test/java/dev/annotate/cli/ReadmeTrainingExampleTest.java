@@ -1,6 +1,7 @@
 package dev.annotate.cli;
 
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.ReadmeExamples;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.synthetic.SyntheticDataset;
@@ -44,12 +45,7 @@ final class ReadmeTrainingExampleTest {
 
     @Test
     void readme_containsTheExampleVerbatim() throws IOException {
-        String source = Files.readString(Path.of("src/test/java/dev/annotate/cli/ReadmeTrainingExampleTest.java"));
-        String block = source.substring(source.indexOf("// README-BEGIN\n") + "// README-BEGIN\n".length(),
-                source.indexOf("        // README-END"));
-        String unindented = block.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
-                .reduce("", (a, b) -> a + b + "\n");
-        String readme = Files.readString(Path.of("..", "..", "README.md"));
-        assertTrue(readme.contains(unindented), "README.md must contain:\n" + unindented);
+        ReadmeExamples.assertReadmeContains(Path.of("..", "..", "README.md"),
+                Path.of("src/test/java/dev/annotate/cli/ReadmeTrainingExampleTest.java"));
     }
 }
