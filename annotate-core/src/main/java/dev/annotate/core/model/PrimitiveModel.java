@@ -19,10 +19,10 @@ import java.util.Objects;
  *
  * <p>Decoding, the same in every export: scores are the heatmap's sigmoid kept where they equal their 3x3 max
  * (peaks); the top {@link #maxDetections()} over all cells and classes, highest first (equal scores: lower flat
- * index first, the index running over row, column, class), each raised to {@link #scoreExponent()}; for a peak at cell {@code (cx, cy)} the normalised
- * box is centred at {@code ((cx + offset_x) / outputSize, (cy + offset_y) / outputSize)}, sized
- * {@code (exp(size_w) / outputSize, exp(size_h) / outputSize)}, clipped to {@code [0, 1]}; the class is the label-map id of
- * the heatmap channel. Exports have the TF Object Detection API's serving signature: {@code input_tensor} uint8
+ * index first, the index running over row, column, class), each raised to {@link #scoreExponent()}; for a peak
+ * at cell {@code (cx, cy)} the normalised box is centred at {@code ((cx + offset_x) / outputSize, (cy + offset_y)
+ * / outputSize)}, sized {@code (exp(size_w) / outputSize, exp(size_h) / outputSize)}, clipped to {@code [0, 1]};
+ * the class is the label-map id of the heatmap channel. Exports have the TF Object Detection API's serving signature: {@code input_tensor} uint8
  * {@code [1, H, W, 3]} of any size, {@code detection_boxes} {@code [1, K, 4]} (ymin, xmin, ymax, xmax),
  * {@code detection_scores} {@code [1, K]}, {@code detection_classes} {@code [1, K]} (label-map ids as floats),
  * {@code num_detections} {@code [1]}.
@@ -39,7 +39,8 @@ import java.util.Objects;
  * @param maxDetections how many detections the decoder returns ({@code K})
  * @param scoreExponent the calibration of scores: a peak's sigmoid {@code p} is reported as
  *     {@code p^scoreExponent}, which keeps the ranking (and so average precision) and moves the score a
- *     threshold of 0.5 keeps; the trainer sets it so 0.5 falls at its best F1 on the training images
+ *     threshold of 0.5 keeps; the trainer sets it so 0.5 falls at its best F2 (recall weighted twice) on the
+ *     training images
  */
 public record PrimitiveModel(int inputSize, LabelMap labels, List<Layer> layers, int maxDetections,
                              float scoreExponent) {

@@ -7,9 +7,11 @@ import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.nn.TopK;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TUint8;
 
 import java.util.HashMap;
 import java.util.List;
@@ -29,7 +31,7 @@ final class TfNetwork {
     }
 
     /** The serving graph's input and outputs. */
-    record Serving(org.tensorflow.op.core.Placeholder<org.tensorflow.types.TUint8> input, Detections detections) {
+    record Serving(Placeholder<TUint8> input, Detections detections) {
     }
 
     private TfNetwork() {
@@ -40,8 +42,8 @@ final class TfNetwork {
      * {@code [1, H, W, 3]} to the four OD API outputs.
      */
     static Serving serving(Ops tf, PrimitiveModel model) {
-        var input = tf.withName("input_tensor").placeholder(org.tensorflow.types.TUint8.class,
-                org.tensorflow.op.core.Placeholder.shape(Shape.of(1, -1, -1, 3)));
+        Placeholder<TUint8> input = tf.withName("input_tensor").placeholder(TUint8.class,
+                Placeholder.shape(Shape.of(1, -1, -1, 3)));
         Operand<TFloat32> image = prepare(tf, input, model.inputSize());
         Map<String, Operand<TFloat32>> heads = forward(tf, image, model.inputSize(), model.layers(),
                 (c, x) -> constantConv(tf, c, x));
