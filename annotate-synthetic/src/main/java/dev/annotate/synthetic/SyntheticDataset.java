@@ -15,9 +15,11 @@ import java.awt.GradientPaint;
 import java.awt.Graphics2D;
 import java.awt.Polygon;
 import java.awt.RenderingHints;
+import java.awt.Shape;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
+import java.awt.image.DataBufferInt;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +49,13 @@ public final class SyntheticDataset {
 
     /** The class names, in label-map order (ids 1, 2, 3). */
     public static final List<String> CLASSES = List.of("race car", "tree", "house");
+
+    /**
+     * Objects of which less than this share stays visible (the rest hidden behind objects drawn later) are drawn
+     * but not annotated: the PASCAL VOC annotation guidelines leave out objects "less than 10-20% visible", and a
+     * person cannot box what they cannot see.
+     */
+    public static final double MIN_VISIBLE_SHARE = 0.15;
 
     /** The label map of {@link #CLASSES}. */
     public static final LabelMap LABEL_MAP = LabelMap.fromNames(CLASSES);
@@ -91,9 +100,11 @@ public final class SyntheticDataset {
      * @param quality the JPEG quality used
      * @param probes for each annotation, a displayed-frame point inside the object's own pixels and their colour,
      *     or empty where a later object covers it
+     * @param visibleShares for each annotation, the share of the object's pixels inside the image that no later
+     *     object covers, in {@code [0, 1]}
      */
     public record Scene(BufferedImage displayed, List<Annotation> annotations, ExifOrientation orientation,
-                        float quality, List<Optional<Probe>> probes) {
+                        float quality, List<Optional<Probe>> probes, List<Double> visibleShares) {
     }
 
     /**
@@ -177,9 +188,10 @@ public final class SyntheticDataset {
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         background(g, random, w, h);
         int count = 2 + random.nextInt(5);
+        Painter painter = new Painter(g, w, h);
         List<Annotation> annotations = new ArrayList<>();
         List<Probe> probes = new ArrayList<>();
-        List<Rectangle2D> drawn = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
         for (int k = 0; k < count; k++) {
             int clazz = random.nextInt(CLASSES.size());
             double objectWidth = w * (0.05 + random.nextDouble() * 0.45);
@@ -187,10 +199,11 @@ public final class SyntheticDataset {
             double x = -objectWidth * 0.3 + random.nextDouble() * (w - objectWidth * 0.4);
             double y = -objectWidth * 0.2 + random.nextDouble() * (h - objectWidth * 0.3);
             Color colour = vivid(random);
+            painter.object(k);
             Drawn d = switch (clazz) {
-                case 0 -> raceCar(g, random, x, y, objectWidth, colour);
-                case 1 -> tree(g, random, x, y, objectWidth, colour);
-                default -> house(g, random, x, y, objectWidth, colour);
+                case 0 -> raceCar(painter, random, x, y, objectWidth, colour);
+                case 1 -> tree(painter, random, x, y, objectWidth, colour);
+                default -> house(painter, random, x, y, objectWidth, colour);
             };
             Rectangle2D b = d.bounds();
             BoundingBox box = BoundingBox.of(b.getMinX(), b.getMinY(), b.getMaxX(), b.getMaxY()).clamp(w, h);
@@ -201,26 +214,101 @@ public final class SyntheticDataset {
             annotations.add(new Annotation(CLASSES.get(clazz), box, OptionalDouble.empty(), false, truncated,
                     Annotation.UNSPECIFIED_POSE, java.util.Map.of()));
             probes.add(d.probe());
-            drawn.add(b);
+            ids.add(k);
         }
         g.dispose();
         noise(img, random);
+        int[] shown = painter.pixelsShown();
+        List<Annotation> kept = new ArrayList<>();
         List<Optional<Probe>> visible = new ArrayList<>();
+        List<Double> shares = new ArrayList<>();
         for (int k = 0; k < probes.size(); k++) {
-            Probe p = probes.get(k);
-            boolean covered = p.x() < 0 || p.y() < 0 || p.x() >= w || p.y() >= h;
-            for (int later = k + 1; later < drawn.size() && !covered; later++) {
-                covered = drawn.get(later).contains(p.x() + 0.5, p.y() + 0.5);
+            int id = ids.get(k);
+            double share = painter.pixelsDrawn(id) == 0 ? 0 : (double) shown[id] / painter.pixelsDrawn(id);
+            if (share < MIN_VISIBLE_SHARE) {
+                continue; // hidden behind later objects: nothing a person would annotate
             }
-            visible.add(covered ? Optional.empty() : Optional.of(p));
+            Probe p = probes.get(k);
+            boolean shows = p.x() >= 0 && p.y() >= 0 && p.x() < w && p.y() < h && painter.owner(p.x(), p.y()) == id;
+            kept.add(annotations.get(k));
+            visible.add(shows ? Optional.of(p) : Optional.empty());
+            shares.add(share);
         }
         ExifOrientation orientation = random.nextDouble() < options.exifShare()
                 ? ExifOrientation.fromTag(2 + random.nextInt(7)) : ExifOrientation.NORMAL;
         float quality = 0.75f + random.nextFloat() * 0.2f;
-        return new Scene(img, List.copyOf(annotations), orientation, quality, List.copyOf(visible));
+        return new Scene(img, List.copyOf(kept), orientation, quality, List.copyOf(visible),
+                List.copyOf(shares));
     }
 
     private record Drawn(Rectangle2D bounds, Probe probe) {
+    }
+
+    /**
+     * Draws objects into the image and, at the same time, each object's number into a mask (no anti-aliasing), so
+     * that what stays visible of each object can be counted once all are drawn.
+     */
+    private static final class Painter {
+        private final Graphics2D image;
+        private final BufferedImage mask;
+        private final Graphics2D maskGraphics;
+        private final int[] drawn = new int[16];
+        private int current = -1;
+
+        Painter(Graphics2D image, int w, int h) {
+            this.image = image;
+            this.mask = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            this.maskGraphics = mask.createGraphics();
+        }
+
+        /** Starts object {@code k}: what follows is its pixels. Counts the previous object's pixels first. */
+        void object(int k) {
+            finish();
+            current = k;
+            maskGraphics.setColor(new Color(k + 1));
+        }
+
+        void setColor(Color c) {
+            image.setColor(c);
+        }
+
+        void fill(Shape shape) {
+            image.fill(shape);
+            maskGraphics.fill(shape);
+        }
+
+        /** The number of the object on top at a pixel, -1 for none. */
+        int owner(int x, int y) {
+            return (mask.getRGB(x, y) & 0xFFFFFF) - 1;
+        }
+
+        /** How many pixels object {@code k} covered when it was drawn (inside the image). */
+        int pixelsDrawn(int k) {
+            return drawn[k];
+        }
+
+        /** For each object number, how many of its pixels no later object covers. */
+        int[] pixelsShown() {
+            finish();
+            maskGraphics.dispose();
+            return count();
+        }
+
+        private void finish() {
+            if (current >= 0) {
+                drawn[current] = count()[current];
+            }
+        }
+
+        private int[] count() {
+            int[] counts = new int[drawn.length];
+            for (int v : ((DataBufferInt) mask.getRaster().getDataBuffer()).getData()) {
+                if (v != 0) {
+                    counts[(v & 0xFFFFFF) - 1]++;
+                }
+            }
+            return counts;
+        }
     }
 
     private static Color vivid(Random r) {
@@ -254,7 +342,7 @@ public final class SyntheticDataset {
         }
     }
 
-    private static Drawn raceCar(Graphics2D g, Random r, double x, double y, double width, Color colour) {
+    private static Drawn raceCar(Painter g, Random r, double x, double y, double width, Color colour) {
         double height = width * (0.38 + r.nextDouble() * 0.08);
         double bodyTop = y + height * 0.35;
         double bodyHeight = height * 0.45;
@@ -271,7 +359,7 @@ public final class SyntheticDataset {
                 probe(x + width * 0.5, bodyTop + bodyHeight * 0.4, colour));
     }
 
-    private static Drawn tree(Graphics2D g, Random r, double x, double y, double width, Color colour) {
+    private static Drawn tree(Painter g, Random r, double x, double y, double width, Color colour) {
         double height = width * (1.3 + r.nextDouble() * 0.5);
         double trunkWidth = width * 0.18;
         g.setColor(new Color(110, 70, 30));
@@ -282,7 +370,7 @@ public final class SyntheticDataset {
         return new Drawn(new Rectangle2D.Double(x, y, width, height), probe(x + width / 2, y + height * 0.35, crown));
     }
 
-    private static Drawn house(Graphics2D g, Random r, double x, double y, double width, Color colour) {
+    private static Drawn house(Painter g, Random r, double x, double y, double width, Color colour) {
         double height = width * (0.9 + r.nextDouble() * 0.3);
         double roof = height * 0.35;
         g.setColor(colour);

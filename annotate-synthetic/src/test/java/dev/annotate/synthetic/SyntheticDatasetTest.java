@@ -104,6 +104,21 @@ final class SyntheticDatasetTest {
         assertTrue(checked > 60 && rotatedChecked > 15, checked + " probes, " + rotatedChecked + " rotated");
     }
 
+    /** Objects mostly hidden behind later ones are left out, as the VOC guidelines say; partly hidden ones stay. */
+    @Test
+    void render_annotatesOnlyObjectsVisibleEnough() {
+        int partlyHidden = 0;
+        for (int i = 0; i < MANY_ROTATED.images(); i++) {
+            SyntheticDataset.Scene scene = SyntheticDataset.render(MANY_ROTATED, i);
+            assertEquals(scene.annotations().size(), scene.visibleShares().size());
+            for (double share : scene.visibleShares()) {
+                assertTrue(share >= SyntheticDataset.MIN_VISIBLE_SHARE && share <= 1, "image " + i + ": " + share);
+                partlyHidden += share < 0.9 ? 1 : 0;
+            }
+        }
+        assertTrue(partlyHidden >= 5, partlyHidden + " partly hidden objects");
+    }
+
     @Test
     void options_outOfRange_nameTheValue() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
