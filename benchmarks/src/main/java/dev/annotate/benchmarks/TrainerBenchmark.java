@@ -63,8 +63,10 @@ public final class TrainerBenchmark {
         try {
             Path trainDir = root.resolve("train");
             Path testDir = root.resolve("test");
-            SyntheticDataset.Summary seen = SyntheticDataset.generate(trainDir, SyntheticDataset.Options.of(train, 1));
-            SyntheticDataset.Summary truth = SyntheticDataset.generate(testDir, SyntheticDataset.Options.of(test, 2));
+            SyntheticDataset.Options seenOptions = SyntheticDataset.Options.of(train, 1);
+            SyntheticDataset.Options truthOptions = SyntheticDataset.Options.of(test, 2);
+            SyntheticDataset.Summary seen = SyntheticDataset.generate(trainDir, seenOptions);
+            SyntheticDataset.Summary truth = SyntheticDataset.generate(testDir, truthOptions);
             System.out.printf(Locale.ROOT, "%d training images, %d test images; %d cores, %s%n", train, test,
                     Runtime.getRuntime().availableProcessors(), options);
             System.out.println("| training images | minutes | steps | images/s | score exponent | mAP@0.5 (VOC2012)"
@@ -87,10 +89,10 @@ public final class TrainerBenchmark {
                 Path onnx = saved.resolveSibling("model.onnx");
                 OnnxExport.write(model, onnx);
                 System.err.println("  on the training images:");
-                System.err.printf(Locale.ROOT, "  training-set mAP %.3f%n", quality(saved, seen)[0]);
+                System.err.printf(Locale.ROOT, "  training-set mAP %.3f%n", quality(saved, seen, seenOptions)[0]);
                 System.err.println("  on the test images (SavedModel, then ONNX):");
-                double[] q = quality(saved, truth);
-                double[] o = quality(onnx, truth);
+                double[] q = quality(saved, truth, truthOptions);
+                double[] o = quality(onnx, truth, truthOptions);
                 System.out.printf(Locale.ROOT, "| %d | %.1f | %d | %.1f | %.2f | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f |%n",
                         train, m, steps[0], rate[0], model.scoreExponent(), q[0], o[0], q[1], o[1], q[2], o[2]);
                 if (speed) {
@@ -114,15 +116,18 @@ public final class TrainerBenchmark {
     }
 
     /** mAP@0.5 (VOC2012) from detections above 0.01, then precision and recall at the default minimum score. */
-    static double[] quality(Path model, SyntheticDataset.Summary truth) throws Exception {
+    static double[] quality(Path model, SyntheticDataset.Summary truth, SyntheticDataset.Options options)
+            throws Exception {
         List<Evaluation.ImagePair> all = new ArrayList<>();
         List<Integer> widths = new ArrayList<>();
+        List<List<Double>> visible = new ArrayList<>();
         DetectorOptions low = DetectorOptions.builder().labelMap(SyntheticDataset.LABEL_MAP).minScore(0.01).build();
         try (Detector d = Detectors.open(model, low)) {
             for (int i = 0; i < truth.images().size(); i++) {
                 AnnotatedImage found = d.detect(truth.images().get(i));
                 AnnotatedImage expected = Voc.read(truth.annotationFiles().get(i)).image().orElseThrow();
                 widths.add(expected.width());
+                visible.add(SyntheticDataset.render(options, i).visibleShares());
                 all.add(new Evaluation.ImagePair(truth.images().get(i).toString(), expected.annotations(),
                         found.annotations()));
             }
@@ -131,7 +136,7 @@ public final class TrainerBenchmark {
         double map = ap.mean();
         ap.perClass().forEach(c -> System.err.printf(Locale.ROOT, "  %-10s AP %.3f (%d boxes)%n", c.label(), c.ap(),
                 c.groundTruth()));
-        diagnose(all, widths);
+        diagnose(all, widths, visible);
         List<Evaluation.ImagePair> kept = all.stream().map(p -> new Evaluation.ImagePair(p.key(), p.truth(),
                 p.predicted().stream().filter(a -> a.confidence().orElse(0) >= DetectorOptions.DEFAULT_MIN_SCORE)
                         .toList())).toList();
@@ -140,16 +145,18 @@ public final class TrainerBenchmark {
     }
 
     /**
-     * Where the misses are: for each truth box, the best IoU of a same-class detection scoring at least 0.05,
-     * by box width as a share of the image width; and the score of the matching detection.
+     * Where the misses are: for each truth box, the best IoU of a same-class detection scoring at least 0.05, and
+     * that detection's score, counted by the box's width as a share of the image width and by the share of the
+     * object that later objects leave visible.
      */
-    private static void diagnose(List<Evaluation.ImagePair> pairs, List<Integer> widths) {
-        double[] edges = {0, 0.1, 0.2, 0.35, 1.01};
-        int[][] counts = new int[edges.length - 1][4]; // boxes, IoU>=0.5, IoU in [0.3,0.5), score>=0.5 among IoU>=0.5
+    private static void diagnose(List<Evaluation.ImagePair> pairs, List<Integer> widths,
+                                 List<List<Double>> visibleShares) {
+        List<double[]> byWidth = new ArrayList<>();
+        List<double[]> byVisibility = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i++) {
             Evaluation.ImagePair p = pairs.get(i);
-            double width = widths.get(i);
-            for (dev.annotate.core.Annotation t : p.truth()) {
+            for (int k = 0; k < p.truth().size(); k++) {
+                dev.annotate.core.Annotation t = p.truth().get(k);
                 double best = 0;
                 double score = 0;
                 for (dev.annotate.core.Annotation d : p.predicted()) {
@@ -161,20 +168,30 @@ public final class TrainerBenchmark {
                         }
                     }
                 }
-                double share = t.box().width() / Math.max(width, 1);
-                int bucket = 0;
-                while (share >= edges[bucket + 1]) {
-                    bucket++;
-                }
-                counts[bucket][0]++;
-                counts[bucket][1] += best >= 0.5 ? 1 : 0;
-                counts[bucket][2] += best >= 0.3 && best < 0.5 ? 1 : 0;
-                counts[bucket][3] += best >= 0.5 && score >= 0.5 ? 1 : 0;
+                byWidth.add(new double[] {t.box().width() / Math.max(widths.get(i), 1), best, score});
+                byVisibility.add(new double[] {visibleShares.get(i).get(k), best, score});
             }
         }
+        count("width", "of the image width", byWidth, new double[] {0, 0.1, 0.2, 0.35, 1.01});
+        count("visible", "of the object", byVisibility, new double[] {0, 0.5, 0.9, 1.01});
+    }
+
+    /** Prints, per bucket of {@code (key, best IoU, score)} rows, how many were found and how well. */
+    private static void count(String name, String of, List<double[]> rows, double[] edges) {
+        int[][] counts = new int[edges.length - 1][4]; // boxes, IoU>=0.5, IoU in [0.3,0.5), score>=0.5 among IoU>=0.5
+        for (double[] row : rows) {
+            int bucket = 0;
+            while (row[0] >= edges[bucket + 1]) {
+                bucket++;
+            }
+            counts[bucket][0]++;
+            counts[bucket][1] += row[1] >= 0.5 ? 1 : 0;
+            counts[bucket][2] += row[1] >= 0.3 && row[1] < 0.5 ? 1 : 0;
+            counts[bucket][3] += row[1] >= 0.5 && row[2] >= 0.5 ? 1 : 0;
+        }
         for (int b = 0; b < counts.length; b++) {
-            System.err.printf(Locale.ROOT, "  width %.2f-%.2f of the image width: %d boxes, found (IoU>=0.5, score>=0.05)"
-                    + " %d, loosely (IoU 0.3-0.5) %d, found with score>=0.5 %d%n", edges[b], edges[b + 1],
+            System.err.printf(Locale.ROOT, "  %s %.2f-%.2f %s: %d boxes, found (IoU>=0.5, score>=0.05) %d,"
+                    + " loosely (IoU 0.3-0.5) %d, found with score>=0.5 %d%n", name, edges[b], edges[b + 1], of,
                     counts[b][0], counts[b][1], counts[b][2], counts[b][3]);
         }
     }
