@@ -40,7 +40,8 @@ import java.util.function.Consumer;
  * target Gaussian as in TTFNet (normalised by the weights' sum): a peak found a cell off still decodes the box.
  * (A GIoU term was measured and left out: no gain within the 3-minute budget.) Adam with a short warm-up
  * and a cosine decay over the step or time budget; batches are augmented (zoom and crop, aspect, flip, mosaic,
- * patches over objects, contrast, brightness, colour) on a background thread while TensorFlow runs the step.
+ * patches and pasted objects over objects, contrast, brightness, colour) on a background thread while TensorFlow
+ * runs the step.
  * After training, scores are calibrated on the training images so that 0.5 is the best-F2 threshold (see
  * {@link PrimitiveModel#scoreExponent()}). Everything is seeded: the same data, options and seed give the same
  * model on the same machine (TensorFlow's multi-threaded kernels may differ in the last bits between machines).

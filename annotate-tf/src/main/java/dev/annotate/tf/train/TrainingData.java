@@ -35,8 +35,8 @@ import java.util.stream.Stream;
  * side (the network never sees more). A batch is a pure function of the seed and the step: each sample is a
  * random window of a random image (zoom 0.6x to 1.6x, aspect jitter, windows may leave the image and show a
  * grey border), maybe flipped, stretched to the input size with bilinear sampling (as the exported graph
- * resizes), or half the time a 2x2 mosaic of four such windows; then half the objects partly covered by a patch
- * (their targets stay whole), and the whole colour-jittered. Boxes go through the same transforms and become
+ * resizes), or half the time a 2x2 mosaic of four such windows; then half the objects partly covered, by a flat
+ * patch or by another training object pasted in front (their targets stay whole), and the whole colour-jittered. Boxes go through the same transforms and become
  * CenterNet targets.
  */
 final class TrainingData {
@@ -49,10 +49,12 @@ final class TrainingData {
     /** Windows are zoomed by a log-uniform factor in {@code [1 / ZOOM, ZOOM]}. */
     static final double ZOOM = 1.6;
     /**
-     * Share of objects partly covered by a flat patch from one side (30-70% of the box each way) while their target
-     * stays the whole box: pre-annotation images have objects hidden behind others, and the model should box the
-     * whole object, not its visible part. Measured at 2,850 steps on the trainer benchmark: without it mAP 0.890,
-     * with 0.3 of objects 0.903, with 0.5 0.904 (precision 0.913, recall 0.874).
+     * Share of objects partly covered from one side while their target stays the whole box, half of them by a flat
+     * patch (30-70% of the box each way), half by another training object pasted in front (with its own target):
+     * pre-annotation images have objects hidden behind others, and the model should box the whole object, not its
+     * visible part. Measured at 2,850 steps on the trainer benchmark: without covering mAP 0.890; flat patches over
+     * 0.3 of objects 0.903, over 0.5 0.904 (precision 0.913, recall 0.874); after the generator stopped annotating
+     * hidden objects, flat patches only 0.925 (recall 0.899), patches and pasted objects 0.935 (recall 0.923).
      */
     static final double OCCLUSION_SHARE = 0.5;
 
@@ -230,11 +232,17 @@ final class TrainingData {
         } else {
             place(samples.get(rng.nextInt(samples.size())), rng, g, 0, 0, s, boxes);
         }
+        List<Box> pasted = new ArrayList<>();
         for (Box box : boxes) {
             if (rng.nextDouble() < OCCLUSION_SHARE) {
-                occlude(rng, g, box);
+                if (rng.nextBoolean()) {
+                    occlude(rng, g, box);
+                } else {
+                    paste(rng, g, box, pasted);
+                }
             }
         }
+        boxes.addAll(pasted);
         g.dispose();
 
         double contrast = 0.75 + rng.nextDouble() * 0.5;
@@ -269,6 +277,47 @@ final class TrainingData {
         g.setClip(null);
         g.setColor(new Color(rng.nextInt(0x1000000)));
         g.fillRect((int) x, (int) y, (int) Math.ceil(bw * fw), (int) Math.ceil(bh * fh));
+    }
+
+    /**
+     * Covers part of a box with another training object (its box cut from a random sample, scaled to 30-70% of
+     * the box's width), from its left or right side, as objects hide each other in a scene; the pasted object
+     * gets its own target and the covered one keeps its whole box.
+     */
+    private void paste(Random rng, Graphics2D g, Box box, List<Box> pasted) {
+        Sample other = samples.get(rng.nextInt(samples.size()));
+        if (other.boxes().isEmpty()) {
+            occlude(rng, g, box);
+            return;
+        }
+        Box source = other.boxes().get(rng.nextInt(other.boxes().size()));
+        double sw = source.x2() - source.x1();
+        double sh = source.y2() - source.y1();
+        double bw = box.x2() - box.x1();
+        double bh = box.y2() - box.y1();
+        double w = bw * (0.3 + rng.nextDouble() * 0.4);
+        double h = w * sh / sw;
+        if (w < 4 || h < 4 || sw < 2 || sh < 2) {
+            occlude(rng, g, box);
+            return;
+        }
+        double x = rng.nextBoolean() ? box.x1() - w * 0.3 : box.x2() - w * 0.7;
+        double y = box.y1() + rng.nextDouble() * Math.max(0, bh - h * 0.5) - h * 0.25;
+        boolean flip = rng.nextBoolean();
+        g.setClip(0, 0, inputSize, inputSize);
+        int dx1 = (int) Math.round(x);
+        int dy1 = (int) Math.round(y);
+        int dx2 = (int) Math.round(x + w);
+        int dy2 = (int) Math.round(y + h);
+        g.drawImage(other.image(), flip ? dx2 : dx1, dy1, flip ? dx1 : dx2, dy2, (int) source.x1(), (int) source.y1(),
+                (int) Math.ceil(source.x2()), (int) Math.ceil(source.y2()), null);
+        double cx1 = Math.max(0, dx1);
+        double cy1 = Math.max(0, dy1);
+        double cx2 = Math.min(inputSize, dx2);
+        double cy2 = Math.min(inputSize, dy2);
+        if (cx2 - cx1 >= 2 && cy2 - cy1 >= 2 && (cx2 - cx1) * (cy2 - cy1) >= 0.25 * (dx2 - dx1) * (dy2 - dy1)) {
+            pasted.add(new Box(cx1, cy1, cx2, cy2, source.channel()));
+        }
     }
 
     /**
