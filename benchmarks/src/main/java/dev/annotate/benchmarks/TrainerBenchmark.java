@@ -137,11 +137,62 @@ public final class TrainerBenchmark {
         ap.perClass().forEach(c -> System.err.printf(Locale.ROOT, "  %-10s AP %.3f (%d boxes)%n", c.label(), c.ap(),
                 c.groundTruth()));
         diagnose(all, widths, visible);
-        List<Evaluation.ImagePair> kept = all.stream().map(p -> new Evaluation.ImagePair(p.key(), p.truth(),
-                p.predicted().stream().filter(a -> a.confidence().orElse(0) >= DetectorOptions.DEFAULT_MIN_SCORE)
-                        .toList())).toList();
-        Evaluation.ReviewReport review = Evaluation.reviewEffort(kept, 0.5);
+        StringBuilder curve = new StringBuilder("  precision / recall at minimum score");
+        for (double min = 0.3; min < 0.75; min += 0.05) {
+            Evaluation.ReviewReport r = Evaluation.reviewEffort(above(all, min), 0.5);
+            curve.append(String.format(Locale.ROOT, " %.2f: %.3f / %.3f;", min, r.precision(), r.recall()));
+        }
+        System.err.println(curve);
+        falsePositives(above(all, DetectorOptions.DEFAULT_MIN_SCORE));
+        Evaluation.ReviewReport review = Evaluation.reviewEffort(above(all, DetectorOptions.DEFAULT_MIN_SCORE), 0.5);
         return new double[] {map, review.precision(), review.recall()};
+    }
+
+    /**
+     * What the false positives at the default minimum score are: each detection, best score first, claims the best
+     * free same-class truth box at IoU 0.5; the rest are counted as a second box on a found object (IoU at least 0.5
+     * with a same-class box), the wrong class (IoU at least 0.5 with another class's box), misplaced (IoU 0.1 to 0.5
+     * with a same-class box) or background.
+     */
+    private static void falsePositives(List<Evaluation.ImagePair> pairs) {
+        int[] kinds = new int[4];
+        for (Evaluation.ImagePair p : pairs) {
+            List<dev.annotate.core.Annotation> found = new ArrayList<>(p.predicted());
+            found.sort(java.util.Comparator.comparingDouble((dev.annotate.core.Annotation a) -> a.confidenceOr(0))
+                    .reversed());
+            boolean[] claimed = new boolean[p.truth().size()];
+            for (dev.annotate.core.Annotation d : found) {
+                int best = -1;
+                double bestIou = 0.5;
+                double sameLabel = 0;
+                double otherLabel = 0;
+                for (int t = 0; t < claimed.length; t++) {
+                    dev.annotate.core.Annotation truth = p.truth().get(t);
+                    double iou = truth.box().iou(d.box());
+                    if (!truth.label().equals(d.label())) {
+                        otherLabel = Math.max(otherLabel, iou);
+                        continue;
+                    }
+                    sameLabel = Math.max(sameLabel, iou);
+                    if (!claimed[t] && iou >= bestIou) {
+                        best = t;
+                        bestIou = iou;
+                    }
+                }
+                if (best >= 0) {
+                    claimed[best] = true;
+                } else {
+                    kinds[sameLabel >= 0.5 ? 0 : otherLabel >= 0.5 ? 1 : sameLabel >= 0.1 ? 2 : 3]++;
+                }
+            }
+        }
+        System.err.printf(Locale.ROOT, "  false positives at the default minimum score: %d second boxes, %d wrong"
+                + " class, %d misplaced, %d background%n", kinds[0], kinds[1], kinds[2], kinds[3]);
+    }
+
+    private static List<Evaluation.ImagePair> above(List<Evaluation.ImagePair> pairs, double minScore) {
+        return pairs.stream().map(p -> new Evaluation.ImagePair(p.key(), p.truth(), p.predicted().stream()
+                .filter(a -> a.confidence().orElse(0) >= minScore).toList())).toList();
     }
 
     /**
