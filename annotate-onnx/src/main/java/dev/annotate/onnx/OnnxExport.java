@@ -56,7 +56,15 @@ public final class OnnxExport {
         g.node("Resize", List.of("input_nchw", "", "", "input_size"), List.of("input_resized"),
                 Attribute.s("mode", "linear"), Attribute.s("coordinate_transformation_mode", "half_pixel"));
         g.initializer("inv255", Tensor.scalar(1f / 255f));
-        g.node("Mul", List.of("input_resized", "inv255"), List.of(PrimitiveModel.INPUT));
+        g.node("Mul", List.of("input_resized", "inv255"), List.of("input_scaled"));
+        // the network runs on the image and its mirror image, a batch of two
+        g.initializer("last", Tensor.longs(new long[] {-1}, 1));
+        g.initializer("before_first", Tensor.longs(new long[] {Long.MIN_VALUE}, 1));
+        g.initializer("width_axis", Tensor.longs(new long[] {3}, 1));
+        g.initializer("backwards", Tensor.longs(new long[] {-1}, 1));
+        mirror(g, "input_scaled", "input_mirrored");
+        g.node("Concat", List.of("input_scaled", "input_mirrored"), List.of(PrimitiveModel.INPUT),
+                Attribute.i("axis", 0));
 
         g.initializer("upsample_scales", Tensor.floats(new float[] {1, 1, 2, 2}, 4));
         for (Layer layer : model.layers()) {
@@ -106,13 +114,47 @@ public final class OnnxExport {
         }
     }
 
+    /** NCHW reversed along W. */
+    private static void mirror(OnnxGraph.Builder g, String input, String output) {
+        g.node("Slice", List.of(input, "last", "before_first", "width_axis", "backwards"), List.of(output));
+    }
+
+    /**
+     * The heads of the pair (image, mirror image) as one image's: {@code heat} the mean of the two heatmaps'
+     * sigmoids, the second mirrored back; {@code size_mean} likewise for the log-sizes; {@code offset_first} the
+     * image's own offsets.
+     */
+    private static void pairs(OnnxGraph.Builder g) {
+        g.initializer("batch_axis", Tensor.longs(new long[] {0}, 1));
+        for (int i = 0; i < 3; i++) {
+            g.initializer("index" + i, Tensor.longs(new long[] {i}, 1));
+        }
+        g.initializer("half", Tensor.scalar(0.5f));
+        g.node("Sigmoid", List.of(PrimitiveModel.HEATMAP), List.of("heat_pair"));
+        mean(g, "heat_pair", "heat");
+        mean(g, PrimitiveModel.SIZE, "size_mean");
+        item(g, PrimitiveModel.OFFSET, 0, "offset_first");
+    }
+
+    private static void mean(OnnxGraph.Builder g, String pair, String output) {
+        item(g, pair, 0, pair + "_0");
+        item(g, pair, 1, pair + "_1");
+        mirror(g, pair + "_1", pair + "_1_back");
+        g.node("Add", List.of(pair + "_0", pair + "_1_back"), List.of(pair + "_sum"));
+        g.node("Mul", List.of(pair + "_sum", "half"), List.of(output));
+    }
+
+    private static void item(OnnxGraph.Builder g, String batch, int index, String output) {
+        g.node("Slice", List.of(batch, "index" + index, "index" + (index + 1), "batch_axis"), List.of(output));
+    }
+
     /** Peaks, top-K and boxes, as {@link PrimitiveModel} specifies (and annotate-tf's graph computes). */
     private static void decode(OnnxGraph.Builder g, PrimitiveModel model) {
         int n = model.outputSize();
         LabelMap labels = model.labels();
         int classes = labels.size();
         int k = model.maxDetections();
-        g.node("Sigmoid", List.of(PrimitiveModel.HEATMAP), List.of("heat"));
+        pairs(g);
         g.node("MaxPool", List.of("heat"), List.of("heat_max"), Attribute.ints("kernel_shape", 3, 3),
                 Attribute.ints("strides", 1, 1), Attribute.ints("pads", 1, 1, 1, 1));
         g.node("Equal", List.of("heat", "heat_max"), List.of("is_peak"));
@@ -135,8 +177,9 @@ public final class OnnxExport {
         g.node("Cast", List.of("cell_x"), List.of("cx"), Attribute.i("to", ElementType.FLOAT.onnx()));
         g.node("Cast", List.of("cell_y"), List.of("cy"), Attribute.i("to", ElementType.FLOAT.onnx()));
         g.initializer("cells_shape", Tensor.longs(new long[] {(long) n * n, 2}, 2));
+        Map<String, String> heads = Map.of(PrimitiveModel.SIZE, "size_mean", PrimitiveModel.OFFSET, "offset_first");
         for (String head : List.of(PrimitiveModel.SIZE, PrimitiveModel.OFFSET)) {
-            g.node("Transpose", List.of(head), List.of(head + "_nhwc"), Attribute.ints("perm", 0, 2, 3, 1));
+            g.node("Transpose", List.of(heads.get(head)), List.of(head + "_nhwc"), Attribute.ints("perm", 0, 2, 3, 1));
             g.node("Reshape", List.of(head + "_nhwc", "cells_shape"), List.of(head + "_cells"));
             g.node("Gather", List.of(head + "_cells", "cell"), List.of(head + "_top"), Attribute.i("axis", 0));
         }

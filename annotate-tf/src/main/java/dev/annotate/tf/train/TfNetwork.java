@@ -39,15 +39,34 @@ final class TfNetwork {
 
     /**
      * The whole serving computation of a model with its weights as constants: {@code input_tensor} uint8
-     * {@code [1, H, W, 3]} to the four OD API outputs.
+     * {@code [1, H, W, 3]} to the four OD API outputs. The network runs on the image and its mirror image as a
+     * batch of two, as {@link PrimitiveModel} specifies.
      */
     static Serving serving(Ops tf, PrimitiveModel model) {
         Placeholder<TUint8> input = tf.withName("input_tensor").placeholder(TUint8.class,
                 Placeholder.shape(Shape.of(1, -1, -1, 3)));
         Operand<TFloat32> image = prepare(tf, input, model.inputSize());
-        Map<String, Operand<TFloat32>> heads = forward(tf, image, model.inputSize(), model.layers(),
+        Operand<TFloat32> pair = tf.concat(List.of(image, mirrored(tf, image)), tf.constant(0));
+        Map<String, Operand<TFloat32>> heads = forward(tf, pair, model.inputSize(), model.layers(),
                 (c, x) -> constantConv(tf, c, x));
-        return new Serving(input, decode(tf, heads, model));
+        Operand<TFloat32> heat = averaged(tf, tf.math.sigmoid(heads.get(PrimitiveModel.HEATMAP)));
+        Operand<TFloat32> size = averaged(tf, heads.get(PrimitiveModel.SIZE));
+        Operand<TFloat32> offset = item(tf, heads.get(PrimitiveModel.OFFSET), 0);
+        return new Serving(input, decode(tf, heat, size, offset, model));
+    }
+
+    /** Left and right swapped: NHWC reversed along W. */
+    private static Operand<TFloat32> mirrored(Ops tf, Operand<TFloat32> x) {
+        return tf.reverse(x, tf.constant(new int[] {2}));
+    }
+
+    /** The mean of a pair's first map and its second mirrored back: {@code [2, n, n, c]} to {@code [1, n, n, c]}. */
+    private static Operand<TFloat32> averaged(Ops tf, Operand<TFloat32> pair) {
+        return tf.math.mul(tf.math.add(item(tf, pair, 0), mirrored(tf, item(tf, pair, 1))), tf.constant(0.5f));
+    }
+
+    private static Operand<TFloat32> item(Ops tf, Operand<TFloat32> batch, int index) {
+        return tf.slice(batch, tf.constant(new int[] {index, 0, 0, 0}), tf.constant(new int[] {1, -1, -1, -1}));
     }
 
     /**
@@ -101,13 +120,16 @@ final class TfNetwork {
         return tf.math.mul(resized, tf.constant(1f / 255f));
     }
 
-    /** Peaks, top-K and box decoding of one image's heads, as described on {@link PrimitiveModel}. */
-    static Detections decode(Ops tf, Map<String, Operand<TFloat32>> heads, PrimitiveModel model) {
+    /**
+     * Peaks, top-K and box decoding of one image's heatmap (probabilities), log-sizes and offsets, as described on
+     * {@link PrimitiveModel}.
+     */
+    private static Detections decode(Ops tf, Operand<TFloat32> heat, Operand<TFloat32> sizes,
+                                     Operand<TFloat32> offsets, PrimitiveModel model) {
         int n = model.outputSize();
         LabelMap labels = model.labels();
         int classes = labels.size();
         int k = model.maxDetections();
-        Operand<TFloat32> heat = tf.math.sigmoid(heads.get(PrimitiveModel.HEATMAP));
         Operand<TFloat32> pooled = tf.nn.maxPool(heat, tf.constant(new int[] {1, 3, 3, 1}),
                 tf.constant(new int[] {1, 1, 1, 1}), "SAME");
         Operand<TFloat32> peaks = tf.math.mul(heat, tf.dtypes.cast(tf.math.equal(heat, pooled), TFloat32.class));
@@ -118,9 +140,9 @@ final class TfNetwork {
         Operand<TInt32> cell = tf.math.floorDiv(index, tf.constant(classes));
         Operand<TFloat32> cx = tf.dtypes.cast(tf.math.floorMod(cell, tf.constant(n)), TFloat32.class);
         Operand<TFloat32> cy = tf.dtypes.cast(tf.math.floorDiv(cell, tf.constant(n)), TFloat32.class);
-        Operand<TFloat32> size = tf.gather(tf.reshape(heads.get(PrimitiveModel.SIZE),
+        Operand<TFloat32> size = tf.gather(tf.reshape(sizes,
                 tf.constant(new int[] {n * n, 2})), cell, tf.constant(0));
-        Operand<TFloat32> offset = tf.gather(tf.reshape(heads.get(PrimitiveModel.OFFSET),
+        Operand<TFloat32> offset = tf.gather(tf.reshape(offsets,
                 tf.constant(new int[] {n * n, 2})), cell, tf.constant(0));
         Operand<TFloat32> scale = tf.constant(1f / n);
         Operand<TFloat32> x = tf.math.mul(tf.math.add(cx, column(tf, offset, 0)), scale);

@@ -69,10 +69,37 @@ final class PrimitiveTrainerTest {
                 assertTrue(SyntheticDataset.CLASSES.contains(a.label()), a.label());
                 assertTrue(a.box().xmax() <= result.width() && a.box().ymax() <= result.height(), a.toString());
             }
+            assertMirrorGetsTheSameScores(d, javax.imageio.ImageIO.read(data.images().get(1).toFile()));
         }
         IOException again = assertThrows(IOException.class, () -> SavedModelExport.write(model, saved));
         assertEquals(saved + " already exists and is not an empty folder; a SavedModel is not written over other"
                 + " files", again.getMessage());
+    }
+
+    /**
+     * The serving graph averages the image's heatmap and sizes with its mirror image's (PrimitiveModel), so the
+     * mirrored image gets the same scores, labels and box sizes (the offsets are each image's own).
+     */
+    private static void assertMirrorGetsTheSameScores(Detector d, java.awt.image.BufferedImage image) {
+        java.awt.image.BufferedImage mirror = new java.awt.image.BufferedImage(image.getWidth(), image.getHeight(),
+                java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                mirror.setRGB(image.getWidth() - 1 - x, y, image.getRGB(x, y));
+            }
+        }
+        List<Annotation> straight = d.detect(image);
+        List<Annotation> mirrored = d.detect(mirror);
+        assertFalse(straight.isEmpty(), "the quick model finds something at 0.05");
+        assertEquals(straight.size(), mirrored.size());
+        for (int i = 0; i < straight.size(); i++) {
+            Annotation a = straight.get(i);
+            Annotation b = mirrored.get(i);
+            assertEquals(a.confidenceOr(0), b.confidenceOr(0), 1e-4, i + ": " + a + " / " + b);
+            assertEquals(a.label(), b.label());
+            assertEquals(a.box().width(), b.box().width(), 0.05 * a.box().width() + 0.5, a + " / " + b);
+            assertEquals(a.box().height(), b.box().height(), 0.05 * a.box().height() + 0.5, a + " / " + b);
+        }
     }
 
     @Test
