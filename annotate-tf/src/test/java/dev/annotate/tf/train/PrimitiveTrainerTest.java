@@ -92,14 +92,24 @@ final class PrimitiveTrainerTest {
         List<Annotation> mirrored = d.detect(mirror);
         assertFalse(straight.isEmpty(), "the quick model finds something at 0.05");
         assertEquals(straight.size(), mirrored.size());
+        int sized = 0;
         for (int i = 0; i < straight.size(); i++) {
             Annotation a = straight.get(i);
             Annotation b = mirrored.get(i);
             assertEquals(a.confidenceOr(0), b.confidenceOr(0), 1e-4, i + ": " + a + " / " + b);
             assertEquals(a.label(), b.label());
-            assertEquals(a.box().width(), b.box().width(), 0.05 * a.box().width() + 0.5, a + " / " + b);
-            assertEquals(a.box().height(), b.box().height(), 0.05 * a.box().height() + 0.5, a + " / " + b);
+            if (inside(a, image) && inside(b, image)) { // a box cut by the border loses width on one side only
+                assertEquals(a.box().width(), b.box().width(), 0.05 * a.box().width() + 0.5, a + " / " + b);
+                assertEquals(a.box().height(), b.box().height(), 0.05 * a.box().height() + 0.5, a + " / " + b);
+                sized++;
+            }
         }
+        assertTrue(sized > 0, "no box away from the border to compare");
+    }
+
+    private static boolean inside(Annotation a, java.awt.image.BufferedImage image) {
+        return a.box().xmin() > 0 && a.box().ymin() > 0 && a.box().xmax() < image.getWidth()
+                && a.box().ymax() < image.getHeight();
     }
 
     @Test
