@@ -179,7 +179,8 @@ public final class OnnxExport {
         g.initializer("cells_shape", Tensor.longs(new long[] {(long) n * n, 2}, 2));
         Map<String, String> heads = Map.of(PrimitiveModel.SIZE, "size_mean", PrimitiveModel.OFFSET, "offset_first");
         for (String head : List.of(PrimitiveModel.SIZE, PrimitiveModel.OFFSET)) {
-            g.node("Transpose", List.of(heads.get(head)), List.of(head + "_nhwc"), Attribute.ints("perm", 0, 2, 3, 1));
+            g.node("Transpose", List.of(heads.get(head)), List.of(head + "_nhwc"),
+                    Attribute.ints("perm", 0, 2, 3, 1));
             g.node("Reshape", List.of(head + "_nhwc", "cells_shape"), List.of(head + "_cells"));
             g.node("Gather", List.of(head + "_cells", "cell"), List.of(head + "_top"), Attribute.i("axis", 0));
         }

@@ -36,10 +36,10 @@ import java.util.Random;
  *
  * <p>Three classes are drawn recognisably: {@code race car} (body, cockpit, two wheels), {@code tree} (trunk and
  * crown) and {@code house} (walls, roof, door), in random colours, 5% to 50% of the image width, several per
- * image, overlapping, some cut by the border (VOC {@code truncated}), over textured, cluttered backgrounds with
- * distractor shapes, at varied sizes, aspect ratios and JPEG qualities. A share of the images is stored turned,
- * with an EXIF orientation, and annotated in the displayed frame, as LabelImg 1.8.4+ shows it, so every pipeline
- * meets them.
+ * image, overlapping (an object less than {@link #MIN_VISIBLE_SHARE} visible is drawn but not annotated), some
+ * cut by the border (VOC {@code truncated}), over textured, cluttered backgrounds with distractor shapes, at
+ * varied sizes, aspect ratios and JPEG qualities. A share of the images is stored turned, with an EXIF
+ * orientation, and annotated in the displayed frame, as LabelImg 1.8.4+ shows it, so every pipeline meets them.
  *
  * <pre>{@code
  * SyntheticDataset.Summary s = SyntheticDataset.generate(Path.of("seed-set"), SyntheticDataset.Options.of(100, 1));

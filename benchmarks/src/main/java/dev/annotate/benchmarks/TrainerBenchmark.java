@@ -1,6 +1,7 @@
 package dev.annotate.benchmarks;
 
 import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Annotation;
 import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -157,17 +159,17 @@ public final class TrainerBenchmark {
     private static void falsePositives(List<Evaluation.ImagePair> pairs) {
         int[] kinds = new int[4];
         for (Evaluation.ImagePair p : pairs) {
-            List<dev.annotate.core.Annotation> found = new ArrayList<>(p.predicted());
-            found.sort(java.util.Comparator.comparingDouble((dev.annotate.core.Annotation a) -> a.confidenceOr(0))
+            List<Annotation> found = new ArrayList<>(p.predicted());
+            found.sort(Comparator.comparingDouble((Annotation a) -> a.confidenceOr(0))
                     .reversed());
             boolean[] claimed = new boolean[p.truth().size()];
-            for (dev.annotate.core.Annotation d : found) {
+            for (Annotation d : found) {
                 int best = -1;
                 double bestIou = 0.5;
                 double sameLabel = 0;
                 double otherLabel = 0;
                 for (int t = 0; t < claimed.length; t++) {
-                    dev.annotate.core.Annotation truth = p.truth().get(t);
+                    Annotation truth = p.truth().get(t);
                     double iou = truth.box().iou(d.box());
                     if (!truth.label().equals(d.label())) {
                         otherLabel = Math.max(otherLabel, iou);
@@ -207,10 +209,10 @@ public final class TrainerBenchmark {
         for (int i = 0; i < pairs.size(); i++) {
             Evaluation.ImagePair p = pairs.get(i);
             for (int k = 0; k < p.truth().size(); k++) {
-                dev.annotate.core.Annotation t = p.truth().get(k);
+                Annotation t = p.truth().get(k);
                 double best = 0;
                 double score = 0;
-                for (dev.annotate.core.Annotation d : p.predicted()) {
+                for (Annotation d : p.predicted()) {
                     if (d.label().equals(t.label()) && d.confidenceOr(0) >= 0.05) {
                         double iou = t.box().iou(d.box());
                         if (iou > best) {

@@ -36,8 +36,8 @@ import java.util.stream.Stream;
  * random window of a random image (zoom 0.6x to 1.6x, aspect jitter, windows may leave the image and show a
  * grey border), maybe flipped, stretched to the input size with bilinear sampling (as the exported graph
  * resizes), or half the time a 2x2 mosaic of four such windows; then half the objects partly covered, by a flat
- * patch or by another training object pasted in front (their targets stay whole), and the whole colour-jittered. Boxes go through the same transforms and become
- * CenterNet targets.
+ * patch or by another training object pasted in front (their targets stay whole), and the whole colour-jittered.
+ * Boxes go through the same transforms and become CenterNet targets.
  */
 final class TrainingData {
 
@@ -56,8 +56,8 @@ final class TrainingData {
      * 0.890; flat patches over 0.3 of objects 0.903, over 0.5 0.904 (precision 0.913, recall 0.874); after the
      * generator stopped annotating hidden objects, flat patches only 0.925 (recall 0.899), patches and objects
      * pasted at the sides 0.933-0.940 (recall 0.919), only pasted objects 0.932; with flip averaging in serving,
-     * objects pasted at the sides 0.939, anywhere across 0.938 (precision 0.925, recall 0.915, and half the boxes
-     * too large for a car in front of a tree).
+     * objects pasted at the sides 0.939, anywhere across 0.938 (precision 0.925, recall 0.915; misplaced boxes
+     * at 0.5, such as a car in front of a tree boxed twice its size, 18 against 35).
      */
     static final double OCCLUSION_SHARE = 0.5;
 
