@@ -28,7 +28,7 @@ import java.util.Locale;
  * reports for each VOC2012 mAP@0.5 and the precision and recall (IoU 0.5) of the pre-annotations at the default
  * minimum score. Per-class AP and recall by object size go to stderr. {@code steps=N} (with a generous
  * {@code minutes}) fixes the number of steps instead, so that a comparison of training settings does not depend on
- * how busy the machine is.
+ * how busy the machine is; {@code seed=N} trains from other initial weights, sample order and augmentation.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.annotate.benchmarks.TrainerBenchmark train=100 test=300 minutes=1,2,3
@@ -56,9 +56,11 @@ public final class TrainerBenchmark {
                 case "batch" -> options = options.withBatchSize(Integer.parseInt(kv[1]));
                 case "lr" -> options = options.withLearningRate(Float.parseFloat(kv[1]));
                 case "steps" -> options = options.withSteps(Integer.parseInt(kv[1]));
+                case "seed" -> options = options.withSeed(Long.parseLong(kv[1]));
                 case "speed" -> speed = Boolean.parseBoolean(kv[1]);
                 default -> throw new IllegalArgumentException("unknown argument " + a
-                        + "; use train=N test=N minutes=M[,M...] steps=N size=S batch=B lr=R speed=true|false");
+                        + "; use train=N test=N minutes=M[,M...] steps=N seed=N size=S batch=B lr=R"
+                        + " speed=true|false");
             }
         }
         Path root = Files.createTempDirectory("annotate-trainer-bench");
