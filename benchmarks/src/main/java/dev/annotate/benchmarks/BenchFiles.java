@@ -46,11 +46,6 @@ final class BenchFiles {
     }
 
     /**
-     * The limit a conversion is measured against: every image's bytes read and appended to one file, nothing else;
-     * then, like the converter's commit, forced to disk, so that both sides deliver durable files. Deletes the file
-     * and returns the seconds spent in the force.
-     */
-    /**
      * The TensorFlow backend's decoding of a JPEG file, as its detector does it: the bytes, the EXIF header, then
      * TensorFlow's decoder straight into a uint8 input tensor. Returns the tensor's size, so nothing is optimised
      * away.
@@ -60,6 +55,11 @@ final class BenchFiles {
         return jpeg.decode(bytes, Images.probe(bytes, file).orientation(), t -> t.shape().size()).orElseThrow();
     }
 
+    /**
+     * The limit a conversion is measured against: every image's bytes read and appended to one file, nothing else;
+     * then, like the converter's commit, forced to disk, so that both sides deliver durable files. Deletes the file
+     * and returns the seconds spent in the force.
+     */
     static double rawCopy(List<Path> images, Path out) throws IOException {
         double forced;
         try (FileChannel channel = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
