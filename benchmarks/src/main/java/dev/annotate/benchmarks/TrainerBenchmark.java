@@ -71,6 +71,8 @@ public final class TrainerBenchmark {
             SyntheticDataset.Options truthOptions = SyntheticDataset.Options.of(test, 2);
             SyntheticDataset.Summary seen = SyntheticDataset.generate(trainDir, seenOptions);
             SyntheticDataset.Summary truth = SyntheticDataset.generate(testDir, truthOptions);
+            List<List<Double>> seenVisible = visibleShares(seenOptions);
+            List<List<Double>> truthVisible = visibleShares(truthOptions);
             System.out.printf(Locale.ROOT, "%d training images, %d test images; %d cores, %s%n", train, test,
                     Runtime.getRuntime().availableProcessors(), options);
             System.out.println("| training images | minutes | steps | images/s | score exponent | mAP@0.5 (VOC2012)"
@@ -93,10 +95,10 @@ public final class TrainerBenchmark {
                 Path onnx = saved.resolveSibling("model.onnx");
                 OnnxExport.write(model, onnx);
                 System.err.println("  on the training images:");
-                System.err.printf(Locale.ROOT, "  training-set mAP %.3f%n", quality(saved, seen, seenOptions)[0]);
+                System.err.printf(Locale.ROOT, "  training-set mAP %.3f%n", quality(saved, seen, seenVisible)[0]);
                 System.err.println("  on the test images (SavedModel, then ONNX):");
-                double[] q = quality(saved, truth, truthOptions);
-                double[] o = quality(onnx, truth, truthOptions);
+                double[] q = quality(saved, truth, truthVisible);
+                double[] o = quality(onnx, truth, truthVisible);
                 System.out.printf(Locale.ROOT, "| %d | %.1f | %d | %.1f | %.2f | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f |%n",
                         train, m, steps[0], rate[0], model.scoreExponent(), q[0], o[0], q[1], o[1], q[2], o[2]);
                 if (speed) {
@@ -119,19 +121,30 @@ public final class TrainerBenchmark {
         }
     }
 
-    /** mAP@0.5 (VOC2012) from detections above 0.01, then precision and recall at the default minimum score. */
-    static double[] quality(Path model, SyntheticDataset.Summary truth, SyntheticDataset.Options options)
+    /** For each image of a generated dataset, the visible share of each annotated object, in annotation order. */
+    private static List<List<Double>> visibleShares(SyntheticDataset.Options options) {
+        List<List<Double>> shares = new ArrayList<>();
+        for (int i = 0; i < options.images(); i++) {
+            shares.add(SyntheticDataset.render(options, i).visibleShares());
+        }
+        return shares;
+    }
+
+    /**
+     * mAP@0.5 (VOC2012) from detections above 0.01, then precision and recall at the default minimum score.
+     *
+     * @param visible {@link #visibleShares} of the dataset
+     */
+    static double[] quality(Path model, SyntheticDataset.Summary truth, List<List<Double>> visible)
             throws Exception {
         List<Evaluation.ImagePair> all = new ArrayList<>();
         List<Integer> widths = new ArrayList<>();
-        List<List<Double>> visible = new ArrayList<>();
         DetectorOptions low = DetectorOptions.builder().labelMap(SyntheticDataset.LABEL_MAP).minScore(0.01).build();
         try (Detector d = Detectors.open(model, low)) {
             for (int i = 0; i < truth.images().size(); i++) {
                 AnnotatedImage found = d.detect(truth.images().get(i));
                 AnnotatedImage expected = Voc.read(truth.annotationFiles().get(i)).image().orElseThrow();
                 widths.add(expected.width());
-                visible.add(SyntheticDataset.render(options, i).visibleShares());
                 all.add(new Evaluation.ImagePair(truth.images().get(i).toString(), expected.annotations(),
                         found.annotations()));
             }
