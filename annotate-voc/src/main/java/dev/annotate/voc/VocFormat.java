@@ -45,4 +45,18 @@ public final class VocFormat implements PerImageFormat {
     public void writeFile(AnnotatedImage image, Path annotationFile, LabelMap labels) throws IOException {
         Voc.write(image, annotationFile);
     }
+
+    @Override
+    public byte[] toBytes(AnnotatedImage image, LabelMap labels) {
+        return Voc.toBytes(image);
+    }
+
+    @Override
+    public ReadResult parse(byte[] content, Path source, LabelMap labels) {
+        try {
+            return Voc.parse(content, source);
+        } catch (FormatException e) {
+            return ReadResult.failed(new Problem(source, e.position().orElse(""), e.problem()));
+        }
+    }
 }

@@ -45,6 +45,35 @@ public interface PerImageFormat extends AnnotationFormat {
      */
     void writeFile(AnnotatedImage image, Path annotationFile, LabelMap labels) throws IOException;
 
+    /**
+     * The bytes {@link #writeFile} writes for this image, for writers that store files elsewhere than this
+     * machine's file system (the Spark jobs write through Hadoop's FileSystem API). A format whose file depends on
+     * more than the image, such as YOLO's (class ids from the {@code classes.txt} beside it), cannot offer this;
+     * the default throws.
+     *
+     * @param labels class names and ids, for formats that store ids
+     * @throws UnsupportedOperationException if the format cannot encode one file on its own
+     */
+    default byte[] toBytes(AnnotatedImage image, LabelMap labels) {
+        throw new UnsupportedOperationException("the " + name() + " format cannot encode an annotation file on its"
+                + " own; write it with writeFile");
+    }
+
+    /**
+     * Reads one annotation file's bytes leniently, as {@link #readFile} reads the file; for readers of other file
+     * systems, like {@link #toBytes}. The default throws.
+     *
+     * @param content the file's bytes
+     * @param source the file they came from, named in problems
+     * @param labels class names for formats that store ids, else {@link LabelMap#empty()}
+     * @return the image with every problem found; never throws for malformed content
+     * @throws UnsupportedOperationException if the format cannot read a file from its bytes alone
+     */
+    default ReadResult parse(byte[] content, Path source, LabelMap labels) {
+        throw new UnsupportedOperationException("the " + name() + " format cannot read an annotation file from its"
+                + " bytes alone; read it with readFile");
+    }
+
     /** Reads every file with {@link #fileExtension()} under {@code dataset}, in path order. */
     @Override
     default void read(Path dataset, LabelMap labels, Consumer<ReadResult> results) throws IOException {

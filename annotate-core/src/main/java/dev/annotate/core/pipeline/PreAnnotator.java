@@ -418,15 +418,21 @@ public final class PreAnnotator {
                 });
     }
 
+    /**
+     * Whether the walk picks up a file of this name: one with an extension in {@link #EXTENSIONS}, in any case,
+     * after a non-empty base name.
+     */
+    public static boolean isImageFileName(String name) {
+        int dot = name.lastIndexOf('.');
+        return dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+
     /** The images directly in a directory, sorted by name. */
     private static List<Path> imagesIn(Path dir) throws IOException {
         List<Path> images = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path p : entries) {
-                String name = p.getFileName().toString();
-                int dot = name.lastIndexOf('.');
-                if (dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT))
-                        && Files.isRegularFile(p)) {
+                if (isImageFileName(p.getFileName().toString()) && Files.isRegularFile(p)) {
                     images.add(p);
                 }
             }

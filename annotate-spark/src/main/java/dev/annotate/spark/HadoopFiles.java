@@ -1,0 +1,136 @@
+package dev.annotate.spark;
+
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.StreamCapabilities;
+
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Reading and writing whole small files through Hadoop's FileSystem API with the pipeline's guarantee: a reader,
+ * and a crash at any moment, see the old file or the whole new one.
+ *
+ * <p>Where the file system renames atomically (local, HDFS, ABFS with a hierarchical namespace) the bytes go to a
+ * hidden temporary sibling, {@code .NAME.<task attempt>-<random>.tmp}, forced to disk where the stream can
+ * ({@code hsync}), then renamed into place. Object stores ({@link #OBJECT_STORES}) have no atomic rename (S3A's is a
+ * copy and a delete) but make an object visible only once it is wholly uploaded: there the bytes are written to the
+ * target directly. HDFS refuses to rename onto an existing file, so replacing one there deletes it first: for a
+ * moment the file is absent, never partial.
+ *
+ * <p>The local file system is used without Hadoop's checksum layer, so no {@code .crc} files appear beside the
+ * annotation files, and the tree is the same as the command line's.
+ */
+final class HadoopFiles {
+
+    /** URI schemes of object stores: written directly, never through a temporary file and a rename. */
+    static final Set<String> OBJECT_STORES = Set.of("s3a", "s3", "s3n", "gs", "wasb", "wasbs", "oss", "cosn", "obs");
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** How a write ended. */
+    enum Outcome {
+        /** Our bytes are the file now. */
+        WRITTEN,
+        /** The file appeared meanwhile (another attempt of the same task) and was not to be replaced. */
+        ALREADY_THERE
+    }
+
+    private HadoopFiles() {
+    }
+
+    /** The file system of {@code path}, without the checksum layer when it is the local one. */
+    static FileSystem fileSystem(Path path, org.apache.hadoop.conf.Configuration conf) throws IOException {
+        FileSystem fs = path.getFileSystem(conf);
+        return fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
+    }
+
+    /** Whether {@code fs} is this machine's own file system, where java.nio paths reach the same files. */
+    static boolean isLocal(FileSystem fs) {
+        return "file".equals(fs.getUri().getScheme());
+    }
+
+    /** Whether {@code fs} is an object store, written directly (see the class comment). */
+    static boolean isObjectStore(FileSystem fs) {
+        return OBJECT_STORES.contains(String.valueOf(fs.getUri().getScheme()).toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * Reads a whole file of at most {@code maxBytes}.
+     *
+     * @throws IOException if it cannot be read or is larger
+     */
+    static byte[] readAll(FileSystem fs, Path file, long maxBytes) throws IOException {
+        long length = fs.getFileStatus(file).getLen();
+        if (length > maxBytes) {
+            throw new IOException(file + ": " + length + " bytes; at most " + maxBytes + " are read");
+        }
+        byte[] bytes = new byte[(int) length];
+        try (FSDataInputStream in = fs.open(file)) {
+            in.readFully(0, bytes);
+        }
+        return bytes;
+    }
+
+    /**
+     * Writes {@code bytes} as {@code target}, creating its directory.
+     *
+     * @param replace whether an existing file is to be replaced; if not and one appears while writing, it is
+     *     left as it is
+     * @param attempt names the temporary file, so two attempts of one task never share one
+     */
+    static Outcome write(FileSystem fs, Path target, byte[] bytes, boolean replace, String attempt)
+            throws IOException {
+        fs.mkdirs(target.getParent());
+        if (isObjectStore(fs)) {
+            try (FSDataOutputStream out = fs.create(target, replace)) {
+                out.write(bytes);
+            } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+                return Outcome.ALREADY_THERE;
+            }
+            return Outcome.WRITTEN;
+        }
+        Path tmp = new Path(target.getParent(), temporaryName(target.getName(), attempt));
+        boolean renamed = false;
+        try {
+            try (FSDataOutputStream out = fs.create(tmp, false)) {
+                out.write(bytes);
+                out.hflush();
+                if (out.hasCapability(StreamCapabilities.HSYNC)) {
+                    out.hsync();
+                }
+            }
+            renamed = fs.rename(tmp, target);
+            if (!renamed && fs.exists(target)) {
+                if (!replace) {
+                    return Outcome.ALREADY_THERE;
+                }
+                fs.delete(target, false);
+                renamed = fs.rename(tmp, target);
+            }
+            if (!renamed) {
+                throw new IOException("cannot rename " + tmp + " to " + target);
+            }
+            return Outcome.WRITTEN;
+        } finally {
+            if (!renamed) {
+                fs.delete(tmp, false);
+            }
+        }
+    }
+
+    /** {@code .NAME.<attempt>-<random>.tmp}: hidden, and recognisable by {@link #isTemporaryOf}. */
+    static String temporaryName(String name, String attempt) {
+        return "." + name + "." + attempt + "-" + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp";
+    }
+
+    /** Whether {@code name} is a temporary file left by a write of a file ending in {@code extension}. */
+    static boolean isTemporaryOf(String name, String extension) {
+        return name.startsWith(".") && name.endsWith(".tmp") && name.contains(extension + ".");
+    }
+}

@@ -1,0 +1,45 @@
+package dev.annotate.spark;
+
+import dev.annotate.core.DetectorOptions;
+import dev.annotate.tfrecord.LabelMaps;
+
+import java.io.IOException;
+import java.io.Serial;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * What an executor needs to open the model, shipped with every task: the model's URI and the detector options
+ * as plain values ({@link DetectorOptions} is not serializable, and need not be). Equal specs share one detector
+ * per executor JVM ({@link ExecutorModels}).
+ *
+ * @param model the model's qualified URI: a {@code .onnx} file, a SavedModel directory or a frozen {@code .pb}
+ * @param minScore the minimum score
+ * @param labelMapText the label map's {@code .pbtxt} text, or {@code null} to use the one found with the model
+ * @param labelMapSource where that text came from, named in errors
+ * @param threads inference threads of the shared detector
+ */
+record ModelSpec(String model, double minScore, String labelMapText, String labelMapSource, int threads)
+        implements Serializable {
+
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    ModelSpec {
+        Objects.requireNonNull(model, "model");
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads (" + threads + ") must be >= 1");
+        }
+    }
+
+    /** The detector options these values stand for; parses the label map text. */
+    DetectorOptions options() throws IOException {
+        DetectorOptions.Builder b = DetectorOptions.builder().minScore(minScore).threads(threads);
+        if (labelMapText != null) {
+            b.labelMap(LabelMaps.parse(labelMapText.getBytes(StandardCharsets.UTF_8),
+                    java.nio.file.Path.of(labelMapSource)));
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,411 @@
+package dev.annotate.spark;
+
+import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Annotation;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.format.AnnotationFormat;
+import dev.annotate.core.format.AnnotationFormats;
+import dev.annotate.core.format.PerImageFormat;
+import dev.annotate.core.pipeline.PreAnnotator;
+import dev.annotate.core.pipeline.PreAnnotator.Existing;
+import dev.annotate.tfrecord.LabelMaps;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import static org.apache.spark.sql.functions.array_min;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.size;
+
+/**
+ * {@link PreAnnotator} as an Apache Spark job: the same annotation files, byte for byte, in the same places, for
+ * image trees larger than one machine, on any Hadoop file system ({@code file:}, {@code hdfs:}, {@code s3a:},
+ * {@code gs:}, {@code abfs:}: whatever connectors the cluster has).
+ *
+ * <ul>
+ *   <li>The driver lists the images (paths only, never their bytes), refuses a layout where two images would
+ *       write one annotation file, and slices the sorted list into partitions of equal file counts.</li>
+ *   <li>Each executor JVM opens the model once and shares it between its tasks ({@link ExecutorModels}); a model
+ *       on a remote file system is copied once per machine.</li>
+ *   <li>Files are written atomically through the Hadoop FileSystem API ({@link HadoopFiles}: a temporary file
+ *       and a rename, or a direct write on object stores), under the same existing-file policy as the command
+ *       line: a rerun after a failed or killed job completes the rest and changes nothing already done, and a
+ *       person's file is never overwritten unless {@link Existing#OVERWRITE} says so. Retried and speculative
+ *       task attempts leave one complete file with the same content.</li>
+ *   <li>The result is a cached {@link Dataset} with one row per image ({@link #SCHEMA}), for SQL over the
+ *       predictions, and a {@link Summary} like the command line's.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * SparkPreAnnotator.Result r = SparkPreAnnotator.run(spark, "hdfs:///models/m.onnx", "hdfs:///batch-7",
+ *         Optional.of("hdfs:///batch-7-voc"), SparkPreAnnotator.Options.defaults());
+ * r.images().createOrReplaceTempView("predictions");
+ * spark.sql("SELECT path FROM predictions WHERE status = 'failed'").show();
+ * r.images().unpersist();
+ * }</pre>
+ */
+public final class SparkPreAnnotator {
+
+    /** Status of an image whose annotation file this job wrote. */
+    public static final String WRITTEN = "written";
+    /** Status of an image whose existing annotation file was kept. */
+    public static final String SKIPPED = "skipped";
+    /** Status of an image that could not be annotated. */
+    public static final String FAILED = "failed";
+
+    /** A detection: label, score (null for none), pixel corners in the displayed image. */
+    public static final StructType DETECTION = new StructType()
+            .add("label", DataTypes.StringType, false)
+            .add("score", DataTypes.DoubleType, true)
+            .add("xmin", DataTypes.DoubleType, false)
+            .add("ymin", DataTypes.DoubleType, false)
+            .add("xmax", DataTypes.DoubleType, false)
+            .add("ymax", DataTypes.DoubleType, false);
+
+    /**
+     * One row per image: its path, its annotation file, the status ({@value #WRITTEN}, {@value #SKIPPED} or
+     * {@value #FAILED}), the reason (why it failed or was skipped; null when written), the displayed width and
+     * height (null unless written) and the detections written.
+     */
+    public static final StructType SCHEMA = new StructType()
+            .add("path", DataTypes.StringType, false)
+            .add("annotation", DataTypes.StringType, false)
+            .add("status", DataTypes.StringType, false)
+            .add("reason", DataTypes.StringType, true)
+            .add("width", DataTypes.IntegerType, true)
+            .add("height", DataTypes.IntegerType, true)
+            .add("detections", DataTypes.createArrayType(DETECTION, false), false);
+
+    private static final Logger LOG = LoggerFactory.getLogger(SparkPreAnnotator.class);
+    /** At most this many failures are brought to the driver for the summary; the rows hold them all. */
+    private static final int MAX_LISTED_FAILURES = 1000;
+
+    /**
+     * How to run: the command line's options.
+     *
+     * @param format the per-image format's name ({@code voc}); it must encode a file on its own
+     *     ({@link PerImageFormat#toBytes}), which YOLO's cannot
+     * @param minScore the minimum score
+     * @param labels a label map ({@code .pbtxt}) on any Hadoop file system, else the one found with the model
+     * @param existing the policy for existing annotation files
+     * @param threads inference threads of each executor's shared model; empty for {@code spark.task.cpus}, so
+     *     that concurrent tasks x threads stay within the executor's cores
+     * @param partitions how many partitions of equal image counts; empty for four per default parallelism
+     * @param reviewListSize how many least-confident images the summary lists
+     */
+    public record Options(String format, double minScore, Optional<String> labels, Existing existing,
+                          OptionalInt threads, OptionalInt partitions, int reviewListSize) {
+
+        /** Validates. */
+        public Options {
+            Objects.requireNonNull(format, "format");
+            Objects.requireNonNull(labels, "labels");
+            Objects.requireNonNull(existing, "existing");
+            Objects.requireNonNull(threads, "threads");
+            Objects.requireNonNull(partitions, "partitions");
+            if (!(minScore >= 0 && minScore <= 1)) {
+                throw new IllegalArgumentException("minScore (" + minScore + ") must be in [0, 1]");
+            }
+            if (threads.isPresent() && threads.getAsInt() < 1) {
+                throw new IllegalArgumentException("threads (" + threads.getAsInt() + ") must be >= 1");
+            }
+            if (partitions.isPresent() && partitions.getAsInt() < 1) {
+                throw new IllegalArgumentException("partitions (" + partitions.getAsInt() + ") must be >= 1");
+            }
+            if (reviewListSize < 0) {
+                throw new IllegalArgumentException("reviewListSize (" + reviewListSize + ") must be >= 0");
+            }
+        }
+
+        /** VOC, minimum score 0.5, the model's label map, skip existing files, automatic threads and partitions. */
+        public static Options defaults() {
+            return new Options("voc", 0.5, Optional.empty(), Existing.SKIP, OptionalInt.empty(), OptionalInt.empty(),
+                    20);
+        }
+
+        /** These options with another format. */
+        public Options withFormat(String name) {
+            return new Options(name, minScore, labels, existing, threads, partitions, reviewListSize);
+        }
+
+        /** These options with another minimum score. */
+        public Options withMinScore(double score) {
+            return new Options(format, score, labels, existing, threads, partitions, reviewListSize);
+        }
+
+        /** These options naming the classes with this label map. */
+        public Options withLabels(String labelMapUri) {
+            return new Options(format, minScore, Optional.of(labelMapUri), existing, threads, partitions,
+                    reviewListSize);
+        }
+
+        /** These options with another existing-file policy. */
+        public Options withExisting(Existing policy) {
+            return new Options(format, minScore, labels, policy, threads, partitions, reviewListSize);
+        }
+
+        /** These options with this many inference threads per executor model. */
+        public Options withThreads(int n) {
+            return new Options(format, minScore, labels, existing, OptionalInt.of(n), partitions, reviewListSize);
+        }
+
+        /** These options with this many partitions. */
+        public Options withPartitions(int n) {
+            return new Options(format, minScore, labels, existing, threads, OptionalInt.of(n), reviewListSize);
+        }
+
+        /** These options listing up to {@code n} least-confident images in the summary. */
+        public Options withReviewListSize(int n) {
+            return new Options(format, minScore, labels, existing, threads, partitions, n);
+        }
+    }
+
+    /**
+     * An image that could not be annotated.
+     *
+     * @param path the image
+     * @param reason what went wrong
+     */
+    public record Failure(String path, String reason) {
+    }
+
+    /**
+     * An image a person should look at early.
+     *
+     * @param image the image
+     * @param lowestConfidence its least confident detection's score
+     * @param detections how many detections it got
+     */
+    public record Doubtful(String image, double lowestConfidence, int detections) {
+    }
+
+    /**
+     * What a job did.
+     *
+     * @param total images found
+     * @param written annotation files written
+     * @param skipped existing annotation files kept
+     * @param failed images that failed
+     * @param failures the first failures by path, at most 1,000 (the rows hold all)
+     * @param detectionsPerClass detections written per label
+     * @param leastConfident images ranked by their least confident detection, most doubtful first
+     * @param partitions how many partitions the images were sliced into
+     * @param elapsed wall time on the driver, listing included
+     */
+    public record Summary(long total, long written, long skipped, long failed, List<Failure> failures,
+                          Map<String, Long> detectionsPerClass, List<Doubtful> leastConfident, int partitions,
+                          Duration elapsed) {
+        /** Copies. */
+        public Summary {
+            failures = List.copyOf(failures);
+            detectionsPerClass = java.util.Collections.unmodifiableMap(new TreeMap<>(detectionsPerClass));
+            leastConfident = List.copyOf(leastConfident);
+            Objects.requireNonNull(elapsed, "elapsed");
+        }
+
+        /** Images handled per second of wall time. */
+        public double imagesPerSecond() {
+            double seconds = elapsed.toNanos() / 1e9;
+            return seconds > 0 ? total / seconds : 0;
+        }
+    }
+
+    /**
+     * A job's outcome.
+     *
+     * @param images one row per image ({@link #SCHEMA}), cached (MEMORY_AND_DISK): {@code unpersist()} it when
+     *     done. Should cached blocks be lost, Spark recomputes them by running the partition again, which under
+     *     the default policy reports the files as skipped
+     * @param summary the counts and lists
+     */
+    public record Result(Dataset<Row> images, Summary summary) {
+    }
+
+    private SparkPreAnnotator() {
+    }
+
+    /**
+     * Pre-annotates every image under {@code images}.
+     *
+     * @param model a {@code .onnx} file, a SavedModel directory or a frozen {@code .pb}, on any Hadoop file system
+     * @param images a folder (searched recursively) or a glob, on any Hadoop file system
+     * @param out the root of a mirrored output tree, or empty to write beside each image
+     * @throws IllegalArgumentException for a dataset-level format or one that cannot encode a file on its own,
+     *     or if two images would write the same annotation file (listing them)
+     * @throws NoSuchFileException if the model or the label map does not exist
+     * @throws IOException if the images cannot be listed, or the model or label map cannot be read
+     * @throws org.apache.spark.SparkException (undeclared) if the job fails after Spark's retries
+     */
+    public static Result run(SparkSession spark, String model, String images, Optional<String> out, Options options)
+            throws IOException {
+        Objects.requireNonNull(spark, "spark");
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(images, "images");
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(options, "options");
+        long start = System.nanoTime();
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        PerImageFormat format = writableFormat(options.format());
+
+        Path imagesPath = qualify(new Path(images), conf);
+        Path root = ImageLayout.hasGlob(images) ? ImageLayout.globRoot(imagesPath) : imagesPath;
+        ImageLayout layout = new ImageLayout(root.toString(), out.map(o -> {
+            try {
+                return qualify(new Path(o), conf).toString();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).orElse(null), format.name());
+
+        int threads = options.threads().orElse(spark.sparkContext().conf().getInt("spark.task.cpus", 1));
+        ModelSpec spec = modelSpec(model, options, threads, conf);
+        HadoopConf shipped = new HadoopConf(conf);
+        ExecutorModels.get(spec, conf); // bad models fail here, with their message, not as task failures
+
+        List<String> found = ImageLayout.list(HadoopFiles.fileSystem(imagesPath, conf), imagesPath, layout);
+        int partitions = options.partitions().orElse(
+                Math.max(1, Math.min(found.size(), 4 * spark.sparkContext().defaultParallelism())));
+        LOG.info("{}: {} images in {} partitions", imagesPath, found.size(), partitions);
+
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        JavaRDD<Row> rows = jsc.parallelize(found, partitions)
+                .mapPartitions(new PreAnnotateTask(spec, layout, options.existing(), shipped));
+        Dataset<Row> result = spark.createDataFrame(rows, SCHEMA).persist(StorageLevel.MEMORY_AND_DISK());
+        result.count();
+        removeTemporaries(found, layout, format, conf);
+        Summary summary = summarize(result, found.size(), options.reviewListSize(), partitions,
+                Duration.ofNanos(System.nanoTime() - start));
+        LOG.info("{}: {} images, {} written, {} skipped, {} failed in {}", imagesPath, summary.total(),
+                summary.written(), summary.skipped(), summary.failed(), summary.elapsed());
+        return new Result(result, summary);
+    }
+
+    /** The format by name, if it is per-image and encodes a file on its own. */
+    static PerImageFormat writableFormat(String name) {
+        AnnotationFormat f = AnnotationFormats.byName(name);
+        if (!(f instanceof PerImageFormat perImage)) {
+            throw new IllegalArgumentException("format " + name + " is a dataset-level format; the job writes one"
+                    + " file per image");
+        }
+        try {
+            perImage.toBytes(AnnotatedImage.of("probe.jpg", 1, 1, 3, List.of()), LabelMap.empty());
+        } catch (UnsupportedOperationException e) {
+            throw new IllegalArgumentException("format " + name + " cannot be written by the Spark job: "
+                    + e.getMessage(), e);
+        }
+        return perImage;
+    }
+
+    private static ModelSpec modelSpec(String model, Options options, int threads, Configuration conf)
+            throws IOException {
+        Path modelPath = qualify(new Path(model), conf);
+        if (!HadoopFiles.fileSystem(modelPath, conf).exists(modelPath)) {
+            throw new NoSuchFileException(modelPath.toString(), null, "no model file or directory");
+        }
+        String text = null;
+        String source = null;
+        if (options.labels().isPresent()) {
+            Path labels = qualify(new Path(options.labels().get()), conf);
+            FileSystem fs = HadoopFiles.fileSystem(labels, conf);
+            if (!fs.exists(labels)) {
+                throw new NoSuchFileException(labels.toString(), null, "no label map");
+            }
+            byte[] bytes = HadoopFiles.readAll(fs, labels, LabelMaps.MAX_BYTES);
+            source = labels.toUri().getPath();
+            LabelMaps.parse(bytes, java.nio.file.Path.of(source)); // a broken label map fails here, naming it
+            text = new String(bytes, StandardCharsets.UTF_8);
+        }
+        return new ModelSpec(modelPath.toString(), options.minScore(), text, source, threads);
+    }
+
+    private static Path qualify(Path path, Configuration conf) throws IOException {
+        return path.getFileSystem(conf).makeQualified(path);
+    }
+
+    /**
+     * Removes the temporary files that killed task attempts left in the output folders (see {@link HadoopFiles}),
+     * once every task has ended.
+     */
+    private static void removeTemporaries(List<String> images, ImageLayout layout, PerImageFormat format,
+                                          Configuration conf) throws IOException {
+        TreeSet<String> dirs = new TreeSet<>();
+        for (String image : images) {
+            dirs.add(layout.target(new Path(image), format).getParent().toString());
+        }
+        for (String dir : dirs) {
+            Path d = new Path(dir);
+            FileSystem fs = HadoopFiles.fileSystem(d, conf);
+            if (HadoopFiles.isObjectStore(fs) || !fs.exists(d)) {
+                continue;
+            }
+            for (FileStatus s : fs.listStatus(d, p -> HadoopFiles.isTemporaryOf(p.getName(),
+                    format.fileExtension()))) {
+                fs.delete(s.getPath(), false);
+            }
+        }
+    }
+
+    private static Summary summarize(Dataset<Row> rows, long total, int reviewListSize, int partitions,
+                                     Duration elapsed) {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        for (Row r : rows.groupBy("status").count().collectAsList()) {
+            counts.put(r.getString(0), r.getLong(1));
+        }
+        List<Failure> failures = new ArrayList<>();
+        for (Row r : rows.filter(col("status").equalTo(FAILED)).select("path", "reason").orderBy("path")
+                .limit(MAX_LISTED_FAILURES).collectAsList()) {
+            failures.add(new Failure(r.getString(0), r.getString(1)));
+        }
+        Map<String, Long> perClass = new TreeMap<>();
+        for (Row r : rows.select(explode(col("detections")).as("d")).groupBy(col("d.label")).count()
+                .collectAsList()) {
+            perClass.put(r.getString(0), r.getLong(1));
+        }
+        List<Doubtful> doubtful = new ArrayList<>();
+        if (reviewListSize > 0) {
+            for (Row r : rows.filter(size(col("detections")).gt(0))
+                    .select(col("path"), array_min(col("detections.score")).as("lowest"),
+                            size(col("detections")).as("n"))
+                    .orderBy(col("lowest"), col("path")).limit(reviewListSize).collectAsList()) {
+                doubtful.add(new Doubtful(r.getString(0), r.isNullAt(1) ? 1 : r.getDouble(1), r.getInt(2)));
+            }
+        }
+        return new Summary(total, counts.getOrDefault(WRITTEN, 0L), counts.getOrDefault(SKIPPED, 0L),
+                counts.getOrDefault(FAILED, 0L), failures, perClass, doubtful, partitions, elapsed);
+    }
+
+    /** A result row; {@code image} is null unless an annotation file was written. */
+    static Row row(Path path, Path annotation, String status, String reason, AnnotatedImage image,
+                   List<Annotation> detections) {
+        return RowFactory.create(path.toString(), annotation.toString(), status, reason,
+                image == null ? null : image.width(), image == null ? null : image.height(),
+                scala.jdk.javaapi.CollectionConverters.asScala(PreAnnotateTask.detectionRows(detections)));
+    }
+}

@@ -1,0 +1,237 @@
+package dev.annotate.spark;
+
+import dev.annotate.core.Detector;
+import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.Detectors;
+import dev.annotate.core.format.AnnotationFormats;
+import dev.annotate.core.format.PerImageFormat;
+import dev.annotate.core.pipeline.PreAnnotator;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The pre-annotation job on {@code local[2]}: the same tree as the single-machine pipeline ({@code annotate
+ * predict} runs {@link PreAnnotator} with these options), the existing-file policies, per-image failures, and the
+ * result rows.
+ */
+final class SparkPreAnnotatorTest {
+
+    static final double MIN_SCORE = 0.3;
+
+    @TempDir
+    Path dir;
+
+    /** What {@code annotate predict --model M --images IMAGES --out OUT --min-score 0.3} writes. */
+    static PreAnnotator.Summary predictLikeTheCli(Path model, Path images, Path out) throws IOException {
+        try (Detector d = Detectors.open(model, DetectorOptions.builder().minScore(MIN_SCORE).threads(1).build())) {
+            return PreAnnotator.run(d, images, PreAnnotator.Options.of((PerImageFormat) AnnotationFormats.byName("voc"))
+                    .withOutputDir(out).withThreads(2), p -> { });
+        }
+    }
+
+    static SparkPreAnnotator.Result predict(Path model, Path images, Optional<Path> out,
+                                            SparkPreAnnotator.Options options) throws IOException {
+        return SparkPreAnnotator.run(SparkFixture.spark(), model.toString(), images.toString(),
+                out.map(Path::toString), options.withMinScore(MIN_SCORE));
+    }
+
+    @Test
+    void run_onAGeneratedTree_writesTheSameFilesAsTheCommandLine() throws IOException {
+        Path images = SparkFixture.images(dir, 18, 11);
+        Path cli = dir.resolve("cli");
+        Path spark = dir.resolve("spark");
+        PreAnnotator.Summary expected = predictLikeTheCli(SparkFixture.onnxModel(), images, cli);
+
+        SparkPreAnnotator.Result r = predict(SparkFixture.onnxModel(), images, Optional.of(spark),
+                SparkPreAnnotator.Options.defaults().withPartitions(4));
+
+        Map<String, String> want = SparkFixture.files(cli);
+        assertEquals(18, want.size());
+        assertEquals(want, SparkFixture.files(spark));
+        SparkPreAnnotator.Summary s = r.summary();
+        assertEquals(18, s.total());
+        assertEquals(18, s.written());
+        assertEquals(0, s.skipped() + s.failed());
+        assertEquals(expected.detectionsPerClass(), s.detectionsPerClass());
+        assertTrue(s.detectionsPerClass().values().stream().mapToLong(Long::longValue).sum() > 10,
+                "the model found too little to compare: " + s.detectionsPerClass());
+        assertEquals(4, s.partitions());
+        assertEquals(expected.leastConfident().get(0).lowestConfidence(), s.leastConfident().get(0).lowestConfidence());
+        r.images().unpersist();
+    }
+
+    @Test
+    void run_withTheSavedModel_writesTheSameFilesAsTheCommandLine() throws IOException {
+        Path images = SparkFixture.images(dir, 6, 12);
+        Path cli = dir.resolve("cli");
+        Path spark = dir.resolve("spark");
+        predictLikeTheCli(SparkFixture.savedModel(), images, cli);
+
+        predict(SparkFixture.savedModel(), images, Optional.of(spark), SparkPreAnnotator.Options.defaults())
+                .images().unpersist();
+
+        assertEquals(SparkFixture.files(cli), SparkFixture.files(spark));
+    }
+
+    @Test
+    void run_besideTheImages_writesEachFileNextToItsImage() throws IOException {
+        Path images = SparkFixture.images(dir, 4, 13);
+        Path copy = dir.resolve("copy");
+        Files.createDirectories(copy);
+        for (Map.Entry<String, String> e : SparkFixture.files(images).entrySet()) {
+            Path p = copy.resolve(e.getKey());
+            Files.createDirectories(p.getParent());
+            Files.write(p, e.getValue().getBytes(StandardCharsets.ISO_8859_1));
+        }
+        try (Detector d = Detectors.open(SparkFixture.onnxModel(),
+                DetectorOptions.builder().minScore(MIN_SCORE).threads(1).build())) {
+            PreAnnotator.run(d, copy, PreAnnotator.Options.of((PerImageFormat) AnnotationFormats.byName("voc")),
+                    p -> { });
+        }
+
+        predict(SparkFixture.onnxModel(), images, Optional.empty(), SparkPreAnnotator.Options.defaults())
+                .images().unpersist();
+
+        Map<String, String> got = SparkFixture.files(images);
+        assertEquals(8, got.size(), got.keySet().toString());
+        // the recorded <path> and <folder> name each tree's own images; everything else is equal
+        Map<String, String> want = SparkFixture.files(copy);
+        for (String name : want.keySet()) {
+            assertEquals(want.get(name).replace(copy.toString(), images.toString()).replace(">copy<", ">images<"),
+                    got.get(name), name);
+        }
+    }
+
+    @Test
+    void rerun_withSkip_changesNothingAndReportsEveryImageSkipped() throws IOException {
+        Path images = SparkFixture.images(dir, 6, 14);
+        Path out = dir.resolve("out");
+        predict(SparkFixture.onnxModel(), images, Optional.of(out), SparkPreAnnotator.Options.defaults())
+                .images().unpersist();
+        Map<String, String> first = SparkFixture.files(out);
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+        for (String name : first.keySet()) {
+            Files.setLastModifiedTime(out.resolve(name), old);
+        }
+
+        SparkPreAnnotator.Result again = predict(SparkFixture.onnxModel(), images, Optional.of(out),
+                SparkPreAnnotator.Options.defaults());
+
+        assertEquals(first, SparkFixture.files(out));
+        for (String name : first.keySet()) {
+            assertEquals(old, Files.getLastModifiedTime(out.resolve(name)), name);
+        }
+        assertEquals(6, again.summary().skipped());
+        assertEquals(6, again.images().filter("status = 'skipped' AND reason = 'annotation file exists'").count());
+        again.images().unpersist();
+    }
+
+    @Test
+    void rerun_withSkipVerified_keepsAPersonsVerifiedFileAndRewritesTheRest() throws IOException {
+        Path images = SparkFixture.images(dir, 6, 15);
+        Path out = dir.resolve("out");
+        predict(SparkFixture.onnxModel(), images, Optional.of(out), SparkPreAnnotator.Options.defaults())
+                .images().unpersist();
+        Map<String, String> first = SparkFixture.files(out);
+        String checked = first.keySet().iterator().next();
+        String verified = first.get(checked).replace("<annotation>", "<annotation verified=\"yes\">")
+                .replace("<name>", "<name>checked ");
+        Files.writeString(out.resolve(checked), verified, StandardCharsets.ISO_8859_1);
+        String unverified = first.keySet().stream().skip(1).findFirst().orElseThrow();
+        Files.writeString(out.resolve(unverified), first.get(unverified).replace("<name>", "<name>edited "),
+                StandardCharsets.ISO_8859_1);
+
+        SparkPreAnnotator.Result again = predict(SparkFixture.onnxModel(), images, Optional.of(out),
+                SparkPreAnnotator.Options.defaults().withExisting(PreAnnotator.Existing.SKIP_VERIFIED));
+
+        Map<String, String> now = SparkFixture.files(out);
+        assertEquals(verified, now.get(checked));
+        assertEquals(first.get(unverified), now.get(unverified), "an unverified file is predicted again");
+        assertEquals(1, again.summary().skipped());
+        assertEquals(5, again.summary().written());
+        again.images().unpersist();
+    }
+
+    @Test
+    void run_withABrokenImage_reportsItsRowAndWritesEveryOtherImage() throws IOException {
+        Path images = SparkFixture.images(dir, 5, 16);
+        Path broken = images.resolve("a/broken.jpg");
+        Files.write(broken, new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 0, 1, 2, 3});
+        Path out = dir.resolve("out");
+
+        SparkPreAnnotator.Result r = predict(SparkFixture.onnxModel(), images, Optional.of(out),
+                SparkPreAnnotator.Options.defaults().withPartitions(2));
+
+        assertEquals(1, r.summary().failed());
+        assertEquals(5, r.summary().written());
+        SparkPreAnnotator.Failure f = r.summary().failures().get(0);
+        assertEquals(broken.toUri().toString().replace("file:///", "file:/"), f.path());
+        assertTrue(f.reason().contains(broken.toString()), f.reason());
+        assertEquals(5, SparkFixture.files(out).size());
+        assertFalse(Files.exists(out.resolve("a/broken.xml")));
+        List<Row> failed = r.images().filter("status = 'failed'").collectAsList();
+        assertEquals(1, failed.size());
+        assertTrue(failed.get(0).isNullAt(failed.get(0).fieldIndex("width")));
+        r.images().unpersist();
+    }
+
+    @Test
+    void images_canBeQueriedWithSql() throws IOException {
+        Path images = SparkFixture.images(dir, 6, 17);
+        SparkPreAnnotator.Result r = predict(SparkFixture.onnxModel(), images, Optional.of(dir.resolve("out")),
+                SparkPreAnnotator.Options.defaults());
+        r.images().createOrReplaceTempView("predictions");
+
+        List<Row> perClass = SparkFixture.spark().sql("SELECT d.label, count(*) FROM predictions"
+                + " LATERAL VIEW explode(detections) t AS d GROUP BY d.label ORDER BY d.label").collectAsList();
+
+        assertEquals(r.summary().detectionsPerClass().size(), perClass.size());
+        for (Row row : perClass) {
+            assertEquals(r.summary().detectionsPerClass().get(row.getString(0)), row.getLong(1));
+        }
+        long below = SparkFixture.spark().sql("SELECT count(*) FROM predictions LATERAL VIEW explode(detections) t AS d"
+                + " WHERE d.score < " + MIN_SCORE).first().getLong(0);
+        assertEquals(0, below);
+        r.images().unpersist();
+    }
+
+    @Test
+    void run_whereTwoImagesShareAnAnnotationFile_refusesBeforeWriting() throws IOException {
+        Path images = SparkFixture.images(dir, 3, 18);
+        Path jpg;
+        try (var s = Files.list(images)) {
+            jpg = s.filter(p -> p.toString().endsWith(".jpg")).findFirst().orElseThrow();
+        }
+        Files.copy(jpg, jpg.resolveSibling(jpg.getFileName().toString().replace(".jpg", ".png")));
+        Path out = dir.resolve("out");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> predict(
+                SparkFixture.onnxModel(), images, Optional.of(out), SparkPreAnnotator.Options.defaults()));
+
+        assertTrue(e.getMessage().startsWith("images would overwrite each other's annotation files:"), e.getMessage());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void run_withYolo_isRefusedNamingTheFormat() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SparkPreAnnotator.writableFormat("yolo"));
+        assertEquals("format yolo cannot be written by the Spark job: the yolo format cannot encode an annotation"
+                + " file on its own; write it with writeFile", e.getMessage());
+    }
+}
