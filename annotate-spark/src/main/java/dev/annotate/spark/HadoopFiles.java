@@ -78,7 +78,8 @@ final class HadoopFiles {
     }
 
     /**
-     * Writes {@code bytes} as {@code target}, creating its directory.
+     * Writes {@code bytes} as {@code target}, creating its directory. If the writing fails, the target is as it
+     * was.
      *
      * @param replace whether an existing file is to be replaced; if not and one appears while writing, it is
      *     left as it is
@@ -86,40 +87,100 @@ final class HadoopFiles {
      */
     static Outcome write(FileSystem fs, Path target, byte[] bytes, boolean replace, String attempt)
             throws IOException {
+        try (Pending file = create(fs, target, replace, attempt)) {
+            file.stream().write(bytes);
+            return file.commit();
+        }
+    }
+
+    /**
+     * Starts writing {@code target} (see {@link #write(FileSystem, Path, byte[], boolean, String)}): the content
+     * goes to {@link Pending#stream()} and appears as {@code target} on {@link Pending#commit()}; closing without
+     * committing leaves the target as it was.
+     */
+    static Pending create(FileSystem fs, Path target, boolean replace, String attempt) throws IOException {
         fs.mkdirs(target.getParent());
         if (isObjectStore(fs)) {
-            try (FSDataOutputStream out = fs.create(target, replace)) {
-                out.write(bytes);
-            } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
-                return Outcome.ALREADY_THERE;
-            }
-            return Outcome.WRITTEN;
+            return new Pending(fs, target, null, fs.create(target, true), replace);
         }
         Path tmp = new Path(target.getParent(), temporaryName(target.getName(), attempt));
-        boolean renamed = false;
-        try {
-            try (FSDataOutputStream out = fs.create(tmp, false)) {
-                out.write(bytes);
+        return new Pending(fs, target, tmp, fs.create(tmp, false), replace);
+    }
+
+    /** A file being written; not thread-safe. */
+    static final class Pending implements java.io.Closeable {
+        private final FileSystem fs;
+        private final Path target;
+        /** The temporary file, or null when writing the target directly (object stores). */
+        private final Path tmp;
+        private final FSDataOutputStream out;
+        private final boolean replace;
+        private boolean done;
+
+        private Pending(FileSystem fs, Path target, Path tmp, FSDataOutputStream out, boolean replace) {
+            this.fs = fs;
+            this.target = target;
+            this.tmp = tmp;
+            this.out = out;
+            this.replace = replace;
+        }
+
+        /** Where the content goes. */
+        java.io.OutputStream stream() {
+            return out;
+        }
+
+        /** Makes the content the target's. */
+        Outcome commit() throws IOException {
+            done = true;
+            if (tmp == null) {
+                out.close(); // the object appears whole, now
+                return Outcome.WRITTEN;
+            }
+            boolean renamed = false;
+            try {
                 out.hflush();
                 if (out.hasCapability(StreamCapabilities.HSYNC)) {
                     out.hsync();
                 }
-            }
-            renamed = fs.rename(tmp, target);
-            if (!renamed && fs.exists(target)) {
-                if (!replace) {
-                    return Outcome.ALREADY_THERE;
-                }
-                fs.delete(target, false);
+                out.close();
                 renamed = fs.rename(tmp, target);
+                if (!renamed && fs.exists(target)) {
+                    if (!replace) {
+                        return Outcome.ALREADY_THERE;
+                    }
+                    fs.delete(target, false);
+                    renamed = fs.rename(tmp, target);
+                }
+                if (!renamed) {
+                    throw new IOException("cannot rename " + tmp + " to " + target);
+                }
+                return Outcome.WRITTEN;
+            } finally {
+                if (!renamed) {
+                    fs.delete(tmp, false);
+                }
             }
-            if (!renamed) {
-                throw new IOException("cannot rename " + tmp + " to " + target);
+        }
+
+        /** Discards the content unless committed: the target stays as it was. */
+        @Override
+        public void close() throws IOException {
+            if (done) {
+                return;
             }
-            return Outcome.WRITTEN;
-        } finally {
-            if (!renamed) {
-                fs.delete(tmp, false);
+            done = true;
+            if (tmp != null) {
+                try {
+                    out.close();
+                } finally {
+                    fs.delete(tmp, false);
+                }
+            } else if (out.hasCapability(StreamCapabilities.ABORTABLE_STREAM)) {
+                out.abort(); // closing would publish what was written so far
+            } else {
+                out.close();
+                fs.delete(target, false);
             }
         }
     }

@@ -1,14 +1,11 @@
 package dev.annotate.tfrecord;
 
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
 
 import java.io.BufferedOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -18,11 +15,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Objects;
-import java.util.zip.CRC32C;
 
 /**
- * Writes a TFRecord file: per record {@code uint64 length}, {@code uint32 masked_crc32c(length)},
- * {@code data}, {@code uint32 masked_crc32c(data)}, little-endian, optionally compressed as a whole.
+ * Writes a TFRecord file ({@link TfRecordFraming}), optionally compressed as a whole.
  *
  * <p>A file is written to a temporary sibling and appears under its name only on {@link #commit()}; closing
  * without committing (an exception, a crash) leaves no file behind, so a reader never meets a half-written
@@ -44,9 +39,6 @@ public final class TfRecordWriter implements Closeable {
     /** Bytes handed to the file between two early write-backs. */
     private static final long FLUSH_EVERY = 32L << 20;
 
-    /** The protobuf encoder's buffer for small fields; large ones (the image) go to the file directly. */
-    private static final int STREAM_BUFFER = 8192;
-
     /**
      * Starts write-back of what is already in the page cache while records keep coming, so that commit's final
      * force does not stall on the whole file at once. One daemon thread for every writer in the JVM.
@@ -62,10 +54,7 @@ public final class TfRecordWriter implements Closeable {
     private final Path temporary;
     private final FileChannel channel;
     private final OutputStream out;
-    private final ByteBuffer header = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer footer = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-    private final ChecksummedStream checksummed = new ChecksummedStream();
-    private long records;
+    private final TfRecordFraming framing;
     private boolean done;
     private long sinceFlush;
     private java.util.concurrent.Future<?> flushing;
@@ -77,6 +66,7 @@ public final class TfRecordWriter implements Closeable {
         this.temporary = temporary;
         this.channel = channel;
         this.out = out;
+        this.framing = new TfRecordFraming(out);
     }
 
     /**
@@ -107,8 +97,10 @@ public final class TfRecordWriter implements Closeable {
 
     /** Appends one record made of {@code length} bytes of {@code data} from {@code offset}. */
     public void write(byte[] data, int offset, int length) throws IOException {
-        Objects.checkFromIndexSize(offset, length, data.length);
-        writeRecord(length, body -> body.write(data, offset, length));
+        ensureOpen();
+        long before = framing.bytes();
+        framing.write(data, offset, length);
+        written(framing.bytes() - before);
     }
 
     /**
@@ -116,39 +108,21 @@ public final class TfRecordWriter implements Closeable {
      * record in memory: for records that carry an encoded image, this saves allocating and copying each one.
      */
     public void write(MessageLite message) throws IOException {
-        Objects.requireNonNull(message, "message");
-        writeRecord(message.getSerializedSize(), body -> {
-            CodedOutputStream coded = CodedOutputStream.newInstance(body, STREAM_BUFFER);
-            message.writeTo(coded);
-            coded.flush();
-        });
+        ensureOpen();
+        long before = framing.bytes();
+        framing.write(message);
+        written(framing.bytes() - before);
     }
 
-    /** Writes a record's body to the stream it is given, which checksums what passes. */
-    @FunctionalInterface
-    private interface Body {
-        void writeTo(OutputStream body) throws IOException;
-    }
-
-    private void writeRecord(long length, Body body) throws IOException {
+    private void ensureOpen() {
         if (done) {
             throw new IllegalStateException("TFRecord writer for " + target + " is already committed or closed");
         }
-        header.clear();
-        header.putLong(length);
-        header.putInt(Crc32c.masked(header.array(), 0, 8));
-        out.write(header.array(), 0, 12);
-        checksummed.reset(out);
-        body.writeTo(checksummed);
-        if (checksummed.count != length) {
-            throw new IllegalStateException("record for " + target + " announced " + length + " bytes and wrote "
-                    + checksummed.count);
-        }
-        footer.clear();
-        footer.putInt(Crc32c.mask(checksummed.crc.getValue()));
-        out.write(footer.array(), 0, 4);
-        records++;
-        sinceFlush += length + 16L;
+    }
+
+    /** Starts an early write-back every {@link #FLUSH_EVERY} bytes. */
+    private void written(long n) {
+        sinceFlush += n;
         if (sinceFlush >= FLUSH_EVERY && (flushing == null || flushing.isDone())) {
             sinceFlush = 0;
             flushing = FLUSHER.submit(() -> {
@@ -163,36 +137,9 @@ public final class TfRecordWriter implements Closeable {
         }
     }
 
-    /** Passes bytes on to the file stream, counting them and updating the record's CRC32C. */
-    private static final class ChecksummedStream extends OutputStream {
-        private final CRC32C crc = new CRC32C();
-        private OutputStream target;
-        private long count;
-
-        void reset(OutputStream to) {
-            target = to;
-            crc.reset();
-            count = 0;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            crc.update(b);
-            count++;
-            target.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            crc.update(b, off, len);
-            count += len;
-            target.write(b, off, len);
-        }
-    }
-
     /** Records written so far. */
     public long records() {
-        return records;
+        return framing.records();
     }
 
     /** The file this writer produces. */

@@ -348,6 +348,71 @@ public final class VocToTfRecord {
         return new Prepared(xml, problems, null, null, null, null, false, false);
     }
 
+    /**
+     * What one annotation file becomes.
+     *
+     * @param record the tf.Example, or empty when the file is not converted (the problems say why)
+     * @param validation whether the record belongs to the validation split
+     * @param problems every problem found, warnings for a converted file included
+     * @param objects boxes in the record
+     * @param difficultDropped difficult boxes left out
+     * @param rotated whether the image's EXIF orientation was baked into re-encoded pixels
+     * @param reencoded whether the image was re-encoded
+     */
+    public record Converted(Optional<Example> record, boolean validation, List<Problem> problems, int objects,
+                            int difficultDropped, boolean rotated, boolean reencoded) {
+        /** Copies. */
+        public Converted {
+            Objects.requireNonNull(record, "record");
+            problems = List.copyOf(problems);
+        }
+    }
+
+    /**
+     * Converts one annotation file exactly as {@link #convert} does, for jobs that write the records themselves
+     * (the Spark job: every image gets the same record bytes and the same split). The label map stays as given:
+     * a file with a label missing from it is not converted.
+     *
+     * @throws IllegalArgumentException if {@link Options#appendUnknownLabels()} is set: appending needs one writer
+     *     that sees every file in order
+     */
+    public static Converted convertFile(Path xml, LabelMap labels, Options options) {
+        Objects.requireNonNull(labels, "labels");
+        if (options.appendUnknownLabels()) {
+            throw new IllegalArgumentException("appendUnknownLabels needs one writer that sees every file in order;"
+                    + " give a label map with every label");
+        }
+        return encode(prepare(xml), labels, options);
+    }
+
+    /** Labels and encodes a prepared file: the part of a conversion that needs the label map. */
+    private static Converted encode(Prepared p, LabelMap labels, Options options) {
+        List<Problem> problems = new ArrayList<>(p.problems());
+        if (p.image() == null) {
+            return new Converted(Optional.empty(), false, problems, 0, 0, false, false);
+        }
+        List<Annotation> kept = new ArrayList<>();
+        int dropped = 0;
+        for (Annotation a : p.image().annotations()) {
+            if (a.difficult() && options.dropDifficult()) {
+                dropped++;
+                continue;
+            }
+            if (labels.idOf(a.label()).isEmpty()) {
+                problems.add(new Problem(p.xml(), "", "label '" + a.label() + "' is not in the label map (known: "
+                        + labels.names() + "); not converted"));
+                return new Converted(Optional.empty(), false, problems, 0, 0, false, false);
+            }
+            kept.add(a);
+        }
+        AnnotatedImage image = p.image().withAnnotations(kept);
+        // the bytes are never touched again, so the record may share them instead of copying
+        Example record = TfExamples.encode(image, UnsafeByteOperations.unsafeWrap(p.bytes()), p.sha256(), p.format(),
+                labels);
+        return new Converted(Optional.of(record), isValidation(image.fileName(), options.valFraction()), problems,
+                kept.size(), dropped, p.rotated(), p.reencoded());
+    }
+
     /** The state of one conversion, touched only by the writing thread. */
     private static final class Run {
         private final Options options;
@@ -365,46 +430,32 @@ public final class VocToTfRecord {
         }
 
         void write(Prepared p, ShardedTfRecordWriter train, ShardedTfRecordWriter val) throws IOException {
-            problems.addAll(p.problems());
-            if (p.image() == null) {
-                skipped++;
-                return;
-            }
-            List<Annotation> kept = new ArrayList<>();
-            List<String> unknown = new ArrayList<>();
-            int dropped = 0;
-            for (Annotation a : p.image().annotations()) {
-                if (a.difficult() && options.dropDifficult()) {
-                    dropped++;
-                    continue;
-                }
-                if (labels.idOf(a.label()).isEmpty() && !unknown.contains(a.label())) {
-                    if (!options.appendUnknownLabels()) {
-                        problems.add(new Problem(p.xml(), "", "label '" + a.label() + "' is not in the label map"
-                                + " (known: " + labels.names() + "); not converted"));
-                        skipped++;
-                        return;
+            List<String> added = new ArrayList<>();
+            if (p.image() != null && options.appendUnknownLabels()) {
+                for (Annotation a : p.image().annotations()) {
+                    boolean counts = !(a.difficult() && options.dropDifficult());
+                    if (counts && labels.idOf(a.label()).isEmpty()) {
+                        labels = labels.withAppended(a.label());
+                        added.add(a.label());
                     }
-                    unknown.add(a.label());
                 }
-                kept.add(a);
             }
-            for (String label : unknown) {
-                labels = labels.withAppended(label);
+            Converted c = encode(p, labels, options);
+            problems.addAll(c.problems());
+            for (String label : added) {
                 problems.add(new Problem(p.xml(), "", "label '" + label + "' added to the label map with id "
                         + labels.idOf(label).getAsInt()));
             }
-            AnnotatedImage image = p.image().withAnnotations(kept);
-            // the bytes are never touched again, so the record may share them instead of copying, and it is
-            // streamed into the file rather than built in memory first
-            Example record = TfExamples.encode(image, UnsafeByteOperations.unsafeWrap(p.bytes()), p.sha256(),
-                    p.format(), labels);
-            boolean validation = val != null && isValidation(image.fileName(), options.valFraction());
-            (validation ? val : train).write(record); // output failures propagate: the run cannot go on
-            objects += kept.size();
-            difficultDropped += dropped;
-            rotated += p.rotated() ? 1 : 0;
-            reencoded += p.reencoded() ? 1 : 0;
+            if (c.record().isEmpty()) {
+                skipped++;
+                return;
+            }
+            // streamed into the file rather than built in memory first; output failures propagate
+            (c.validation() && val != null ? val : train).write(c.record().get());
+            objects += c.objects();
+            difficultDropped += c.difficultDropped();
+            rotated += c.rotated() ? 1 : 0;
+            reencoded += c.reencoded() ? 1 : 0;
         }
     }
 

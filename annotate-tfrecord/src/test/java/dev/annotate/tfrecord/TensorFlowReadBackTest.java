@@ -178,44 +178,11 @@ final class TensorFlowReadBackTest {
     }
 
     private static String tfCompression(Compression c) {
-        return c == Compression.NONE ? "" : c.name();
+        return TensorFlowRecords.compressionType(c);
     }
 
     static List<byte[]> readWithTensorFlow(Path file, Compression compression) {
-        try (Graph g = new Graph(); TString names = TString.vectorOf(file.toString())) {
-            Ops tf = Ops.create(g);
-            Operation dataset = g.opBuilder("TFRecordDataset", "records", tf.scope())
-                    .addInput(tf.constantOf(names).asOutput())
-                    .addInput(tf.constant(tfCompression(compression)).asOutput())
-                    .addInput(tf.constant(256 * 1024L).asOutput())
-                    .build();
-            Operation iterator = g.opBuilder("Iterator", "iterator", tf.scope())
-                    .setAttr("shared_name", "records_iterator")
-                    .setAttr("container", "")
-                    .setAttr("output_types", new DataType[] {DataType.DT_STRING})
-                    .setAttr("output_shapes", new Shape[] {Shape.scalar()})
-                    .build();
-            Operation make = g.opBuilder("MakeIterator", "make_iterator", tf.scope())
-                    .addInput(dataset.output(0))
-                    .addInput(iterator.output(0))
-                    .build();
-            Operation next = g.opBuilder("IteratorGetNext", "next", tf.scope())
-                    .addInput(iterator.output(0))
-                    .setAttr("output_types", new DataType[] {DataType.DT_STRING})
-                    .setAttr("output_shapes", new Shape[] {Shape.scalar()})
-                    .build();
-            List<byte[]> records = new ArrayList<>();
-            try (Session s = new Session(g)) {
-                s.runner().addTarget(make).run();
-                while (true) {
-                    try (Result r = s.runner().fetch(next.output(0)).run()) {
-                        records.add(((TString) r.get(0)).asBytes().getObject());
-                    } catch (TFOutOfRangeException end) {
-                        return records;
-                    }
-                }
-            }
-        }
+        return TensorFlowRecords.read(file, compression);
     }
 
     static void writeWithTensorFlow(List<byte[]> payloads, Path file, Compression compression) {

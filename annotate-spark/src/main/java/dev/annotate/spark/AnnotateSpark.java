@@ -1,0 +1,254 @@
+package dev.annotate.spark;
+
+import dev.annotate.core.pipeline.PreAnnotator.Existing;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * The Spark application: {@code predict} and {@code tfrecord} with the {@code annotate} command line's option
+ * names, plus {@code --master} and {@code --partitions}. Paths are Hadoop paths or URIs ({@code file:},
+ * {@code hdfs:}, {@code s3a:}, ...). Exit codes as the command line's: 0 success, 1 some images failed (listed),
+ * 2 bad usage or input, 3 an internal error (a bug, or a job Spark gave up on after its retries).
+ *
+ * <pre>
+ * spark-submit --class dev.annotate.spark.AnnotateSpark annotate-spark-app.jar \
+ *     predict --model hdfs:///models/m.onnx --images hdfs:///batch-7 --out hdfs:///batch-7-voc
+ * </pre>
+ *
+ * <p>Under {@code spark-submit} the session takes the master and settings spark-submit gives; started with plain
+ * {@code java}, it runs on {@code local[*]} unless {@code --master} says otherwise.
+ */
+@Command(name = "annotate-spark", mixinStandardHelpOptions = true, version = "annotate-spark 0.1.0",
+        description = "Pre-annotate image datasets and convert them to TFRecords on Apache Spark.",
+        subcommands = {AnnotateSpark.Predict.class, AnnotateSpark.TfRecord.class})
+public final class AnnotateSpark implements Runnable {
+
+    /** Some images failed. */
+    public static final int SOME_FAILED = 1;
+    /** Bad usage or bad input. */
+    public static final int BAD_INPUT = 2;
+    /** A bug, or a job that failed after Spark's retries. */
+    public static final int INTERNAL_ERROR = 3;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: "
+                + String.join(", ", spec.subcommands().keySet()));
+    }
+
+    /** Runs the command line and returns its exit code. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new AnnotateSpark());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            int code = isBadInput(e) ? BAD_INPUT : INTERNAL_ERROR;
+            commandLine.getErr().println("annotate-spark: " + (code == BAD_INPUT ? "error: " + message(e)
+                    : "internal error: " + e));
+            if (code == INTERNAL_ERROR) {
+                e.printStackTrace(commandLine.getErr());
+            }
+            commandLine.getErr().flush();
+            return code;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    private static boolean isBadInput(Exception e) {
+        return e instanceof IOException || e instanceof IllegalArgumentException;
+    }
+
+    private static String message(Exception e) {
+        if (e instanceof java.nio.file.NoSuchFileException n) {
+            return n.getFile() + ": no such file" + (n.getReason() == null ? "" : " (" + n.getReason() + ")");
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** The options every command shares: where Spark runs. */
+    static class SparkOptions {
+        @Option(names = "--master", description = "Spark master (default: spark-submit's, else local[*]).")
+        String master;
+
+        @Option(names = "--partitions", description = "Partitions (default: four per default parallelism).")
+        Integer partitions;
+
+        /** The session: spark-submit's when launched by it, else a new one on {@code --master}. */
+        SparkSession session(String appName) {
+            SparkSession.Builder b = SparkSession.builder().appName(appName);
+            if (master != null) {
+                b.master(master);
+            } else if (System.getProperty("spark.master") == null) {
+                b.master("local[*]");
+            }
+            SparkSession spark = b.getOrCreate();
+            if (System.getProperty("spark.master") == null) {
+                spark.sparkContext().setLogLevel("WARN");
+            }
+            return spark;
+        }
+    }
+
+    /** {@code predict}: {@link SparkPreAnnotator}. */
+    @Command(name = "predict", mixinStandardHelpOptions = true,
+            description = "Pre-annotate a tree of images with a model; one annotation file per image.")
+    static final class Predict extends SparkOptions implements Callable<Integer> {
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--model", required = true, description = "A .onnx file, a SavedModel directory or a"
+                + " frozen .pb, on any Hadoop file system.")
+        String model;
+
+        @Option(names = "--images", required = true, description = "Folder of images (searched recursively) or a"
+                + " glob.")
+        String images;
+
+        @Option(names = "--out", description = "Write into a mirrored tree here instead of beside each image.")
+        String out;
+
+        @Option(names = "--labels", description = "Label map (.pbtxt) naming the model's classes.")
+        String labels;
+
+        @Option(names = "--format", defaultValue = "voc", description = "Annotation format (default"
+                + " ${DEFAULT-VALUE}).")
+        String format;
+
+        @Option(names = "--min-score", defaultValue = "0.5", description = "Minimum score (default"
+                + " ${DEFAULT-VALUE}).")
+        double minScore;
+
+        @Option(names = "--existing", defaultValue = "skip", description = "What to do with existing annotation"
+                + " files: skip, skip-verified, overwrite (default ${DEFAULT-VALUE}).")
+        String existing;
+
+        @Option(names = "--threads", description = "Inference threads of each executor's model (default:"
+                + " spark.task.cpus).")
+        Integer threads;
+
+        @Option(names = "--report", paramLabel = "FILE", description = "Also write a JSON report here (any Hadoop"
+                + " file system).")
+        String report;
+
+        @Override
+        public Integer call() throws Exception {
+            Existing policy = switch (existing.toLowerCase(Locale.ROOT)) {
+                case "skip" -> Existing.SKIP;
+                case "skip-verified" -> Existing.SKIP_VERIFIED;
+                case "overwrite" -> Existing.OVERWRITE;
+                default -> throw new IllegalArgumentException("--existing " + existing
+                        + " is not one of skip, skip-verified, overwrite");
+            };
+            SparkPreAnnotator.Options options = SparkPreAnnotator.Options.defaults().withFormat(format)
+                    .withMinScore(minScore).withExisting(policy).withReviewListSize(Reports.REVIEW_LIST);
+            if (labels != null) {
+                options = options.withLabels(labels);
+            }
+            if (threads != null) {
+                options = options.withThreads(threads);
+            }
+            if (partitions != null) {
+                options = options.withPartitions(partitions);
+            }
+            SparkPreAnnotator.Options chosen = options;
+            SparkSession spark = session("annotate predict");
+            SparkPreAnnotator.Summary s;
+            try {
+                SparkPreAnnotator.Result r = SparkPreAnnotator.run(spark, model, images, Optional.ofNullable(out),
+                        chosen);
+                s = r.summary();
+                r.images().unpersist();
+                if (report != null) {
+                    Reports.writePredict(spark, report, new Reports.PredictRun(images, model, format, minScore,
+                            out, existing.toLowerCase(Locale.ROOT)), s);
+                }
+            } finally {
+                spark.stop();
+            }
+            PrintWriter stdout = spec.commandLine().getOut();
+            stdout.printf("%d images: %d written, %d skipped (existing), %d failed in %.1f s (%d partitions)%n",
+                    s.total(), s.written(), s.skipped(), s.failed(), s.elapsed().toMillis() / 1000.0, s.partitions());
+            s.detectionsPerClass().forEach((k, v) -> stdout.printf("  %-20s %d%n", k, v));
+            if (!s.leastConfident().isEmpty()) {
+                stdout.println("review first (least confident):");
+                s.leastConfident().stream().limit(5).forEach(d -> stdout.printf("  %.2f  %s%n",
+                        d.lowestConfidence(), d.image()));
+            }
+            if (report != null) {
+                stdout.println("report: " + report);
+            }
+            s.failures().forEach(f -> spec.commandLine().getErr().println("failed: " + f.reason()));
+            if (s.failed() > s.failures().size()) {
+                spec.commandLine().getErr().println("... and " + (s.failed() - s.failures().size())
+                        + " more failures" + (report == null ? "" : "; the report lists the first 1000"));
+            }
+            return s.failed() > 0 ? SOME_FAILED : 0;
+        }
+    }
+
+    /** {@code tfrecord}: {@link SparkTfRecords}. */
+    @Command(name = "tfrecord", mixinStandardHelpOptions = true,
+            description = "Convert a VOC dataset into TFRecord shards for the TF Object Detection API.")
+    static final class TfRecord extends SparkOptions implements Callable<Integer> {
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--voc", required = true, description = "Folder of VOC files and their images.")
+        String voc;
+
+        @Option(names = "--labels", required = true, description = "Label map (.pbtxt).")
+        String labels;
+
+        @Option(names = "--out", required = true, description = "Output base: BASE_train.record-SSSSS-of-NNNNN,"
+                + " BASE_val.record-...")
+        String out;
+
+        @Option(names = "--shards", description = "Files per split (default: one per partition).")
+        Integer shards;
+
+        @Option(names = "--val-fraction", defaultValue = "0", description = "Share for validation (default"
+                + " ${DEFAULT-VALUE}).")
+        double valFraction;
+
+        @Override
+        public Integer call() throws Exception {
+            SparkSession spark = session("annotate tfrecord");
+            SparkTfRecords.Report r;
+            try {
+                SparkTfRecords.Options options = SparkTfRecords.Options.defaults().withValFraction(valFraction);
+                if (shards != null) {
+                    options = options.withShards(shards);
+                }
+                r = SparkTfRecords.convert(spark, voc, labels, out, options);
+            } finally {
+                spark.stop();
+            }
+            PrintWriter stdout = spec.commandLine().getOut();
+            stdout.printf("%d training and %d validation records, %d boxes, %d rotated, %d skipped%n",
+                    r.trainExamples(), r.valExamples(), r.objects(), r.rotated(), r.skippedFiles());
+            r.files().forEach(f -> stdout.println("  " + f));
+            r.problems().forEach(p -> spec.commandLine().getErr().println("problem: " + p));
+            return r.skippedFiles() > 0 ? SOME_FAILED : 0;
+        }
+    }
+}
