@@ -91,8 +91,16 @@ public final class AnnotateSpark implements Runnable {
         @Option(names = "--partitions", description = "Partitions (default: four per default parallelism).")
         Integer partitions;
 
-        /** The session: spark-submit's when launched by it, else a new one on {@code --master}. */
-        SparkSession session(String appName) {
+        /**
+         * Runs {@code job} in a session: the JVM's current one if there is one (it is left running), else a new
+         * one, spark-submit's settings or {@code --master} (stopped afterwards).
+         */
+        <T> T inSession(String appName, SparkJob<T> job) throws IOException {
+            Optional<SparkSession> current = SparkSession.getDefaultSession().isDefined()
+                    ? Optional.of(SparkSession.getDefaultSession().get()) : Optional.empty();
+            if (current.isPresent()) {
+                return job.run(current.get());
+            }
             SparkSession.Builder b = SparkSession.builder().appName(appName);
             if (master != null) {
                 b.master(master);
@@ -103,8 +111,18 @@ public final class AnnotateSpark implements Runnable {
             if (System.getProperty("spark.master") == null) {
                 spark.sparkContext().setLogLevel("WARN");
             }
-            return spark;
+            try {
+                return job.run(spark);
+            } finally {
+                spark.stop();
+            }
         }
+    }
+
+    /** A job run in a session. */
+    @FunctionalInterface
+    interface SparkJob<T> {
+        T run(SparkSession spark) throws IOException;
     }
 
     /** {@code predict}: {@link SparkPreAnnotator}. */
@@ -170,20 +188,16 @@ public final class AnnotateSpark implements Runnable {
                 options = options.withPartitions(partitions);
             }
             SparkPreAnnotator.Options chosen = options;
-            SparkSession spark = session("annotate predict");
-            SparkPreAnnotator.Summary s;
-            try {
+            SparkPreAnnotator.Summary s = inSession("annotate predict", spark -> {
                 SparkPreAnnotator.Result r = SparkPreAnnotator.run(spark, model, images, Optional.ofNullable(out),
                         chosen);
-                s = r.summary();
                 r.images().unpersist();
                 if (report != null) {
                     Reports.writePredict(spark, report, new Reports.PredictRun(images, model, format, minScore,
-                            out, existing.toLowerCase(Locale.ROOT)), s);
+                            out, existing.toLowerCase(Locale.ROOT)), r.summary());
                 }
-            } finally {
-                spark.stop();
-            }
+                return r.summary();
+            });
             PrintWriter stdout = spec.commandLine().getOut();
             stdout.printf("%d images: %d written, %d skipped (existing), %d failed in %.1f s (%d partitions)%n",
                     s.total(), s.written(), s.skipped(), s.failed(), s.elapsed().toMillis() / 1000.0, s.partitions());
@@ -232,17 +246,18 @@ public final class AnnotateSpark implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            SparkSession spark = session("annotate tfrecord");
-            SparkTfRecords.Report r;
-            try {
-                SparkTfRecords.Options options = SparkTfRecords.Options.defaults().withValFraction(valFraction);
-                if (shards != null) {
-                    options = options.withShards(shards);
-                }
-                r = SparkTfRecords.convert(spark, voc, labels, out, options);
-            } finally {
-                spark.stop();
+            if (shards != null && partitions != null && !shards.equals(partitions)) {
+                throw new IllegalArgumentException("--shards " + shards + " and --partitions " + partitions
+                        + " differ; each partition writes one shard per split: give one of them");
             }
+            SparkTfRecords.Options options = SparkTfRecords.Options.defaults().withValFraction(valFraction);
+            Integer n = shards != null ? shards : partitions;
+            if (n != null) {
+                options = options.withShards(n);
+            }
+            SparkTfRecords.Options chosen = options;
+            SparkTfRecords.Report r = inSession("annotate tfrecord",
+                    spark -> SparkTfRecords.convert(spark, voc, labels, out, chosen));
             PrintWriter stdout = spec.commandLine().getOut();
             stdout.printf("%d training and %d validation records, %d boxes, %d rotated, %d skipped%n",
                     r.trainExamples(), r.valExamples(), r.objects(), r.rotated(), r.skippedFiles());
