@@ -1,0 +1,159 @@
+package dev.annotate.spark;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A Spark standalone cluster on loopback, every part a JVM of its own started from the Maven classpath: Spark's
+ * {@code Master} and {@code Worker}s, whose executors Spark's launcher starts from a {@code SPARK_HOME} whose
+ * {@code jars/} links Spark's runtime jars (the module's provided scope, listed at build time in
+ * {@code target/spark-runtime.classpath}). The application reaches the executors only as its jar in
+ * {@code spark.jars}, as under spark-submit.
+ */
+final class StandaloneCluster implements AutoCloseable {
+
+    /** What spark-submit adds for Java 17 (see the shared Spark facts). */
+    static final List<String> JAVA_OPTIONS = Stream.of("java.lang", "java.lang.invoke", "java.io", "java.net",
+            "java.nio", "java.util", "java.util.concurrent", "sun.nio.ch", "sun.nio.cs", "sun.security.action",
+            "sun.util.calendar").map(p -> "--add-opens=java.base/" + p + "=ALL-UNNAMED").toList();
+
+    private final Path home;
+    private final List<Process> processes = new ArrayList<>();
+    private final int port;
+
+    private StandaloneCluster(Path home, int port) {
+        this.home = home;
+        this.port = port;
+    }
+
+    /** Starts a master and {@code workers} workers of {@code cores} cores each, and waits for the master. */
+    static StandaloneCluster start(Path dir, int workers, int cores) throws IOException, InterruptedException {
+        Path home = sparkHome(dir.resolve("spark-home"));
+        StandaloneCluster c = new StandaloneCluster(home, freePort());
+        try {
+            c.processes.add(c.java(dir.resolve("master.log"), Map.of(), "org.apache.spark.deploy.master.Master",
+                    "--host", "127.0.0.1", "--port", String.valueOf(c.port), "--webui-port",
+                    String.valueOf(freePort())));
+            awaitPort(c.port, Duration.ofSeconds(60));
+            for (int i = 0; i < workers; i++) {
+                Path work = Files.createDirectories(dir.resolve("worker-" + i));
+                c.processes.add(c.java(dir.resolve("worker-" + i + ".log"), Map.of("SPARK_HOME", home.toString(),
+                                "SPARK_SCALA_VERSION", "2.13"), "org.apache.spark.deploy.worker.Worker",
+                        "--host", "127.0.0.1", "--cores", String.valueOf(cores), "--memory", "2g", "--webui-port",
+                        String.valueOf(freePort()), "--work-dir", work.toString(), c.masterUrl()));
+            }
+            return c;
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    String masterUrl() {
+        return "spark://127.0.0.1:" + port;
+    }
+
+    /** Spark's runtime classpath: its own jars and SLF4J's API (ours is in compile scope, so listed apart). */
+    static String sparkClasspath() {
+        try {
+            String provided = Files.readString(Path.of("target/spark-runtime.classpath")).strip();
+            String slf4j = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
+                    .filter(p -> Path.of(p).getFileName().toString().startsWith("slf4j-api-"))
+                    .findFirst().orElseThrow(() -> new IllegalStateException("no slf4j-api on the test classpath"));
+            return provided + File.pathSeparator + slf4j;
+        } catch (IOException e) {
+            throw new UncheckedIOException("target/spark-runtime.classpath is written by the build's"
+                    + " generate-test-resources phase", e);
+        }
+    }
+
+    /** Starts a JVM on Spark's classpath (plus {@code extra}), its output in {@code log}. */
+    Process java(Path log, Map<String, String> env, String mainClass, String... args) throws IOException {
+        return java(log, env, List.of(), "", mainClass, args);
+    }
+
+    Process java(Path log, Map<String, String> env, List<String> jvmOptions, String extraClasspath,
+                 String mainClass, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(JAVA_OPTIONS);
+        command.add("-Xmx512m");
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(sparkClasspath() + (extraClasspath.isEmpty() ? "" : File.pathSeparator + extraClasspath));
+        command.add(mainClass);
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        Process p = pb.start();
+        processes.add(p);
+        return p;
+    }
+
+    /** The executor JVMs the workers started, now. */
+    List<ProcessHandle> executors() {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+                .filter(p -> p.parent().map(parent -> processes.stream().anyMatch(w -> w.pid() == parent.pid()))
+                        .orElse(false))
+                .toList();
+    }
+
+    @Override
+    public void close() {
+        for (Process p : processes) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        for (Process p : processes) {
+            try {
+                p.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static Path sparkHome(Path home) throws IOException {
+        Path jars = Files.createDirectories(home.resolve("jars"));
+        for (String entry : sparkClasspath().split(File.pathSeparator)) {
+            Path jar = Path.of(entry);
+            Path link = jars.resolve(jar.getFileName());
+            if (!Files.exists(link)) {
+                Files.createSymbolicLink(link, jar.toAbsolutePath());
+            }
+        }
+        return home;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void awaitPort(int port, Duration limit) throws IOException, InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < end) {
+            try (Socket ignored = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        throw new IOException("the Spark master did not listen on 127.0.0.1:" + port + " within " + limit);
+    }
+}

@@ -1,0 +1,85 @@
+package dev.annotate.spark;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The application jar on a real multi-process cluster: a standalone master and two 1-core workers on loopback,
+ * the driver a JVM of its own running {@code AnnotateSpark predict} from {@code annotate-spark-app.jar}; one
+ * executor JVM is killed with SIGKILL mid-job. The job still finishes, and the tree equals the single-machine one.
+ */
+final class StandaloneClusterIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void predict_onACluster_survivesAKilledExecutorAndWritesTheSingleMachineTree() throws Exception {
+        Path images = SparkFixture.images(dir, 90, 41);
+        Path expected = dir.resolve("single-machine");
+        SparkPreAnnotatorTest.predictLikeTheCli(SparkFixture.onnxModel(), images, expected);
+        Path out = dir.resolve("cluster-out");
+        Path app = Path.of("target/annotate-spark-app.jar").toAbsolutePath();
+        assertTrue(Files.isRegularFile(app), app + " is built by the package phase");
+
+        try (StandaloneCluster cluster = StandaloneCluster.start(dir, 2, 1)) {
+            Process driver = cluster.java(dir.resolve("driver.log"), Map.of(), List.of(
+                            "-Dspark.jars=" + app, "-Dspark.driver.host=127.0.0.1",
+                            "-Dspark.driver.bindAddress=127.0.0.1", "-Dspark.ui.enabled=false",
+                            "-Dspark.executor.memory=1g", "-Dspark.cores.max=2",
+                            "-Dspark.executor.extraJavaOptions=" + String.join(" ", StandaloneCluster.JAVA_OPTIONS)),
+                    app.toString(), "dev.annotate.spark.AnnotateSpark", "predict",
+                    "--master", cluster.masterUrl(), "--model", SparkFixture.onnxModel().toString(),
+                    "--images", images.toString(), "--out", out.toString(), "--partitions", "12",
+                    "--min-score", String.valueOf(SparkPreAnnotatorTest.MIN_SCORE));
+
+            // wait until the job is under way on both executors, then kill one
+            long killedAt = -1;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            while (driver.isAlive() && System.nanoTime() < deadline) {
+                List<ProcessHandle> executors = cluster.executors();
+                if (executors.size() == 2 && count(out) > 0) {
+                    killedAt = count(out);
+                    executors.get(0).destroyForcibly();
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            assertTrue(killedAt > 0, "the job ended or stalled before an executor could be killed; see "
+                    + dir.resolve("driver.log"));
+            assertTrue(killedAt < 90, "the executor was killed after every file was written");
+            assertTrue(driver.waitFor(3, TimeUnit.MINUTES), "the driver did not finish");
+            String log = Files.readString(dir.resolve("driver.log"));
+            assertEquals(0, driver.exitValue(), log);
+            assertTrue(log.contains("Lost executor") || log.contains("ExecutorLostFailure"),
+                    "Spark never noticed the killed executor:\n" + log);
+            assertTrue(log.contains("90 images: ") && log.contains(" 0 failed in "), log);
+            System.out.println("killed an executor after " + killedAt + " of 90 files; the driver said:\n"
+                    + log.lines().filter(l -> l.contains("Lost") || l.contains("images:")).limit(8)
+                    .reduce("", (a, b) -> a + "  " + b + "\n"));
+        }
+        assertEquals(SparkFixture.files(expected), SparkFixture.files(out));
+    }
+
+    private static long count(Path out) throws IOException {
+        if (!Files.exists(out)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(out)) {
+            return s.filter(p -> p.toString().endsWith(".xml")).count();
+        }
+    }
+}
