@@ -37,6 +37,9 @@ final class SparkFixture {
                     .config("spark.sql.shuffle.partitions", "2")
                     .config("spark.driver.host", "127.0.0.1")
                     .config("spark.driver.bindAddress", "127.0.0.1")
+                    .config("spark.hadoop.fs." + RemoteLikeFileSystem.SCHEME + ".impl",
+                            RemoteLikeFileSystem.class.getName())
+                    .config("spark.hadoop.fs.s3a.impl", RemoteLikeFileSystem.ObjectStore.class.getName())
                     .getOrCreate();
             spark.sparkContext().setLogLevel("WARN");
         }
