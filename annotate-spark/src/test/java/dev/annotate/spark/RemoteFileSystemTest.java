@@ -34,23 +34,28 @@ final class RemoteFileSystemTest {
 
     @Test
     void predict_onARemoteFileSystem_writesTheCommandLinesFilesNamingTheImagesUris() throws IOException {
-        checkPredict(RemoteLikeFileSystem.SCHEME);
+        checkPredict(RemoteLikeFileSystem.SCHEME, SparkFixture.onnxModel());
     }
 
     @Test
     void predict_onAnObjectStore_writesTheCommandLinesFilesDirectly() throws IOException {
-        checkPredict("s3a");
+        checkPredict("s3a", SparkFixture.onnxModel());
     }
 
-    private void checkPredict(String scheme) throws IOException {
+    /** A SavedModel names no classes itself: the label map beside its folder must come along into the cache. */
+    @Test
+    void predict_withARemoteSavedModel_copiesItsFolderAndTheLabelMapBesideIt() throws IOException {
+        checkPredict(RemoteLikeFileSystem.SCHEME, SparkFixture.savedModel());
+    }
+
+    private void checkPredict(String scheme, Path model) throws IOException {
         Path images = SparkFixture.images(dir, 6, 51);
         Path cli = dir.resolve("cli");
-        SparkPreAnnotatorTest.predictLikeTheCli(SparkFixture.onnxModel(), images, cli);
+        SparkPreAnnotatorTest.predictLikeTheCli(model, images, cli);
         Path out = dir.resolve("out");
 
-        // the model reaches the executor through its cache, the label_map.pbtxt beside it with it
         SparkPreAnnotator.Result r = SparkPreAnnotator.run(SparkFixture.spark(),
-                uri(scheme, SparkFixture.onnxModel()), uri(scheme, images), Optional.of(uri(scheme, out)),
+                uri(scheme, model), uri(scheme, images), Optional.of(uri(scheme, out)),
                 SparkPreAnnotator.Options.defaults().withMinScore(SparkPreAnnotatorTest.MIN_SCORE)
                         .withPartitions(2));
         r.images().unpersist();

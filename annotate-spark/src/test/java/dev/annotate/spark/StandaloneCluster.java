@@ -64,14 +64,10 @@ final class StandaloneCluster implements AutoCloseable {
         return "spark://127.0.0.1:" + port;
     }
 
-    /** Spark's runtime classpath: its own jars and SLF4J's API (ours is in compile scope, so listed apart). */
+    /** Spark's runtime classpath: the module's provided scope, SLF4J's API included. */
     static String sparkClasspath() {
         try {
-            String provided = Files.readString(Path.of("target/spark-runtime.classpath")).strip();
-            String slf4j = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
-                    .filter(p -> Path.of(p).getFileName().toString().startsWith("slf4j-api-"))
-                    .findFirst().orElseThrow(() -> new IllegalStateException("no slf4j-api on the test classpath"));
-            return provided + File.pathSeparator + slf4j;
+            return Files.readString(Path.of("target/spark-runtime.classpath")).strip();
         } catch (IOException e) {
             throw new UncheckedIOException("target/spark-runtime.classpath is written by the build's"
                     + " generate-test-resources phase", e);
