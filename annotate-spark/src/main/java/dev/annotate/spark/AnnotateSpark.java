@@ -191,7 +191,7 @@ public final class AnnotateSpark implements Runnable {
             SparkPreAnnotator.Summary s = inSession("annotate predict", spark -> {
                 SparkPreAnnotator.Result r = SparkPreAnnotator.run(spark, model, images, Optional.ofNullable(out),
                         chosen);
-                r.images().unpersist();
+                r.close();
                 if (report != null) {
                     Reports.writePredict(spark, report, new Reports.PredictRun(images, model, format, minScore,
                             out, existing.toLowerCase(Locale.ROOT)), r.summary());

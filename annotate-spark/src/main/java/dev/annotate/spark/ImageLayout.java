@@ -5,9 +5,7 @@ import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.pipeline.PreAnnotator;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -110,18 +108,10 @@ record ImageLayout(String imageRoot, String outputRoot, String format) implement
     }
 
     private static void addImages(FileSystem fs, FileStatus status, List<String> found) throws IOException {
-        if (!status.isDirectory()) {
-            if (PreAnnotator.isImageFileName(status.getPath().getName())) {
-                found.add(status.getPath().toString());
-            }
-            return;
-        }
-        RemoteIterator<LocatedFileStatus> files = fs.listFiles(status.getPath(), true);
-        while (files.hasNext()) {
-            LocatedFileStatus f = files.next();
-            if (f.isFile() && PreAnnotator.isImageFileName(f.getPath().getName())) {
-                found.add(f.getPath().toString());
-            }
+        if (status.isDirectory()) {
+            HadoopFiles.listFiles(fs, status.getPath(), PreAnnotator::isImageFileName, found);
+        } else if (PreAnnotator.isImageFileName(status.getPath().getName())) {
+            found.add(status.getPath().toString());
         }
     }
 }

@@ -30,7 +30,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,10 +38,6 @@ import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-import static org.apache.spark.sql.functions.array_min;
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.explode;
-import static org.apache.spark.sql.functions.size;
 
 /**
  * {@link PreAnnotator} as an Apache Spark job: the same annotation files, byte for byte, in the same places, for
@@ -64,11 +59,11 @@ import static org.apache.spark.sql.functions.size;
  * </ul>
  *
  * <pre>{@code
- * SparkPreAnnotator.Result r = SparkPreAnnotator.run(spark, "hdfs:///models/m.onnx", "hdfs:///batch-7",
- *         Optional.of("hdfs:///batch-7-voc"), SparkPreAnnotator.Options.defaults());
- * r.images().createOrReplaceTempView("predictions");
- * spark.sql("SELECT path FROM predictions WHERE status = 'failed'").show();
- * r.images().unpersist();
+ * try (SparkPreAnnotator.Result r = SparkPreAnnotator.run(spark, "hdfs:///models/m.onnx", "hdfs:///batch-7",
+ *         Optional.of("hdfs:///batch-7-voc"), SparkPreAnnotator.Options.defaults())) {
+ *     r.images().createOrReplaceTempView("predictions");
+ *     spark.sql("SELECT path FROM predictions WHERE status = 'failed'").show();
+ * }
  * }</pre>
  */
 public final class SparkPreAnnotator {
@@ -104,8 +99,6 @@ public final class SparkPreAnnotator {
             .add("detections", DataTypes.createArrayType(DETECTION, false), false);
 
     private static final Logger LOG = LoggerFactory.getLogger(SparkPreAnnotator.class);
-    /** At most this many failures are brought to the driver for the summary; the rows hold them all. */
-    private static final int MAX_LISTED_FAILURES = 1000;
 
     /**
      * How to run: the command line's options.
@@ -193,7 +186,7 @@ public final class SparkPreAnnotator {
      * @param path the image
      * @param reason what went wrong
      */
-    public record Failure(String path, String reason) {
+    public record Failure(String path, String reason) implements java.io.Serializable {
     }
 
     /**
@@ -203,7 +196,7 @@ public final class SparkPreAnnotator {
      * @param lowestConfidence its least confident detection's score
      * @param detections how many detections it got
      */
-    public record Doubtful(String image, double lowestConfidence, int detections) {
+    public record Doubtful(String image, double lowestConfidence, int detections) implements java.io.Serializable {
     }
 
     /**
@@ -217,7 +210,8 @@ public final class SparkPreAnnotator {
      * @param detectionsPerClass detections written per label
      * @param leastConfident images ranked by their least confident detection, most doubtful first
      * @param partitions how many partitions the images were sliced into
-     * @param elapsed wall time on the driver, listing included
+     * @param elapsed wall time on the driver from after the model opened (as the command line counts), listing
+     *     included
      */
     public record Summary(long total, long written, long skipped, long failed, List<Failure> failures,
                           Map<String, Long> detectionsPerClass, List<Doubtful> leastConfident, int partitions,
@@ -238,14 +232,38 @@ public final class SparkPreAnnotator {
     }
 
     /**
-     * A job's outcome.
-     *
-     * @param images one row per image ({@link #SCHEMA}), cached (MEMORY_AND_DISK): {@code unpersist()} it when
-     *     done. Should cached blocks be lost, Spark recomputes them by running the partition again, which under
-     *     the default policy reports the files as skipped
-     * @param summary the counts and lists
+     * A job's outcome: the rows over the cached results, and the summary. {@link #close()} releases the cache.
      */
-    public record Result(Dataset<Row> images, Summary summary) {
+    public static final class Result implements AutoCloseable {
+        private final JavaRDD<Row> cached;
+        private final Dataset<Row> images;
+        private final Summary summary;
+
+        private Result(JavaRDD<Row> cached, Dataset<Row> images, Summary summary) {
+            this.cached = cached;
+            this.images = images;
+            this.summary = summary;
+        }
+
+        /**
+         * One row per image ({@link #SCHEMA}), read from the results cached (MEMORY_AND_DISK) as the job made them.
+         * Should cached blocks be lost, Spark recomputes them by running the partition again, which under the
+         * default policy reports the files as skipped.
+         */
+        public Dataset<Row> images() {
+            return images;
+        }
+
+        /** The counts and lists. */
+        public Summary summary() {
+            return summary;
+        }
+
+        /** Releases the cached results; {@link #images()} must not be used afterwards. */
+        @Override
+        public void close() {
+            cached.unpersist(false);
+        }
     }
 
     private SparkPreAnnotator() {
@@ -270,41 +288,35 @@ public final class SparkPreAnnotator {
         Objects.requireNonNull(images, "images");
         Objects.requireNonNull(out, "out");
         Objects.requireNonNull(options, "options");
-        long start = System.nanoTime();
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         PerImageFormat format = writableFormat(options.format());
 
         Path imagesPath = qualify(new Path(images), conf);
         Path root = ImageLayout.hasGlob(images) ? ImageLayout.globRoot(imagesPath) : imagesPath;
-        ImageLayout layout = new ImageLayout(root.toString(), out.map(o -> {
-            try {
-                return qualify(new Path(o), conf).toString();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }).orElse(null), format.name());
+        ImageLayout layout = new ImageLayout(root.toString(), out.isEmpty() ? null
+                : qualify(new Path(out.get()), conf).toString(), format.name());
 
         int threads = options.threads().orElse(spark.sparkContext().conf().getInt("spark.task.cpus", 1));
         ModelSpec spec = modelSpec(model, options, threads, conf);
-        HadoopConf shipped = new HadoopConf(conf);
         ExecutorModels.get(spec, conf); // bad models fail here, with their message, not as task failures
+        long start = System.nanoTime(); // like the command line's summary: from after the model opened
 
         List<String> found = ImageLayout.list(HadoopFiles.fileSystem(imagesPath, conf), imagesPath, layout);
         int partitions = options.partitions().orElse(
                 Math.max(1, Math.min(found.size(), 4 * spark.sparkContext().defaultParallelism())));
         LOG.info("{}: {} images in {} partitions", imagesPath, found.size(), partitions);
 
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        JavaRDD<Row> rows = jsc.parallelize(found, partitions)
-                .mapPartitions(new PreAnnotateTask(spec, layout, options.existing(), shipped));
-        Dataset<Row> result = spark.createDataFrame(rows, SCHEMA).persist(StorageLevel.MEMORY_AND_DISK());
-        result.count();
+        // the job itself runs on the RDD, so that it neither waits for Spark SQL's planning nor depends on it
+        JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(found, partitions)
+                .mapPartitions(new PreAnnotateTask(spec, layout, options.existing(), new HadoopConf(conf)))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        Summaries.Partial partial = rows.mapPartitions(new Summaries(options.reviewListSize()))
+                .reduce(Summaries.Partial::merge);
         removeTemporaries(found, layout, format, conf);
-        Summary summary = summarize(result, found.size(), options.reviewListSize(), partitions,
-                Duration.ofNanos(System.nanoTime() - start));
+        Summary summary = partial.summary(found.size(), partitions, Duration.ofNanos(System.nanoTime() - start));
         LOG.info("{}: {} images, {} written, {} skipped, {} failed in {}", imagesPath, summary.total(),
                 summary.written(), summary.skipped(), summary.failed(), summary.elapsed());
-        return new Result(result, summary);
+        return new Result(rows, spark.createDataFrame(rows, SCHEMA), summary);
     }
 
     /** The format by name, if it is per-image and encodes a file on its own. */
@@ -370,35 +382,6 @@ public final class SparkPreAnnotator {
                 fs.delete(s.getPath(), false);
             }
         }
-    }
-
-    private static Summary summarize(Dataset<Row> rows, long total, int reviewListSize, int partitions,
-                                     Duration elapsed) {
-        Map<String, Long> counts = new LinkedHashMap<>();
-        for (Row r : rows.groupBy("status").count().collectAsList()) {
-            counts.put(r.getString(0), r.getLong(1));
-        }
-        List<Failure> failures = new ArrayList<>();
-        for (Row r : rows.filter(col("status").equalTo(FAILED)).select("path", "reason").orderBy("path")
-                .limit(MAX_LISTED_FAILURES).collectAsList()) {
-            failures.add(new Failure(r.getString(0), r.getString(1)));
-        }
-        Map<String, Long> perClass = new TreeMap<>();
-        for (Row r : rows.select(explode(col("detections")).as("d")).groupBy(col("d.label")).count()
-                .collectAsList()) {
-            perClass.put(r.getString(0), r.getLong(1));
-        }
-        List<Doubtful> doubtful = new ArrayList<>();
-        if (reviewListSize > 0) {
-            for (Row r : rows.filter(size(col("detections")).gt(0))
-                    .select(col("path"), array_min(col("detections.score")).as("lowest"),
-                            size(col("detections")).as("n"))
-                    .orderBy(col("lowest"), col("path")).limit(reviewListSize).collectAsList()) {
-                doubtful.add(new Doubtful(r.getString(0), r.isNullAt(1) ? 1 : r.getDouble(1), r.getInt(2)));
-            }
-        }
-        return new Summary(total, counts.getOrDefault(WRITTEN, 0L), counts.getOrDefault(SKIPPED, 0L),
-                counts.getOrDefault(FAILED, 0L), failures, perClass, doubtful, partitions, elapsed);
     }
 
     /** A result row; {@code image} is null unless an annotation file was written. */

@@ -9,9 +9,7 @@ import dev.annotate.tfrecord.VocToTfRecord;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
@@ -153,13 +151,7 @@ public final class SparkTfRecords {
         Path base = qualify(new Path(outBase), conf);
 
         List<String> xmls = new ArrayList<>();
-        RemoteIterator<LocatedFileStatus> files = in.listFiles(root, true);
-        while (files.hasNext()) {
-            LocatedFileStatus f = files.next();
-            if (f.isFile() && f.getPath().getName().endsWith(".xml")) {
-                xmls.add(f.getPath().toString());
-            }
-        }
+        HadoopFiles.listFiles(in, root, name -> name.endsWith(".xml"), xmls);
         xmls.sort(null);
         int shards = options.shards().orElse(Math.max(1, Math.min(xmls.size(),
                 4 * spark.sparkContext().defaultParallelism())));

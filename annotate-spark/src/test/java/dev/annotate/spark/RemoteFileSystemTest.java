@@ -58,7 +58,7 @@ final class RemoteFileSystemTest {
                 uri(scheme, model), uri(scheme, images), Optional.of(uri(scheme, out)),
                 SparkPreAnnotator.Options.defaults().withMinScore(SparkPreAnnotatorTest.MIN_SCORE)
                         .withPartitions(2));
-        r.images().unpersist();
+        r.close();
 
         assertEquals(6, r.summary().written());
         Map<String, String> want = new TreeMap<>();

@@ -72,7 +72,7 @@ final class SparkPreAnnotatorTest {
                 "the model found too little to compare: " + s.detectionsPerClass());
         assertEquals(4, s.partitions());
         assertEquals(expected.leastConfident().get(0).lowestConfidence(), s.leastConfident().get(0).lowestConfidence());
-        r.images().unpersist();
+        r.close();
     }
 
     @Test
@@ -83,7 +83,7 @@ final class SparkPreAnnotatorTest {
         predictLikeTheCli(SparkFixture.savedModel(), images, cli);
 
         predict(SparkFixture.savedModel(), images, Optional.of(spark), SparkPreAnnotator.Options.defaults())
-                .images().unpersist();
+                .close();
 
         assertEquals(SparkFixture.files(cli), SparkFixture.files(spark));
     }
@@ -105,7 +105,7 @@ final class SparkPreAnnotatorTest {
         }
 
         predict(SparkFixture.onnxModel(), images, Optional.empty(), SparkPreAnnotator.Options.defaults())
-                .images().unpersist();
+                .close();
 
         Map<String, String> got = SparkFixture.files(images);
         assertEquals(8, got.size(), got.keySet().toString());
@@ -122,7 +122,7 @@ final class SparkPreAnnotatorTest {
         Path images = SparkFixture.images(dir, 6, 14);
         Path out = dir.resolve("out");
         predict(SparkFixture.onnxModel(), images, Optional.of(out), SparkPreAnnotator.Options.defaults())
-                .images().unpersist();
+                .close();
         Map<String, String> first = SparkFixture.files(out);
         FileTime old = FileTime.fromMillis(1_000_000_000_000L);
         for (String name : first.keySet()) {
@@ -138,7 +138,7 @@ final class SparkPreAnnotatorTest {
         }
         assertEquals(6, again.summary().skipped());
         assertEquals(6, again.images().filter("status = 'skipped' AND reason = 'annotation file exists'").count());
-        again.images().unpersist();
+        again.close();
     }
 
     @Test
@@ -146,7 +146,7 @@ final class SparkPreAnnotatorTest {
         Path images = SparkFixture.images(dir, 6, 15);
         Path out = dir.resolve("out");
         predict(SparkFixture.onnxModel(), images, Optional.of(out), SparkPreAnnotator.Options.defaults())
-                .images().unpersist();
+                .close();
         Map<String, String> first = SparkFixture.files(out);
         String checked = first.keySet().iterator().next();
         String verified = first.get(checked).replace("<annotation>", "<annotation verified=\"yes\">")
@@ -164,7 +164,7 @@ final class SparkPreAnnotatorTest {
         assertEquals(first.get(unverified), now.get(unverified), "an unverified file is predicted again");
         assertEquals(1, again.summary().skipped());
         assertEquals(5, again.summary().written());
-        again.images().unpersist();
+        again.close();
     }
 
     @Test
@@ -187,7 +187,7 @@ final class SparkPreAnnotatorTest {
         List<Row> failed = r.images().filter("status = 'failed'").collectAsList();
         assertEquals(1, failed.size());
         assertTrue(failed.get(0).isNullAt(failed.get(0).fieldIndex("width")));
-        r.images().unpersist();
+        r.close();
     }
 
     @Test
@@ -207,7 +207,7 @@ final class SparkPreAnnotatorTest {
         long below = SparkFixture.spark().sql("SELECT count(*) FROM predictions LATERAL VIEW explode(detections) t AS d"
                 + " WHERE d.score < " + MIN_SCORE).first().getLong(0);
         assertEquals(0, below);
-        r.images().unpersist();
+        r.close();
     }
 
     @Test

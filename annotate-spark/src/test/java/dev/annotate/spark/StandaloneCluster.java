@@ -21,26 +21,38 @@ import java.util.stream.Stream;
  * {@code target/spark-runtime.classpath}). The application reaches the executors only as its jar in
  * {@code spark.jars}, as under spark-submit.
  */
-final class StandaloneCluster implements AutoCloseable {
+public final class StandaloneCluster implements AutoCloseable {
 
     /** What spark-submit adds for Java 17 (see the shared Spark facts). */
-    static final List<String> JAVA_OPTIONS = Stream.of("java.lang", "java.lang.invoke", "java.io", "java.net",
+    public static final List<String> JAVA_OPTIONS = Stream.of("java.lang", "java.lang.invoke", "java.io", "java.net",
             "java.nio", "java.util", "java.util.concurrent", "sun.nio.ch", "sun.nio.cs", "sun.security.action",
             "sun.util.calendar").map(p -> "--add-opens=java.base/" + p + "=ALL-UNNAMED").toList();
 
-    private final Path home;
+    /** Where the build lists Spark's runtime classpath, from the module's folder (the tests' working folder). */
+    private static final Path CLASSPATH = Path.of("target/spark-runtime.classpath");
+
+    private final Path classpathFile;
     private final List<Process> processes = new ArrayList<>();
     private final int port;
 
-    private StandaloneCluster(Path home, int port) {
-        this.home = home;
+    private StandaloneCluster(Path classpathFile, int port) {
+        this.classpathFile = classpathFile;
         this.port = port;
     }
 
     /** Starts a master and {@code workers} workers of {@code cores} cores each, and waits for the master. */
     static StandaloneCluster start(Path dir, int workers, int cores) throws IOException, InterruptedException {
-        Path home = sparkHome(dir.resolve("spark-home"));
-        StandaloneCluster c = new StandaloneCluster(home, freePort());
+        return start(dir, workers, cores, CLASSPATH);
+    }
+
+    /**
+     * As {@link #start(Path, int, int)}, with Spark's runtime classpath listed in {@code classpathFile}
+     * ({@code annotate-spark/target/spark-runtime.classpath}).
+     */
+    public static StandaloneCluster start(Path dir, int workers, int cores, Path classpathFile)
+            throws IOException, InterruptedException {
+        StandaloneCluster c = new StandaloneCluster(classpathFile, freePort());
+        Path home = c.sparkHome(dir.resolve("spark-home"));
         try {
             c.processes.add(c.java(dir.resolve("master.log"), Map.of(), "org.apache.spark.deploy.master.Master",
                     "--host", "127.0.0.1", "--port", String.valueOf(c.port), "--webui-port",
@@ -60,17 +72,17 @@ final class StandaloneCluster implements AutoCloseable {
         }
     }
 
-    String masterUrl() {
+    public String masterUrl() {
         return "spark://127.0.0.1:" + port;
     }
 
     /** Spark's runtime classpath: the module's provided scope, SLF4J's API included. */
-    static String sparkClasspath() {
+    String sparkClasspath() {
         try {
-            return Files.readString(Path.of("target/spark-runtime.classpath")).strip();
+            return Files.readString(classpathFile).strip();
         } catch (IOException e) {
-            throw new UncheckedIOException("target/spark-runtime.classpath is written by the build's"
-                    + " generate-test-resources phase", e);
+            throw new UncheckedIOException(classpathFile + " is written by the build's generate-test-resources phase",
+                    e);
         }
     }
 
@@ -79,7 +91,7 @@ final class StandaloneCluster implements AutoCloseable {
         return java(log, env, List.of(), "", mainClass, args);
     }
 
-    Process java(Path log, Map<String, String> env, List<String> jvmOptions, String extraClasspath,
+    public Process java(Path log, Map<String, String> env, List<String> jvmOptions, String extraClasspath,
                  String mainClass, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -100,7 +112,7 @@ final class StandaloneCluster implements AutoCloseable {
     }
 
     /** The executor JVMs the workers started, now. */
-    List<ProcessHandle> executors() {
+    public List<ProcessHandle> executors() {
         return ProcessHandle.allProcesses()
                 .filter(p -> p.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
                 .filter(p -> p.parent().map(parent -> processes.stream().anyMatch(w -> w.pid() == parent.pid()))
@@ -123,7 +135,7 @@ final class StandaloneCluster implements AutoCloseable {
         }
     }
 
-    private static Path sparkHome(Path home) throws IOException {
+    private Path sparkHome(Path home) throws IOException {
         Path jars = Files.createDirectories(home.resolve("jars"));
         for (String entry : sparkClasspath().split(File.pathSeparator)) {
             Path jar = Path.of(entry);
