@@ -89,6 +89,25 @@ final class SparkPreAnnotatorTest {
     }
 
     @Test
+    void run_onAGlob_mirrorsTheMatchesBelowItsFixedPart() throws IOException {
+        Path images = SparkFixture.images(dir, 9, 19);
+        Path cli = dir.resolve("cli");
+        predictLikeTheCli(SparkFixture.onnxModel(), images, cli);
+        Path out = dir.resolve("spark");
+
+        SparkPreAnnotator.Result r = SparkPreAnnotator.run(SparkFixture.spark(), SparkFixture.onnxModel().toString(),
+                images + "/[a]*", Optional.of(out.toString()), SparkPreAnnotator.Options.defaults()
+                        .withMinScore(MIN_SCORE));
+        r.close();
+
+        Map<String, String> want = new java.util.TreeMap<>(SparkFixture.files(cli));
+        want.keySet().removeIf(name -> !name.startsWith("a/"));
+        assertEquals(6, want.size(), want.keySet().toString());
+        assertEquals(want, SparkFixture.files(out));
+        assertEquals(6, r.summary().total());
+    }
+
+    @Test
     void run_besideTheImages_writesEachFileNextToItsImage() throws IOException {
         Path images = SparkFixture.images(dir, 4, 13);
         Path copy = dir.resolve("copy");
