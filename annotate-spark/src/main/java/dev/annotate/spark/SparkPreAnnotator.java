@@ -2,6 +2,7 @@ package dev.annotate.spark;
 
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
+import dev.annotate.core.Detectors;
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.AnnotationFormats;
@@ -298,7 +299,7 @@ public final class SparkPreAnnotator {
 
         int threads = options.threads().orElse(spark.sparkContext().conf().getInt("spark.task.cpus", 1));
         ModelSpec spec = modelSpec(model, options, threads, conf);
-        ExecutorModels.get(spec, conf); // bad models fail here, with their message, not as task failures
+        checkModel(spark, spec, conf);
         long start = System.nanoTime(); // like the command line's summary: from after the model opened
 
         List<String> found = ImageLayout.list(HadoopFiles.fileSystem(imagesPath, conf), imagesPath, layout);
@@ -310,8 +311,13 @@ public final class SparkPreAnnotator {
         JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(found, partitions)
                 .mapPartitions(new PreAnnotateTask(spec, layout, options.existing(), new HadoopConf(conf)))
                 .persist(StorageLevel.MEMORY_AND_DISK());
-        Summaries.Partial partial = rows.mapPartitions(new Summaries(options.reviewListSize()))
-                .reduce(Summaries.Partial::merge);
+        Summaries.Partial partial;
+        try {
+            partial = rows.mapPartitions(new Summaries(options.reviewListSize())).reduce(Summaries.Partial::merge);
+        } catch (Exception e) { // SparkException too, which Scala throws undeclared
+            rows.unpersist(false);
+            throw e;
+        }
         removeTemporaries(found, layout, format, conf);
         Summary summary = partial.summary(found.size(), partitions, Duration.ofNanos(System.nanoTime() - start));
         LOG.info("{}: {} images, {} written, {} skipped, {} failed in {}", imagesPath, summary.total(),
@@ -333,6 +339,19 @@ public final class SparkPreAnnotator {
                     + e.getMessage(), e);
         }
         return perImage;
+    }
+
+    /**
+     * Opens the model on the driver, so that a model no backend can load fails here with its message rather than
+     * as four failed attempts of every task. In local mode the driver is the executor: the model stays open for
+     * the tasks. On a cluster it is closed again.
+     */
+    private static void checkModel(SparkSession spark, ModelSpec spec, Configuration conf) throws IOException {
+        if (spark.sparkContext().isLocal()) {
+            ExecutorModels.get(spec, conf);
+        } else {
+            Detectors.open(ExecutorModels.localModel(spec.model(), conf), spec.options()).close();
+        }
     }
 
     private static ModelSpec modelSpec(String model, Options options, int threads, Configuration conf)
