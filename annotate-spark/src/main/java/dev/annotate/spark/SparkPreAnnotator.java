@@ -247,7 +247,8 @@ public final class SparkPreAnnotator {
         }
 
         /**
-         * One row per image ({@link #SCHEMA}), read from the results cached (MEMORY_AND_DISK) as the job made them.
+         * One row per image ({@link #SCHEMA}), read from the results as the job made them, cached on the executors'
+         * local disks (DISK_ONLY, so that executor memory does not grow with the number of images).
          * Should cached blocks be lost, Spark recomputes them by running the partition again, which under the
          * default policy reports the files as skipped.
          */
@@ -310,7 +311,7 @@ public final class SparkPreAnnotator {
         // the job itself runs on the RDD, so that it neither waits for Spark SQL's planning nor depends on it
         JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(found, partitions)
                 .mapPartitions(new PreAnnotateTask(spec, layout, options.existing(), new HadoopConf(conf)))
-                .persist(StorageLevel.MEMORY_AND_DISK());
+                .persist(StorageLevel.DISK_ONLY());
         Summaries.Partial partial;
         try {
             partial = rows.mapPartitions(new Summaries(options.reviewListSize())).reduce(Summaries.Partial::merge);

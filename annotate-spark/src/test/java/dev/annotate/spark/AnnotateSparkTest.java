@@ -41,7 +41,8 @@ final class AnnotateSparkTest {
         Path report = dir.resolve("reports/run.json");
 
         Run r = run("predict", "--model", SparkFixture.onnxModel().toString(), "--images", images.toString(),
-                "--out", dir.resolve("spark").toString(), "--min-score", String.valueOf(SparkPreAnnotatorTest.MIN_SCORE),
+                "--out", dir.resolve("spark").toString(),
+                "--min-score", String.valueOf(SparkPreAnnotatorTest.MIN_SCORE),
                 "--partitions", "3", "--report", report.toString());
 
         assertEquals(0, r.code(), r.err());
@@ -96,7 +97,8 @@ final class AnnotateSparkTest {
                 "--out", dir.resolve("records/ds").toString(), "--shards", "2", "--val-fraction", "0.5");
 
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().matches("(?s)\\d+ training and \\d+ validation records, \\d+ boxes, 0 rotated, 0 skipped\n.*"),
+        assertTrue(r.out().matches(
+                "(?s)\\d+ training and \\d+ validation records, \\d+ boxes, 0 rotated, 0 skipped\n.*"),
                 r.out());
         try (var s = Files.list(dir.resolve("records"))) {
             assertEquals(5, s.count());

@@ -242,7 +242,8 @@ public final class SparkBenchmark {
         Map<String, String> files = new java.util.TreeMap<>();
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.filter(Files::isRegularFile).toList()) {
-                files.put(dir.relativize(p).toString(), Files.readString(p, java.nio.charset.StandardCharsets.ISO_8859_1));
+                files.put(dir.relativize(p).toString(),
+                        Files.readString(p, java.nio.charset.StandardCharsets.ISO_8859_1));
             }
         }
         return files;

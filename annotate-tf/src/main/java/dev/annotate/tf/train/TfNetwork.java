@@ -49,9 +49,12 @@ final class TfNetwork {
         Operand<TFloat32> pair = tf.concat(List.of(image, mirrored(tf, image)), tf.constant(0));
         Map<String, Operand<TFloat32>> heads = forward(tf, pair, model.inputSize(), model.layers(),
                 (c, x) -> constantConv(tf, c, x));
-        Operand<TFloat32> heat = averaged(tf, tf.math.sigmoid(heads.get(PrimitiveModel.HEATMAP)));
-        Operand<TFloat32> size = averaged(tf, heads.get(PrimitiveModel.SIZE));
-        Operand<TFloat32> offset = item(tf, heads.get(PrimitiveModel.OFFSET), 0);
+        // named as in the ONNX export, so that tests can compare the two runtimes where the values are continuous
+        Operand<TFloat32> heat = tf.withName("heat").identity(averaged(tf,
+                tf.math.sigmoid(heads.get(PrimitiveModel.HEATMAP))));
+        Operand<TFloat32> size = tf.withName("size_mean").identity(averaged(tf, heads.get(PrimitiveModel.SIZE)));
+        Operand<TFloat32> offset = tf.withName("offset_first").identity(item(tf, heads.get(PrimitiveModel.OFFSET),
+                0));
         return new Serving(input, decode(tf, heat, size, offset, model));
     }
 

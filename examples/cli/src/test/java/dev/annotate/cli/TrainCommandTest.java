@@ -27,6 +27,13 @@ final class TrainCommandTest {
 
     /** Normalised box and score tolerance between the two exports, from the trainer issue. */
     static final double TOLERANCE = 1e-3;
+    /** How far the two runtimes' heatmap, size and offset values may differ (float rounding of the same graph). */
+    static final double RAW_TOLERANCE = 1e-4;
+    /**
+     * The detections compared: the default minimum score. Below about 0.45 a 40-step model's heatmap is a plateau
+     * on which every image has cells tied within the runtimes' rounding.
+     */
+    static final double DETECTION_MIN_SCORE = DetectorOptions.DEFAULT_MIN_SCORE;
 
     @TempDir
     static Path root;
@@ -83,25 +90,87 @@ final class TrainCommandTest {
                 + " folder", again.err().strip());
     }
 
+    /**
+     * Both exports compute the same network, where its values are continuous: the flip-averaged heatmap, log-sizes
+     * and offsets (the tensors {@code heat}, {@code size_mean}, {@code offset_first} of both graphs) agree within
+     * {@link #RAW_TOLERANCE} on every cell of every image. Deterministic: no threshold, peak or rank is involved.
+     */
     @Test
-    void exports_onTheSameImages_giveTheSameDetections() throws IOException {
-        DetectorOptions options = DetectorOptions.builder().minScore(0.02).build();
-        List<Path> images;
-        try (var s = Files.list(data)) {
-            images = s.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
+    void exports_onTheSameImages_computeTheSameHeatmapSizesAndOffsets() throws Exception {
+        int cells = 0;
+        try (ExportTensors tensors = new ExportTensors(model)) {
+            for (Path image : images()) {
+                ExportTensors.Pair p = tensors.run(image);
+                for (String name : ExportTensors.NAMES) {
+                    float[] tf = p.tf().get(name);
+                    float[] onnx = p.onnx().get(name);
+                    assertEquals(tf.length, onnx.length, name);
+                    for (int i = 0; i < tf.length; i++) {
+                        assertEquals(tf[i], onnx[i], RAW_TOLERANCE, image + ": " + name + "[" + i + "]");
+                    }
+                    cells += tf.length;
+                }
+            }
         }
+        assertTrue(cells > 10_000, "compared only " + cells + " values");
+    }
+
+    /**
+     * Both exports give the same detections: same count, classes and order, boxes and scores within
+     * {@link #TOLERANCE}, on every image where rounding alone cannot make them differ. Peaks, the threshold, the
+     * top K and NMS are discontinuous: where a cell is within {@link #RAW_TOLERANCE} of its largest neighbour, or a
+     * peak of the threshold, or where two boxes of a class overlap by almost exactly the NMS threshold, the two
+     * runtimes' rounding decides (this test failed about one run in ten while it compared every image of a 40-step
+     * model's nearly flat heatmap at 0.02, #19). Such images are left out by a rule that reads the heatmap
+     * ({@link ExportTensors#mayDifferByRounding}), so the test is deterministic; the test above compares every
+     * image where the values are continuous.
+     */
+    @Test
+    void exports_onTheSameImages_giveTheSameDetections() throws Exception {
+        DetectorOptions options = DetectorOptions.builder().minScore(DETECTION_MIN_SCORE).build();
         int compared = 0;
-        try (Detector tf = Detectors.open(model.resolve("saved_model"), options);
+        int imagesCompared = 0;
+        try (ExportTensors tensors = new ExportTensors(model);
+             Detector tf = Detectors.open(model.resolve("saved_model"), options);
              Detector onnx = Detectors.open(model.resolve("model.onnx"), options)) {
-            for (Path image : images) {
+            for (Path image : images()) {
+                if (tensors.mayDifferByRounding(image, DETECTION_MIN_SCORE, options.maxDetections(),
+                        RAW_TOLERANCE)) {
+                    continue;
+                }
                 AnnotatedImage a = tf.detect(image);
                 AnnotatedImage b = onnx.detect(image);
+                if (nearNmsThreshold(a, options.nmsIou()) || nearNmsThreshold(b, options.nmsIou())) {
+                    continue; // whether one box suppresses the other is the rounding's choice there too
+                }
                 assertEquals(a.width(), b.width());
                 assertSame(image, a, b);
                 compared += a.annotations().size();
+                imagesCompared++;
             }
         }
-        assertTrue(compared > 20, "the comparison covered only " + compared + " detections");
+        assertTrue(imagesCompared >= 4, "only " + imagesCompared + " of 16 images without near ties");
+        assertTrue(compared >= 10, "the comparison covered only " + compared + " detections");
+    }
+
+    /** Whether two detections of one class overlap by almost exactly the NMS threshold. */
+    private static boolean nearNmsThreshold(AnnotatedImage image, double nmsIou) {
+        List<Annotation> list = image.annotations();
+        for (int i = 0; i < list.size(); i++) {
+            for (int j = i + 1; j < list.size(); j++) {
+                if (list.get(i).label().equals(list.get(j).label())
+                        && Math.abs(list.get(i).box().iou(list.get(j).box()) - nmsIou) < 0.01) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static List<Path> images() throws IOException {
+        try (var s = Files.list(data)) {
+            return s.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
+        }
     }
 
     /**
