@@ -106,17 +106,19 @@ public final class SparkBenchmark {
         }
         for (int n : memory) {
             Path set = jpegs(root.resolve("memory-" + n), n, 6);
+            // a fixed, pre-touched heap, so that resident memory shows what grows outside it
             Run r = spark(appJar, classpath, onnx, set, root.resolve("memory-out-" + n), root,
-                    List.of("--master", "local[2]"), List.of(), null);
-            System.out.printf("local[2], %,6d images: %s; peak resident %,d MB, largest heap after GC %,d MB%n", n,
-                    r, r.peakRssKb() / 1024, r.heapAfterGcMb());
+                    List.of("--master", "local[2]"), List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"), null);
+            System.out.printf("local[2], -Xmx1g, %,6d images: %s; peak resident %,d MB, heap after the last GCs"
+                    + " %,d MB (largest %,d MB)%n", n, r, r.peakRssKb() / 1024, r.lastHeapAfterGcMb(),
+                    r.heapAfterGcMb());
             BenchFiles.deleteTree(set);
         }
         BenchFiles.deleteTree(root);
     }
 
     /** One run: images per second in the run and for the whole process, and memory where measured. */
-    record Run(double inRun, double whole, long peakRssKb, long heapAfterGcMb) {
+    record Run(double inRun, double whole, long peakRssKb, long heapAfterGcMb, long lastHeapAfterGcMb) {
         @Override
         public String toString() {
             return String.format("%6.1f images/s in the run, %6.1f whole process", inRun, whole);
@@ -159,14 +161,19 @@ public final class SparkBenchmark {
         command.addAll(List.of("--model", model.toString(), "--images", images.toString(), "--out", out.toString()));
         Run r = measure(command, images, logs.resolve(out.getFileName() + ".log"), Map.of("SPARK_LOCAL_IP",
                 "127.0.0.1"));
-        long heap = 0;
+        List<Long> afterGc = new ArrayList<>();
         for (String line : Files.readAllLines(logs.resolve(out.getFileName() + ".gc"))) {
             Matcher m = HEAP_AFTER_GC.matcher(line);
             if (m.find()) {
-                heap = Math.max(heap, Long.parseLong(m.group(1)));
+                afterGc.add(Long.parseLong(m.group(1)));
             }
         }
-        return new Run(r.inRun(), r.whole(), r.peakRssKb(), heap);
+        long largest = afterGc.stream().mapToLong(Long::longValue).max().orElse(0);
+        // the median of the last five: a young collection's figure includes old garbage not yet collected
+        List<Long> last = new ArrayList<>(afterGc.subList(Math.max(0, afterGc.size() - 5), afterGc.size()));
+        last.sort(null);
+        long lastMedian = last.isEmpty() ? 0 : last.get(last.size() / 2);
+        return new Run(r.inRun(), r.whole(), r.peakRssKb(), largest, lastMedian);
     }
 
     /** Runs a command to its end, polling its resident memory; reads "in X s" from its output. */
@@ -205,7 +212,7 @@ public final class SparkBenchmark {
         if (code != 0 || !m.find()) {
             throw new IllegalStateException("exit " + code + " from " + command + ":\n" + output);
         }
-        return new Run(count / Double.parseDouble(m.group(1)), count / whole, peak.get(), 0);
+        return new Run(count / Double.parseDouble(m.group(1)), count / whole, peak.get(), 0, 0);
     }
 
     private static String java() {
