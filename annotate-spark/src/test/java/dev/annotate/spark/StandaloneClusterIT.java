@@ -19,6 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The application jar on a real multi-process cluster: a standalone master and two 1-core workers on loopback,
  * the driver a JVM of its own running {@code AnnotateSpark predict} from {@code annotate-spark-app.jar}; one
  * executor JVM is killed with SIGKILL mid-job. The job still finishes, and the tree equals the single-machine one.
+ * A second job on the same cluster runs the SavedModel export, so TensorFlow's native library loads in executors
+ * too.
  */
 final class StandaloneClusterIT {
 
@@ -26,7 +28,7 @@ final class StandaloneClusterIT {
     Path dir;
 
     @Test
-    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void predict_onACluster_survivesAKilledExecutorAndWritesTheSingleMachineTree() throws Exception {
         Path images = SparkFixture.images(dir, 90, 41);
         Path expected = dir.resolve("single-machine");
@@ -64,6 +66,7 @@ final class StandaloneClusterIT {
             assertTrue(driver.waitFor(3, TimeUnit.MINUTES), "the driver did not finish");
             String log = Files.readString(dir.resolve("driver.log"));
             assertEquals(0, driver.exitValue(), log);
+            checkTheSavedModel(cluster, app);
             assertTrue(log.contains("Lost executor") || log.contains("ExecutorLostFailure"),
                     "Spark never noticed the killed executor:\n" + log);
             assertTrue(log.contains("90 images: ") && log.contains(" 0 failed in "), log);
@@ -71,6 +74,29 @@ final class StandaloneClusterIT {
                     + log.lines().filter(l -> l.contains("Lost") || l.contains("images:")).limit(8)
                     .reduce("", (a, b) -> a + "  " + b + "\n"));
         }
+        assertEquals(SparkFixture.files(expected), SparkFixture.files(out));
+    }
+
+    /**
+     * TensorFlow's native library in executors whose application jar Spark's child class loader holds: the
+     * SavedModel export on the same cluster (its executors are the ones left after the kill, and its replacement).
+     */
+    private void checkTheSavedModel(StandaloneCluster cluster, Path app) throws Exception {
+        Path images = SparkFixture.images(Files.createDirectories(dir.resolve("tf")), 8, 42);
+        Path expected = dir.resolve("tf/single-machine");
+        SparkPreAnnotatorTest.predictLikeTheCli(SparkFixture.savedModel(), images, expected);
+        Path out = dir.resolve("tf/cluster-out");
+        Process driver = cluster.java(dir.resolve("driver-tf.log"), Map.of(), List.of(
+                        "-Dspark.jars=" + app, "-Dspark.driver.host=127.0.0.1",
+                        "-Dspark.driver.bindAddress=127.0.0.1", "-Dspark.ui.enabled=false",
+                        "-Dspark.executor.memory=1g", "-Dspark.cores.max=2",
+                        "-Dspark.executor.extraJavaOptions=" + String.join(" ", StandaloneCluster.JAVA_OPTIONS)),
+                app.toString(), "dev.annotate.spark.AnnotateSpark", "predict",
+                "--master", cluster.masterUrl(), "--model", SparkFixture.savedModel().toString(),
+                "--images", images.toString(), "--out", out.toString(), "--partitions", "4",
+                "--min-score", String.valueOf(SparkPreAnnotatorTest.MIN_SCORE));
+        assertTrue(driver.waitFor(2, TimeUnit.MINUTES), "the SavedModel job did not finish");
+        assertEquals(0, driver.exitValue(), Files.readString(dir.resolve("driver-tf.log")));
         assertEquals(SparkFixture.files(expected), SparkFixture.files(out));
     }
 
