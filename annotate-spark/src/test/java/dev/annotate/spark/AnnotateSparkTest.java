@@ -2,6 +2,10 @@ package dev.annotate.spark;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.annotate.onnx.graph.Attribute;
+import dev.annotate.onnx.graph.ElementType;
+import dev.annotate.onnx.graph.OnnxGraph;
+import dev.annotate.onnx.graph.Tensor;
 import dev.annotate.synthetic.SyntheticDataset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,6 +15,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -68,6 +73,41 @@ final class AnnotateSparkTest {
 
         assertEquals(AnnotateSpark.SOME_FAILED, r.code(), r.err());
         assertTrue(r.err().startsWith("failed: " + broken), r.err());
+    }
+
+    /**
+     * A model that loads but fails at inference is a backend failure: it fails the task (Spark retries it, here
+     * on local[2] none are allowed) and the job, exit 3, rather than becoming a failed row per image.
+     */
+    @Test
+    void predict_withAModelFailingAtInference_failsTheJobWithExitThree() throws IOException {
+        Path model = dir.resolve("fails.onnx");
+        // TF OD API outputs; the boxes reshape the image itself to [1, 5, 4], which no image fits
+        Files.write(model, OnnxGraph.builder("fails_at_inference")
+                .input("input_tensor", ElementType.UINT8, 1, -1, -1, 3)
+                .initializer("box_shape", Tensor.longs(new long[] {1, 5, 4}, 3))
+                .node("Cast", List.of("input_tensor"), List.of("pixels"), Attribute.i("to", ElementType.FLOAT.onnx()))
+                .node("Reshape", List.of("pixels", "box_shape"), List.of("detection_boxes"))
+                .node("Constant", List.of(), List.of("detection_scores"),
+                        Attribute.tensor("value", Tensor.floats(new float[] {0.9f, 0.9f, 0.9f, 0.9f, 0.9f}, 1, 5)))
+                .node("Constant", List.of(), List.of("detection_classes"),
+                        Attribute.tensor("value", Tensor.floats(new float[] {1, 1, 1, 1, 1}, 1, 5)))
+                .node("Constant", List.of(), List.of("num_detections"),
+                        Attribute.tensor("value", Tensor.floats(new float[] {5}, 1)))
+                .output("detection_boxes", ElementType.FLOAT, 1, 5, 4)
+                .output("detection_scores", ElementType.FLOAT, 1, 5)
+                .output("detection_classes", ElementType.FLOAT, 1, 5)
+                .output("num_detections", ElementType.FLOAT, 1).toBytes());
+        Path images = SparkFixture.images(dir, 3, 34);
+        Path out = dir.resolve("out");
+
+        Run r = run("predict", "--model", model.toString(), "--images", images.toString(), "--out", out.toString(),
+                "--labels", SparkFixture.root().resolve("model/label_map.pbtxt").toString());
+
+        assertEquals(AnnotateSpark.INTERNAL_ERROR, r.code(), r.out() + r.err());
+        assertTrue(r.err().startsWith("annotate-spark: internal error: org.apache.spark.SparkException"), r.err());
+        assertTrue(r.err().contains("DetectorException"), r.err());
+        assertTrue(SparkFixture.files(out).isEmpty(), "no annotation file is written for a failing backend");
     }
 
     @Test
