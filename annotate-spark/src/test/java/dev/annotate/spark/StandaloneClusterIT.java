@@ -38,15 +38,8 @@ final class StandaloneClusterIT {
         assertTrue(Files.isRegularFile(app), app + " is built by the package phase");
 
         try (StandaloneCluster cluster = StandaloneCluster.start(dir, 2, 1)) {
-            Process driver = cluster.java(dir.resolve("driver.log"), Map.of(), List.of(
-                            "-Dspark.jars=" + app, "-Dspark.driver.host=127.0.0.1",
-                            "-Dspark.driver.bindAddress=127.0.0.1", "-Dspark.ui.enabled=false",
-                            "-Dspark.executor.memory=1g", "-Dspark.cores.max=2",
-                            "-Dspark.executor.extraJavaOptions=" + String.join(" ", StandaloneCluster.JAVA_OPTIONS)),
-                    app.toString(), "dev.annotate.spark.AnnotateSpark", "predict",
-                    "--master", cluster.masterUrl(), "--model", SparkFixture.onnxModel().toString(),
-                    "--images", images.toString(), "--out", out.toString(), "--partitions", "12",
-                    "--min-score", String.valueOf(SparkPreAnnotatorTest.MIN_SCORE));
+            Process driver = predict(cluster, app, dir.resolve("driver.log"), SparkFixture.onnxModel(), images, out,
+                    12);
 
             // as soon as files appear, kill the busiest executor: the one that has run tasks longest (when the second
             // executor starts late, the first may be the only one, and then it is certainly running them)
@@ -90,18 +83,24 @@ final class StandaloneClusterIT {
         Path expected = dir.resolve("tf/single-machine");
         SparkPreAnnotatorTest.predictLikeTheCli(SparkFixture.savedModel(), images, expected);
         Path out = dir.resolve("tf/cluster-out");
-        Process driver = cluster.java(dir.resolve("driver-tf.log"), Map.of(), List.of(
-                        "-Dspark.jars=" + app, "-Dspark.driver.host=127.0.0.1",
-                        "-Dspark.driver.bindAddress=127.0.0.1", "-Dspark.ui.enabled=false",
-                        "-Dspark.executor.memory=1g", "-Dspark.cores.max=2",
-                        "-Dspark.executor.extraJavaOptions=" + String.join(" ", StandaloneCluster.JAVA_OPTIONS)),
-                app.toString(), "dev.annotate.spark.AnnotateSpark", "predict",
-                "--master", cluster.masterUrl(), "--model", SparkFixture.savedModel().toString(),
-                "--images", images.toString(), "--out", out.toString(), "--partitions", "4",
-                "--min-score", String.valueOf(SparkPreAnnotatorTest.MIN_SCORE));
+        Process driver = predict(cluster, app, dir.resolve("driver-tf.log"), SparkFixture.savedModel(), images, out,
+                4);
         assertTrue(driver.waitFor(2, TimeUnit.MINUTES), "the SavedModel job did not finish");
         assertEquals(0, driver.exitValue(), Files.readString(dir.resolve("driver-tf.log")));
         assertEquals(SparkFixture.files(expected), SparkFixture.files(out));
+    }
+
+    /** {@code AnnotateSpark predict} in a driver JVM of its own, the app jar shipped to the executors. */
+    private static Process predict(StandaloneCluster cluster, Path app, Path log, Path model, Path images, Path out,
+                                   int partitions) throws IOException {
+        return cluster.java(log, Map.of(), List.of("-Dspark.jars=" + app, "-Dspark.driver.host=127.0.0.1",
+                        "-Dspark.driver.bindAddress=127.0.0.1", "-Dspark.ui.enabled=false",
+                        "-Dspark.executor.memory=1g", "-Dspark.cores.max=2",
+                        "-Dspark.executor.extraJavaOptions=" + String.join(" ", StandaloneCluster.JAVA_OPTIONS)),
+                app.toString(), "dev.annotate.spark.AnnotateSpark", "predict", "--master", cluster.masterUrl(),
+                "--model", model.toString(), "--images", images.toString(), "--out", out.toString(),
+                "--partitions", String.valueOf(partitions), "--min-score",
+                String.valueOf(SparkPreAnnotatorTest.MIN_SCORE));
     }
 
     private static long count(Path out) throws IOException {
