@@ -2,6 +2,7 @@ package dev.annotate.spark;
 
 import dev.annotate.core.Detector;
 import dev.annotate.core.Detectors;
+import dev.annotate.tfrecord.TfExamples;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -17,9 +18,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -69,7 +67,8 @@ final class ExecutorModels {
             return java.nio.file.Path.of(fs.makeQualified(model).toUri());
         }
         FileStatus status = fs.getFileStatus(model);
-        String key = hash(fs.makeQualified(model) + "|" + status.getLen() + "|" + status.getModificationTime());
+        String key = TfExamples.sha256Hex((fs.makeQualified(model) + "|" + status.getLen() + "|"
+                + status.getModificationTime()).getBytes(StandardCharsets.UTF_8)).substring(0, 32);
         java.nio.file.Path cache = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "annotate-models");
         java.nio.file.Path done = cache.resolve(key);
         java.nio.file.Path copy = done.resolve(model.getName());
@@ -92,15 +91,6 @@ final class ExecutorModels {
             FileUtil.fullyDelete(partial.toFile());
         }
         return copy;
-    }
-
-    private static String hash(String text) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java platform", e);
-        }
     }
 
     /** Copies a file or directory tree from a Hadoop file system to a local path. */

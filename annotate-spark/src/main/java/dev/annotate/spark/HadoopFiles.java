@@ -55,6 +55,11 @@ final class HadoopFiles {
         return fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
     }
 
+    /** {@code path} made absolute on its file system, with scheme and authority. */
+    static Path qualify(Path path, org.apache.hadoop.conf.Configuration conf) throws IOException {
+        return path.getFileSystem(conf).makeQualified(path);
+    }
+
     /** Whether {@code fs} is this machine's own file system, where java.nio paths reach the same files. */
     static boolean isLocal(FileSystem fs) {
         return "file".equals(fs.getUri().getScheme());

@@ -1,12 +1,10 @@
 package dev.annotate.spark;
 
 import dev.annotate.core.DetectorOptions;
-import dev.annotate.tfrecord.LabelMaps;
 
 import java.io.IOException;
 import java.io.Serial;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -16,11 +14,10 @@ import java.util.Objects;
  *
  * @param model the model's qualified URI: a {@code .onnx} file, a SavedModel directory or a frozen {@code .pb}
  * @param minScore the minimum score
- * @param labelMapText the label map's {@code .pbtxt} text, or {@code null} to use the one found with the model
- * @param labelMapSource where that text came from, named in errors
+ * @param labels the label map, or {@code null} to use the one found with the model
  * @param threads inference threads of the shared detector
  */
-record ModelSpec(String model, double minScore, String labelMapText, String labelMapSource, int threads)
+record ModelSpec(String model, double minScore, LabelMapText labels, int threads)
         implements Serializable {
 
     @Serial
@@ -36,9 +33,8 @@ record ModelSpec(String model, double minScore, String labelMapText, String labe
     /** The detector options these values stand for; parses the label map text. */
     DetectorOptions options() throws IOException {
         DetectorOptions.Builder b = DetectorOptions.builder().minScore(minScore).threads(threads);
-        if (labelMapText != null) {
-            b.labelMap(LabelMaps.parse(labelMapText.getBytes(StandardCharsets.UTF_8),
-                    java.nio.file.Path.of(labelMapSource)));
+        if (labels != null) {
+            b.labelMap(labels.parse());
         }
         return b.build();
     }

@@ -79,9 +79,9 @@ final class Reports {
         }
         root.add("review_first", review);
 
-        Path target = new Path(file);
-        HadoopFiles.write(HadoopFiles.fileSystem(target, spark.sparkContext().hadoopConfiguration()),
-                target.getFileSystem(spark.sparkContext().hadoopConfiguration()).makeQualified(target),
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        Path target = HadoopFiles.qualify(new Path(file), conf);
+        HadoopFiles.write(HadoopFiles.fileSystem(target, conf), target,
                 (GSON.toJson(root) + "\n").getBytes(StandardCharsets.UTF_8), true, "driver");
     }
 }

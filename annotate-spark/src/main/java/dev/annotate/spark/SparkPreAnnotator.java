@@ -9,7 +9,6 @@ import dev.annotate.core.format.AnnotationFormats;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.core.pipeline.PreAnnotator.Existing;
-import dev.annotate.tfrecord.LabelMaps;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -27,7 +26,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -293,10 +291,10 @@ public final class SparkPreAnnotator {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         PerImageFormat format = writableFormat(options.format());
 
-        Path imagesPath = qualify(new Path(images), conf);
+        Path imagesPath = HadoopFiles.qualify(new Path(images), conf);
         Path root = ImageLayout.hasGlob(images) ? ImageLayout.globRoot(imagesPath) : imagesPath;
         ImageLayout layout = new ImageLayout(root.toString(), out.isEmpty() ? null
-                : qualify(new Path(out.get()), conf).toString(), format.name());
+                : HadoopFiles.qualify(new Path(out.get()), conf).toString(), format.name());
 
         int threads = options.threads().orElse(spark.sparkContext().conf().getInt("spark.task.cpus", 1));
         ModelSpec spec = modelSpec(model, options, threads, conf);
@@ -357,28 +355,13 @@ public final class SparkPreAnnotator {
 
     private static ModelSpec modelSpec(String model, Options options, int threads, Configuration conf)
             throws IOException {
-        Path modelPath = qualify(new Path(model), conf);
+        Path modelPath = HadoopFiles.qualify(new Path(model), conf);
         if (!HadoopFiles.fileSystem(modelPath, conf).exists(modelPath)) {
             throw new NoSuchFileException(modelPath.toString(), null, "no model file or directory");
         }
-        String text = null;
-        String source = null;
-        if (options.labels().isPresent()) {
-            Path labels = qualify(new Path(options.labels().get()), conf);
-            FileSystem fs = HadoopFiles.fileSystem(labels, conf);
-            if (!fs.exists(labels)) {
-                throw new NoSuchFileException(labels.toString(), null, "no label map");
-            }
-            byte[] bytes = HadoopFiles.readAll(fs, labels, LabelMaps.MAX_BYTES);
-            source = labels.toUri().getPath();
-            LabelMaps.parse(bytes, java.nio.file.Path.of(source)); // a broken label map fails here, naming it
-            text = new String(bytes, StandardCharsets.UTF_8);
-        }
-        return new ModelSpec(modelPath.toString(), options.minScore(), text, source, threads);
-    }
-
-    private static Path qualify(Path path, Configuration conf) throws IOException {
-        return path.getFileSystem(conf).makeQualified(path);
+        LabelMapText labels = options.labels().isPresent()
+                ? LabelMapText.read(new Path(options.labels().get()), conf) : null;
+        return new ModelSpec(modelPath.toString(), options.minScore(), labels, threads);
     }
 
     /**

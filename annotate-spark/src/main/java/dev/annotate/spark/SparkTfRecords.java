@@ -136,19 +136,14 @@ public final class SparkTfRecords {
         Objects.requireNonNull(spark, "spark");
         Objects.requireNonNull(options, "options");
         Configuration conf = spark.sparkContext().hadoopConfiguration();
-        Path root = qualify(new Path(voc), conf);
+        Path root = HadoopFiles.qualify(new Path(voc), conf);
         FileSystem in = HadoopFiles.fileSystem(root, conf);
         if (!in.exists(root)) {
             throw new NoSuchFileException(root.toString(), null, "no such dataset folder");
         }
-        Path labelFile = qualify(new Path(labels), conf);
-        FileSystem lfs = HadoopFiles.fileSystem(labelFile, conf);
-        if (!lfs.exists(labelFile)) {
-            throw new NoSuchFileException(labelFile.toString(), null, "no label map");
-        }
-        byte[] labelBytes = HadoopFiles.readAll(lfs, labelFile, LabelMaps.MAX_BYTES);
-        LabelMap labelMap = LabelMaps.parse(labelBytes, java.nio.file.Path.of(labelFile.toUri().getPath()));
-        Path base = qualify(new Path(outBase), conf);
+        LabelMapText labelMapText = LabelMapText.read(new Path(labels), conf);
+        LabelMap labelMap = labelMapText.parse();
+        Path base = HadoopFiles.qualify(new Path(outBase), conf);
 
         List<String> xmls = new ArrayList<>();
         HadoopFiles.listFiles(in, root, name -> name.endsWith(".xml"), xmls);
@@ -157,7 +152,7 @@ public final class SparkTfRecords {
                 4 * spark.sparkContext().defaultParallelism())));
         LOG.info("{}: {} annotation files into {} shards per split", root, xmls.size(), shards);
 
-        Shards task = new Shards(LabelMaps.toText(labelMap), labelFile.toUri().getPath(), base.toString(), shards,
+        Shards task = new Shards(labelMapText, base.toString(), shards,
                 options, new HadoopConf(conf));
         List<PartitionReport> parts = JavaSparkContext.fromSparkContext(spark.sparkContext())
                 .parallelize(xmls, shards).mapPartitionsWithIndex(task, false).collect();
@@ -207,10 +202,6 @@ public final class SparkTfRecords {
         return new Path(base.getParent(), name);
     }
 
-    private static Path qualify(Path path, Configuration conf) throws IOException {
-        return path.getFileSystem(conf).makeQualified(path);
-    }
-
     /** Removes the temporary shards that killed attempts left beside the outputs. */
     private static void removeTemporaries(FileSystem fs, Path base) throws IOException {
         if (HadoopFiles.isObjectStore(fs) || !fs.exists(base.getParent())) {
@@ -242,17 +233,15 @@ public final class SparkTfRecords {
         @Serial
         private static final long serialVersionUID = 1L;
 
-        private final String labelMapText;
-        private final String labelMapSource;
+        private final LabelMapText labels;
         private final String base;
         private final int count;
         private final double valFraction;
         private final boolean dropDifficult;
         private final HadoopConf conf;
 
-        Shards(String labelMapText, String labelMapSource, String base, int count, Options options, HadoopConf conf) {
-            this.labelMapText = labelMapText;
-            this.labelMapSource = labelMapSource;
+        Shards(LabelMapText labels, String base, int count, Options options, HadoopConf conf) {
+            this.labels = labels;
             this.base = base;
             this.count = count;
             this.valFraction = options.valFraction();
@@ -262,8 +251,7 @@ public final class SparkTfRecords {
 
         @Override
         public Iterator<PartitionReport> call(Integer index, Iterator<String> xmls) throws IOException {
-            LabelMap labels = LabelMaps.parse(labelMapText.getBytes(StandardCharsets.UTF_8),
-                    java.nio.file.Path.of(labelMapSource));
+            LabelMap labelMap = labels.parse();
             VocToTfRecord.Options converter = VocToTfRecord.Options.defaults().withValFraction(valFraction)
                     .withDropDifficult(dropDifficult).withThreads(1);
             TaskContext task = TaskContext.get();
@@ -279,7 +267,7 @@ public final class SparkTfRecords {
                 TfRecordFraming trainRecords = new TfRecordFraming(train.stream());
                 TfRecordFraming valRecords = val == null ? null : new TfRecordFraming(val.stream());
                 while (xmls.hasNext()) {
-                    VocToTfRecord.Converted c = convertOne(new Path(xmls.next()), labels, converter);
+                    VocToTfRecord.Converted c = convertOne(new Path(xmls.next()), labelMap, converter);
                     c.problems().forEach(p -> report.problems.add(p.toString()));
                     if (c.record().isEmpty()) {
                         report.skipped++;

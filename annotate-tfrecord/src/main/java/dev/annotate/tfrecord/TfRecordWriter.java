@@ -56,7 +56,8 @@ public final class TfRecordWriter implements Closeable {
     private final OutputStream out;
     private final TfRecordFraming framing;
     private boolean done;
-    private long sinceFlush;
+    /** {@link TfRecordFraming#bytes()} when the last early write-back started. */
+    private long flushedAt;
     private java.util.concurrent.Future<?> flushing;
     /** A failure of an early write-back, reported by commit. */
     private volatile IOException flushFailure;
@@ -98,9 +99,8 @@ public final class TfRecordWriter implements Closeable {
     /** Appends one record made of {@code length} bytes of {@code data} from {@code offset}. */
     public void write(byte[] data, int offset, int length) throws IOException {
         ensureOpen();
-        long before = framing.bytes();
         framing.write(data, offset, length);
-        written(framing.bytes() - before);
+        writeBackEarly();
     }
 
     /**
@@ -109,9 +109,8 @@ public final class TfRecordWriter implements Closeable {
      */
     public void write(MessageLite message) throws IOException {
         ensureOpen();
-        long before = framing.bytes();
         framing.write(message);
-        written(framing.bytes() - before);
+        writeBackEarly();
     }
 
     private void ensureOpen() {
@@ -121,10 +120,9 @@ public final class TfRecordWriter implements Closeable {
     }
 
     /** Starts an early write-back every {@link #FLUSH_EVERY} bytes. */
-    private void written(long n) {
-        sinceFlush += n;
-        if (sinceFlush >= FLUSH_EVERY && (flushing == null || flushing.isDone())) {
-            sinceFlush = 0;
+    private void writeBackEarly() {
+        if (framing.bytes() - flushedAt >= FLUSH_EVERY && (flushing == null || flushing.isDone())) {
+            flushedAt = framing.bytes();
             flushing = FLUSHER.submit(() -> {
                 try {
                     channel.force(false);
