@@ -3,6 +3,7 @@ package dev.annotate.core.spi;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.Detector;
+import dev.annotate.core.DetectorException;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.FormatException;
 import dev.annotate.core.LabelMap;
@@ -22,6 +23,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A backend for tests of the SPI: a {@code .fixture} "model" is a text file of lines
  * {@code label score xmin ymin xmax ymax}, with corners as fractions of the image size, which it "predicts" for
  * every image. Registered in this module's test resources.
+ *
+ * <p>A fixture whose only line is {@code !bug} or {@code !runtime-failure} fails to open the way a bug (a
+ * {@link NullPointerException}) or a broken native runtime (a {@link DetectorException}) would, for tests of how
+ * programs report those.
  */
 public final class FixtureDetectorProvider implements DetectorProvider {
 
@@ -46,6 +51,12 @@ public final class FixtureDetectorProvider implements DetectorProvider {
     @Override
     public Detector open(Path model, DetectorOptions options) throws IOException {
         List<String> lines = Files.readAllLines(model, StandardCharsets.UTF_8);
+        if (lines.equals(List.of("!bug"))) {
+            throw new NullPointerException("a simulated bug in the fixture backend");
+        }
+        if (lines.equals(List.of("!runtime-failure"))) {
+            throw new DetectorException("a simulated native runtime failure of " + model);
+        }
         List<double[]> boxes = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {

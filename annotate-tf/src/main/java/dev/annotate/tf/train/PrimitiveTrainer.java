@@ -83,6 +83,8 @@ public final class PrimitiveTrainer {
      * @throws dev.annotate.core.FormatException for an empty dataset, an unknown label, an unreadable VOC file or
      *     image (see {@link TrainerOptions#skipBadImages()}), naming the file
      * @throws IOException if the folder cannot be read
+     * @throws IllegalArgumentException if training diverges (a loss that is not finite): the learning rate is too
+     *     high for this data
      */
     public static PrimitiveModel train(Path vocDir, LabelMap labels, TrainerOptions options,
                                        Consumer<TrainingProgress> listener) throws IOException {
@@ -256,7 +258,7 @@ public final class PrimitiveTrainer {
                     TrainingData.Batch batch = ready.take();
                     float loss = step(session, t, batch, inputSize, n, classes, rate, (float) b1, (float) b2);
                     if (!Float.isFinite(loss)) {
-                        throw new IllegalStateException("training diverged at step " + step + " (loss " + loss
+                        throw new IllegalArgumentException("training diverged at step " + step + " (loss " + loss
                                 + "); try a lower learning rate than " + options.learningRate());
                     }
                     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
