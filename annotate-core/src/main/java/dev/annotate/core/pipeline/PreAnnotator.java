@@ -399,7 +399,7 @@ public final class PreAnnotator {
                         try {
                             action.accept(dir);
                         } catch (IOException e) {
-                            failures.add(new Failure(dir, "directory cannot be listed: " + e));
+                            failures.add(new Failure(dir, dir + ": directory cannot be listed: " + why(e)));
                         }
                         return FileVisitResult.CONTINUE;
                     }
@@ -412,10 +412,32 @@ public final class PreAnnotator {
                     @Override
                     public FileVisitResult visitFileFailed(Path file, IOException e) {
                         failures.add(new Failure(file, e instanceof FileSystemLoopException
-                                ? "symbolic link loop; not followed" : "cannot be read: " + e));
+                                ? file + ": symbolic link loop (back to " + realPath(file) + "); not followed"
+                                : file + ": cannot be read: " + why(e)));
                         return FileVisitResult.CONTINUE;
                     }
                 });
+    }
+
+    private static String why(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    private static String realPath(Path link) {
+        try {
+            return link.toRealPath().toString();
+        } catch (IOException | RuntimeException e) {
+            return "a folder above it";
+        }
     }
 
     /**

@@ -163,6 +163,15 @@ final class PreAnnotatorTest {
     }
 
     @Test
+    void run_symbolicLinkLoop_isRecordedWithThePathItFound_andTheRestIsWritten() throws IOException {
+        Path loop = Files.createSymbolicLink(images.resolve("sub/loop"), images.toAbsolutePath());
+        PreAnnotator.Summary s = PreAnnotator.run(detector, images, options(), p -> { });
+        assertEquals(7, s.written());
+        assertEquals(List.of(new PreAnnotator.Failure(loop, loop + ": symbolic link loop (back to "
+                + images.toRealPath() + "); not followed")), s.failures());
+    }
+
+    @Test
     void run_exifRotatedImage_isAnnotatedInTheDisplayedFrame() throws IOException {
         BufferedImage displayed = new BufferedImage(80, 50, BufferedImage.TYPE_3BYTE_BGR);
         Files.write(images.resolve("turned.jpg"), TestImages.withExifOrientation(
