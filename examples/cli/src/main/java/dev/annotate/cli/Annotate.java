@@ -1,14 +1,20 @@
 package dev.annotate.cli;
 
+import dev.annotate.core.Failures;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.Arrays;
 
 /**
  * The {@code annotate} command. Exit codes: 0 success, 1 some images failed (they are listed), 2 bad usage or
- * input (the message names the file or value).
+ * input (the message names the file or value), 3 an internal error: a bug, or a model or native runtime that
+ * failed (one line names the exception and the file holding its stack trace; {@code --verbose} prints it).
+ *
+ * <p>{@code --verbose}, accepted by every command, also lets TensorFlow's native start-up messages and the
+ * library's informational log lines through; by default they stay off the terminal (see {@link NativeOutput}).
  *
  * <pre>
  * java -jar examples/cli/target/annotate.jar predict --model model.onnx --images new-batch
@@ -21,12 +27,20 @@ import java.io.PrintWriter;
 public final class Annotate implements Runnable {
 
     /** Some images failed. */
-    public static final int SOME_FAILED = 1;
+    public static final int SOME_FAILED = Failures.SOME_FAILED;
     /** Bad usage or bad input. */
-    public static final int BAD_INPUT = 2;
+    public static final int BAD_INPUT = Failures.BAD_INPUT;
+    /** An internal error: a bug, or a model or native runtime that failed. */
+    public static final int INTERNAL_ERROR = Failures.INTERNAL_ERROR;
+
+    private static final String VERBOSE = "--verbose";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = VERBOSE, scope = CommandLine.ScopeType.INHERIT,
+            description = "Print stack traces, native libraries' messages and informational log lines.")
+    boolean verbose;
 
     @Override
     public void run() {
@@ -39,28 +53,31 @@ public final class Annotate implements Runnable {
         CommandLine cl = new CommandLine(new Annotate());
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("annotate: error: " + message(e));
-            commandLine.getErr().flush();
-            return BAD_INPUT;
-        });
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> Failures.report("annotate", e,
+                commandLine.getErr(), verbose(parseResult), NativeOutput.log().orElse(null)));
         int code = cl.execute(args);
         out.flush();
         err.flush();
         return code;
     }
 
-    private static String message(Exception e) {
-        if (e instanceof java.nio.file.NoSuchFileException n) {
-            return n.getFile() + ": no such file" + (n.getReason() == null ? "" : " (" + n.getReason() + ")");
+    private static boolean verbose(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption(VERBOSE)) {
+                return true;
+            }
         }
-        if (e instanceof IOException || e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
-            return e.getMessage();
-        }
-        return e.toString();
+        return false;
     }
 
     public static void main(String[] args) {
-        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+        boolean verbose = Arrays.asList(args).contains(VERBOSE);
+        LogLines.install(System.err, verbose);
+        if (!verbose) {
+            NativeOutput.enable();
+        }
+        int code = execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        NativeOutput.finish(code == INTERNAL_ERROR);
+        System.exit(code);
     }
 }

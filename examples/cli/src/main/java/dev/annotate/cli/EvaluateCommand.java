@@ -68,6 +68,7 @@ final class EvaluateCommand implements Callable<Integer> {
         List<Evaluation.ImagePair> ranked = new ArrayList<>();
         List<Evaluation.ImagePair> thresholded = new ArrayList<>();
         if (source.model != null) {
+            NativeOutput.quietFor(source.model);
             try (Detector detector = Detectors.open(source.model, DetectorOptions.builder().minScore(0.01).build());
                  me.tongfei.progressbar.ProgressBar bar = Bars.open("evaluate", truths.size())) {
                 ranked = detect(truth, truths, detector, bar::step);

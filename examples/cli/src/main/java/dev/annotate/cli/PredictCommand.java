@@ -93,6 +93,7 @@ final class PredictCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         Previews previews = preview == null ? null : new Previews(images, preview);
         PreAnnotator.Summary s;
+        NativeOutput.quietFor(model);
         try (Detector detector = Detectors.open(model, options.build());
              ProgressBar bar = Bars.open("predict", -1)) {
             s = PreAnnotator.run(detector, images, run, new PreAnnotator.Listener() {

@@ -84,6 +84,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IOException(out.resolve(name) + " already exists; train into a new --out folder");
             }
         }
+        NativeOutput.quiet();
         PrimitiveModel model;
         try (ProgressBar bar = Bars.open("train", 1000)) { // in thousandths of the step or time budget
             model = PrimitiveTrainer.train(voc, labels, options, p -> {

@@ -14,6 +14,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -213,6 +215,42 @@ final class AnnotateTest {
                     converted.annotations().stream().map(a -> a.label() + " " + a.box()).toList());
             assertEquals(original.fileName(), converted.fileName());
         }
+    }
+
+    @Test
+    void aBug_exitsThree_withOneLineNamingTheException_andTheFileHoldingItsStackTrace() throws IOException {
+        Path bug = Files.writeString(root.resolve("bug.fixture"), "!bug\n");
+        Run r = run("predict", "--model", bug.toString(), "--images", data.toString());
+        assertEquals(Annotate.INTERNAL_ERROR, r.code(), r.err());
+        Matcher m = Pattern.compile("annotate: internal error: java.lang.NullPointerException: a simulated bug in the"
+                + " fixture backend \\(a bug in annotate; the stack trace is in (.+), or run again with --verbose\\)\n")
+                .matcher(r.err());
+        assertTrue(m.matches(), r.err());
+        Path trace = Path.of(m.group(1));
+        try {
+            assertTrue(Files.readString(trace).contains("at dev.annotate.core.spi.FixtureDetectorProvider.open"));
+        } finally {
+            Files.delete(trace);
+        }
+    }
+
+    @Test
+    void aBug_withVerbose_printsTheStackTrace() throws IOException {
+        Path bug = Files.writeString(root.resolve("bug.fixture"), "!bug\n");
+        Run r = run("predict", "--model", bug.toString(), "--images", data.toString(), "--verbose");
+        assertEquals(Annotate.INTERNAL_ERROR, r.code(), r.err());
+        assertTrue(r.err().startsWith("annotate: internal error: java.lang.NullPointerException: a simulated bug in the"
+                + " fixture backend (a bug in annotate)\njava.lang.NullPointerException: "), r.err());
+        assertTrue(r.err().contains("at dev.annotate.core.spi.FixtureDetectorProvider.open"), r.err());
+    }
+
+    @Test
+    void aFailingRuntime_exitsThree_andIsNotCalledABug() throws IOException {
+        Path broken = Files.writeString(root.resolve("broken.fixture"), "!runtime-failure\n");
+        Run r = run("evaluate", "--model", broken.toString(), "--truth", data.toString(), "--verbose");
+        assertEquals(Annotate.INTERNAL_ERROR, r.code(), r.err());
+        assertTrue(r.err().startsWith("annotate: internal error: dev.annotate.core.DetectorException: a simulated native"
+                + " runtime failure of " + broken + " (the model or its runtime failed)\n"), r.err());
     }
 
     @Test
