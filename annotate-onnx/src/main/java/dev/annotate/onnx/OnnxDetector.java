@@ -153,8 +153,10 @@ final class OnnxDetector extends AbstractDetector {
                 feeds.put(imageInput, OnnxTensor.createTensor(env, direct, shape(tw, th)));
             }
             if (layout == OnnxLayout.RT_DETR) {
+                // the model scales its normalised boxes by these: given the fed size, it answers in fed pixels,
+                // which the transform maps back whether the image was stretched or letterboxed
                 LongBuffer sizes = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder()).asLongBuffer();
-                sizes.put(0, sw).put(1, sh);
+                sizes.put(0, tw).put(1, th);
                 feeds.put("orig_target_sizes", OnnxTensor.createTensor(env, sizes, new long[] {1, 2}));
             }
             try (OrtSession.Result result = session.run(feeds)) {
@@ -250,11 +252,11 @@ final class OnnxDetector extends AbstractDetector {
                     if (scores[i] < minScore) {
                         continue;
                     }
-                    // normalised to the fed image, whose normalised coordinates are the source's (stretch or none)
-                    BoundingBox box = ordered(boxes[4 * i + 1] * (double) t.sourceWidth(),
-                            boxes[4 * i] * (double) t.sourceHeight(), boxes[4 * i + 3] * (double) t.sourceWidth(),
-                            boxes[4 * i + 2] * (double) t.sourceHeight());
-                    out.add(prediction(Math.round(classes[i]), box, scores[i]));
+                    // normalised to the fed image: to fed pixels, then back through the stretch or letterbox
+                    BoundingBox box = ordered(boxes[4 * i + 1] * (double) t.targetWidth(),
+                            boxes[4 * i] * (double) t.targetHeight(), boxes[4 * i + 3] * (double) t.targetWidth(),
+                            boxes[4 * i + 2] * (double) t.targetHeight());
+                    out.add(prediction(Math.round(classes[i]), t.toSource(box), scores[i]));
                 }
             }
             case YOLOV5, YOLOV8 -> {
@@ -313,8 +315,8 @@ final class OnnxDetector extends AbstractDetector {
                         continue;
                     }
                     BoundingBox box = ordered(boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]);
-                    // torchvision boxes are in fed pixels; RT-DETR's are already scaled to orig_target_sizes
-                    out.add(prediction(classes[i], layout == OnnxLayout.RT_DETR ? box : t.toSource(box), scores[i]));
+                    // in fed pixels: torchvision's always, RT-DETR's because orig_target_sizes is the fed size
+                    out.add(prediction(classes[i], t.toSource(box), scores[i]));
                 }
             }
             default -> throw new AssertionError(layout);

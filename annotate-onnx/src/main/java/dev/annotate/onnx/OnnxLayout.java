@@ -12,7 +12,8 @@ package dev.annotate.onnx;
 public enum OnnxLayout {
     /**
      * tf2onnx export of a TF Object Detection API model: uint8 (or float 0..255) NHWC input, fed at the image's
-     * own size when dynamic; outputs {@code detection_boxes} (normalised ymin, xmin, ymax, xmax),
+     * own size when dynamic; outputs {@code detection_boxes} (ymin, xmin, ymax, xmax normalised to the fed image,
+     * which are mapped back through a stretch or letterbox of a fixed-size input),
      * {@code detection_scores}, {@code detection_classes} (1-based, float), {@code num_detections}. Recognised
      * by the output names.
      */
@@ -41,8 +42,9 @@ public enum OnnxLayout {
     BOXES_LABELS_SCORES,
     /**
      * RT-DETR: inputs {@code images} stretched to the model size, 0..1, and {@code orig_target_sizes} (int64
-     * width, height); outputs {@code labels}, {@code boxes} (x1, y1, x2, y2 in original pixels), {@code scores}.
-     * Recognised by the {@code orig_target_sizes} input.
+     * width, height), by which the model scales its normalised boxes; outputs {@code labels}, {@code boxes} (x1,
+     * y1, x2, y2 in those units), {@code scores}. We feed the size of the fed image and map its boxes back, so a
+     * letterbox resize works too. Recognised by the {@code orig_target_sizes} input.
      */
     RT_DETR
 }

@@ -218,7 +218,12 @@ public final class Fixtures {
 
     /** torchvision: dynamic [3, H, W] 0..1 → boxes [4, 4] xyxy, labels int64 (class + 1), scores. */
     public static byte[] torchvision() {
-        OnnxGraph.Builder g = OnnxGraph.builder("torchvision").input("image", ElementType.FLOAT, 3, -1, -1);
+        return torchvision(-1);
+    }
+
+    /** torchvision with a fixed [3, size, size] input, or a dynamic one for -1. */
+    public static byte[] torchvision(int size) {
+        OnnxGraph.Builder g = OnnxGraph.builder("torchvision").input("image", ElementType.FLOAT, 3, size, size);
         String b = brightBox(g, "image", 0, 1, 2, 0.5f);
         layout(g, b, "boxes", new Column[] {Column.X1, Column.Y1, Column.X2, Column.Y2}, false,
                 CANDIDATES.size(), 4);
@@ -260,7 +265,13 @@ public final class Fixtures {
 
     /** tf2onnx TF OD API: uint8 [1, H, W, 3] dynamic → normalised detection_* outputs, classes 1-based. */
     public static byte[] tfOdApi() {
-        OnnxGraph.Builder g = OnnxGraph.builder("tf_od_api").input("input_tensor", ElementType.UINT8, 1, -1, -1, 3);
+        return tfOdApi(-1);
+    }
+
+    /** tf2onnx TF OD API with a fixed [1, size, size, 3] input, or a dynamic one for -1. */
+    public static byte[] tfOdApi(int size) {
+        OnnxGraph.Builder g = OnnxGraph.builder("tf_od_api").input("input_tensor", ElementType.UINT8, 1, size, size,
+                3);
         String b = brightBox(g, "input_tensor", 3, 1, 2, 128f);
         // normalise: b / (W, H, W, H)
         g.initializer("hw_idx", Tensor.longs(new long[] {2, 1, 2, 1}, 4));

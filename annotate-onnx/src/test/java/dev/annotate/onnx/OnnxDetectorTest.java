@@ -126,6 +126,33 @@ final class OnnxDetectorTest {
         }
     }
 
+    /** Every layout with a fixed 640x640 input, where the resize matters. */
+    static Stream<Arguments> layoutsAndResizes() {
+        List<Model> fixed = List.of(
+                new Model("yolov5", () -> Fixtures.yolov5(640), OnnxLayout.YOLOV5),
+                new Model("yolov8", () -> Fixtures.yolov8(640), OnnxLayout.YOLOV8),
+                new Model("end-to-end", () -> Fixtures.endToEnd(640, 4), OnnxLayout.END_TO_END),
+                new Model("torchvision 640", () -> Fixtures.torchvision(640), OnnxLayout.BOXES_LABELS_SCORES),
+                new Model("rt-detr", () -> Fixtures.rtDetr(640), OnnxLayout.RT_DETR),
+                new Model("tf-od-api 640", () -> Fixtures.tfOdApi(640), OnnxLayout.TF_OD_API));
+        return fixed.stream().flatMap(m -> Stream.of(OnnxOptions.Resize.values())
+                .flatMap(r -> scenes().map(s -> Arguments.of(m, r, s))));
+    }
+
+    /** Regression: boxes normalised to the fed image (TF OD API) or scaled by orig_target_sizes (RT-DETR) came
+     * back wrong from a letterboxed input. */
+    @ParameterizedTest(name = "{0}, {1} on {2}")
+    @MethodSource("layoutsAndResizes")
+    void detect_everyLayoutWithEitherResize_returnsTheRectangleInOriginalPixels(Model m, OnnxOptions.Resize resize,
+                                                                                int[] s) throws IOException {
+        DetectorOptions options = DetectorOptions.builder().labelMap(LABELS)
+                .backend(OnnxOptions.defaults().withResize(resize)).build();
+        try (Detector d = Detectors.open(write(m), options)) {
+            assertEquals(m.layout(), ((OnnxDetector) d).layout());
+            assertFound(s, d.detect(scene(s)));
+        }
+    }
+
     @Test
     void detect_path_ofExifRotatedJpeg_answersInTheDisplayedFrame() throws IOException {
         int[] s = {800, 600, 100, 150, 400, 450};
