@@ -152,7 +152,10 @@ public final class PreAnnotator {
     /** Receives progress; called from worker threads, one event at a time. */
     @FunctionalInterface
     public interface Listener {
-        /** One more image handled. */
+        /**
+         * One more image handled. Called from the worker threads, one call at a time and in order (counts never go
+         * down), under a lock of the run's own: a listener need not synchronise, and its monitor stays its own.
+         */
         void progress(Progress progress);
 
         /**
@@ -470,6 +473,8 @@ public final class PreAnnotator {
         private final Optional<Path> out;
         private final Options options;
         private final Listener listener;
+        /** Serialises progress calls; never the listener's own monitor, which is the caller's. */
+        private final Object progressLock = new Object();
         private final long total;
         private final long start;
         private final List<Failure> failures;
@@ -612,14 +617,14 @@ public final class PreAnnotator {
         }
 
         private void report() {
-            long w = written.get();
-            long s = skipped.get();
-            long f = failed.get();
-            double seconds = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
-            double rate = (w + s + f) / seconds;
-            long left = Math.max(0, total - w - s - f);
-            Duration eta = rate > 0 ? Duration.ofMillis((long) (left / rate * 1000)) : Duration.ZERO;
-            synchronized (listener) {
+            synchronized (progressLock) { // counts read under the lock, so events arrive in order
+                long w = written.get();
+                long s = skipped.get();
+                long f = failed.get();
+                double seconds = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
+                double rate = (w + s + f) / seconds;
+                long left = Math.max(0, total - w - s - f);
+                Duration eta = rate > 0 ? Duration.ofMillis((long) (left / rate * 1000)) : Duration.ZERO;
                 listener.progress(new Progress(total, w, s, f, rate, eta));
             }
         }

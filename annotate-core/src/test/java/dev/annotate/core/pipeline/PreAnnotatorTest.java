@@ -21,6 +21,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -169,6 +170,42 @@ final class PreAnnotatorTest {
         assertEquals(7, s.written());
         assertEquals(List.of(new PreAnnotator.Failure(loop, loop + ": symbolic link loop (back to "
                 + images.toRealPath() + "); not followed")), s.failures());
+    }
+
+    /** Regression: progress calls synchronised on the listener object itself, which belongs to the caller. */
+    @Test
+    void run_whileTheCallerHoldsItsListenersMonitor_finishes_andReportsInOrderOneCallAtATime() throws Exception {
+        Files.createDirectories(images.resolve("more"));
+        for (int i = 0; i < 40; i++) {
+            image(images.resolve(String.format("more/m%02d.png", i)), 20, 20);
+        }
+        java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+        List<Long> done = Collections.synchronizedList(new ArrayList<>());
+        List<String> overlaps = Collections.synchronizedList(new ArrayList<>());
+        PreAnnotator.Listener listener = p -> {
+            if (inside.incrementAndGet() != 1) {
+                overlaps.add("overlapping call at " + p.done());
+            }
+            done.add(p.done());
+            Thread.yield();
+            inside.decrementAndGet();
+        };
+        java.util.concurrent.ExecutorService caller = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            java.util.concurrent.Future<PreAnnotator.Summary> run;
+            synchronized (listener) {
+                run = caller.submit(() -> PreAnnotator.run(detector, images, options().withThreads(4), listener));
+                assertEquals(47, run.get(1, java.util.concurrent.TimeUnit.MINUTES).written());
+            }
+        } finally {
+            caller.shutdownNow();
+        }
+        assertEquals(List.of(), overlaps);
+        assertEquals(47, done.size());
+        for (int i = 1; i < done.size(); i++) {
+            assertTrue(done.get(i) >= done.get(i - 1), done.toString());
+        }
+        assertEquals(47L, done.get(46));
     }
 
     @Test
