@@ -17,11 +17,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * YOLO labels as LabelImg's YOLO mode writes them: {@code a.txt} beside {@code a.jpg} with one line per box,
@@ -38,8 +38,16 @@ public final class YoloFormat implements PerImageFormat {
     /** The class-name file. */
     public static final String CLASSES = "classes.txt";
 
-    /** One lock per classes.txt, so concurrent writers in this JVM never lose an appended class. */
-    private static final Map<Path, Object> LOCKS = new ConcurrentHashMap<>();
+    /**
+     * Striped locks over classes.txt paths, so concurrent writers in this JVM never lose an appended class. A
+     * fixed set, not one lock per folder ever written: a process that writes into millions of folders over days
+     * holds the same 64 objects; two folders sharing a stripe only take turns.
+     */
+    private static final Object[] STRIPES = new Object[64];
+
+    static {
+        Arrays.setAll(STRIPES, i -> new Object());
+    }
 
     @Override
     public String name() {
@@ -122,7 +130,7 @@ public final class YoloFormat implements PerImageFormat {
     public void writeFile(AnnotatedImage image, Path annotationFile, LabelMap labels) throws IOException {
         Path classesFile = annotationFile.toAbsolutePath().resolveSibling(CLASSES);
         StringBuilder sb = new StringBuilder();
-        synchronized (LOCKS.computeIfAbsent(classesFile, k -> new Object())) {
+        synchronized (STRIPES[Math.floorMod(classesFile.hashCode(), STRIPES.length)]) {
             List<String> names = new ArrayList<>(classes(classesFile, labels));
             int known = names.size();
             for (Annotation a : image.annotations()) {
