@@ -39,17 +39,6 @@ public final class TfRecordWriter implements Closeable {
     /** Bytes handed to the file between two early write-backs. */
     private static final long FLUSH_EVERY = 32L << 20;
 
-    /**
-     * Starts write-back of what is already in the page cache while records keep coming, so that commit's final
-     * force does not stall on the whole file at once. One daemon thread for every writer in the JVM.
-     */
-    private static final java.util.concurrent.ExecutorService FLUSHER =
-            java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "tfrecord-writeback");
-                t.setDaemon(true);
-                return t;
-            });
-
     private final Path target;
     private final Path temporary;
     private final FileChannel channel;
@@ -58,6 +47,14 @@ public final class TfRecordWriter implements Closeable {
     private boolean done;
     /** {@link TfRecordFraming#bytes()} when the last early write-back started. */
     private long flushedAt;
+    /**
+     * Starts write-back of what is already in the page cache while records keep coming, so that commit's final
+     * force does not stall on the whole file at once. This writer's own daemon thread, started with its first
+     * early write-back (files under {@link #FLUSH_EVERY} never start one) and ended by commit or close: nothing
+     * is shared between writers or outlives one, so a slow disk under one file never delays another's commit and
+     * a long-running process holds no thread for writers it is done with.
+     */
+    private java.util.concurrent.ExecutorService flusher;
     private java.util.concurrent.Future<?> flushing;
     /** A failure of an early write-back, reported by commit. */
     private volatile IOException flushFailure;
@@ -123,7 +120,14 @@ public final class TfRecordWriter implements Closeable {
     private void writeBackEarly() {
         if (framing.bytes() - flushedAt >= FLUSH_EVERY && (flushing == null || flushing.isDone())) {
             flushedAt = framing.bytes();
-            flushing = FLUSHER.submit(() -> {
+            if (flusher == null) {
+                flusher = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "tfrecord-writeback " + target.getFileName());
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            flushing = flusher.submit(() -> {
                 try {
                     channel.force(false);
                 } catch (java.nio.channels.ClosedChannelException closed) {
@@ -183,6 +187,8 @@ public final class TfRecordWriter implements Closeable {
                 throw new java.io.InterruptedIOException("interrupted while writing " + target);
             } catch (java.util.concurrent.ExecutionException e) {
                 throw new IOException("write-back of " + target + " failed", e.getCause());
+            } finally {
+                stopWriteBack();
             }
         }
         if (flushFailure != null) {
@@ -197,6 +203,7 @@ public final class TfRecordWriter implements Closeable {
             return;
         }
         done = true;
+        stopWriteBack();
         try {
             out.close();
         } catch (IOException ignored) {
@@ -205,5 +212,17 @@ public final class TfRecordWriter implements Closeable {
             channel.close();
             Files.deleteIfExists(temporary);
         }
+    }
+
+    /** Ends this writer's write-back thread; a force in progress finishes or meets the closed channel. */
+    private void stopWriteBack() {
+        if (flusher != null) {
+            flusher.shutdown();
+        }
+    }
+
+    /** Whether this writer's write-back thread is running, for tests. */
+    boolean writingBack() {
+        return flusher != null && !flusher.isTerminated();
     }
 }

@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 final class TfRecordTest {
 
@@ -46,9 +47,12 @@ final class TfRecordTest {
         assertEquals(Crc32c.masked(b, 0, 8), lengthCrc);
     }
 
-    /** Past 32 MiB the writer starts write-back in the background while records keep coming. */
+    /**
+     * Past 32 MiB the writer starts write-back in the background while records keep coming, on a thread of its
+     * own that commit ends.
+     */
     @Test
-    void write_pastTheEarlyWriteBackThreshold_keepsEveryRecord() throws IOException {
+    void write_pastTheEarlyWriteBackThreshold_keepsEveryRecord_andEndsItsThread() throws Exception {
         Path file = dir.resolve("big.record");
         byte[] record = new byte[1 << 20];
         try (TfRecordWriter w = TfRecordWriter.create(file, Compression.NONE)) {
@@ -56,7 +60,9 @@ final class TfRecordTest {
                 Arrays.fill(record, (byte) i);
                 w.write(record);
             }
+            assertTrue(w.writingBack());
             w.commit();
+            assertTrue(awaitNoWriteBack(w));
         }
         assertEquals(40L * ((1 << 20) + 16), Files.size(file));
         try (TfRecordReader r = TfRecordReader.open(file, Compression.NONE, false)) {
@@ -65,6 +71,27 @@ final class TfRecordTest {
                 assertEquals((byte) i, got[got.length - 1]);
             }
             assertEquals(null, r.next());
+        }
+    }
+
+    /** The thread ends once its last write-back returns: commit waited for it, so that is at once. */
+    private static boolean awaitNoWriteBack(TfRecordWriter w) throws InterruptedException {
+        for (int i = 0; i < 1000 && w.writingBack(); i++) {
+            Thread.sleep(10);
+        }
+        return !w.writingBack();
+    }
+
+    @Test
+    void closeWithoutCommit_pastTheThreshold_endsTheWriteBackThread_andLeavesNoFile() throws Exception {
+        Path file = dir.resolve("dropped.record");
+        TfRecordWriter w = TfRecordWriter.create(file, Compression.NONE);
+        w.write(new byte[40 << 20]);
+        assertTrue(w.writingBack());
+        w.close();
+        assertTrue(awaitNoWriteBack(w));
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(List.of(), s.toList());
         }
     }
 
