@@ -22,11 +22,9 @@ import dev.annotate.core.format.DatasetWriter;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.StringReader;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -75,9 +73,16 @@ import java.util.function.Consumer;
  * A file that is not JSON, or has no {@code images} array, gives one failed {@link ReadResult} naming the file
  * and, for syntax errors, the line and column. Otherwise every usable image gives a result; a broken image entry
  * gives a failed result, and a broken annotation, an annotation of an unknown image or an unknown category is a
- * {@link Problem} at {@code annotations[i]} (an unknown category is kept as {@code id N}). Writing collects the
- * images and writes the file atomically on {@link DatasetWriter#close()}, sorted by image path, so the file does
- * not depend on the order images came in.
+ * {@link Problem} at {@code annotations[i]} (an unknown category is kept as {@code id N}). Writing writes the
+ * file atomically on {@link DatasetWriter#close()}, sorted by image path, so the file does not depend on the order
+ * images came in.
+ *
+ * <h2>Memory</h2>
+ * Both directions stream with Gson's {@code JsonReader} and {@code JsonWriter}: a file of any size (COCO's own
+ * train2017 holds 860,000 annotations in 450 MB) reads and writes in a heap far smaller than the file. Reading
+ * makes one pass that keeps the image entries' JSON and, per annotation, only its image id, then one pass per
+ * chunk of consecutive images whose annotations make up about 32 million characters of JSON, fewer in a small heap
+ * (one pass for most files); writing keeps per image only its path and the place of its record in a spill file beside the target.
  */
 public final class CocoFormat implements AnnotationFormat {
 
@@ -91,6 +96,24 @@ public final class CocoFormat implements AnnotationFormat {
     private static final Set<String> ANNOTATION_MEMBERS =
             Set.of("id", "image_id", "category_id", "bbox", "area", "score", "attributes");
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
+    /**
+     * About how many characters of annotation JSON one reading pass holds in memory (see {@code Reading}): 32
+     * million, or less in a small heap (parsed, they take a few times their size).
+     */
+    private static final long CHUNK_CHARS = Math.min(32L << 20, Runtime.getRuntime().maxMemory() / 8);
+
+    private final long chunkChars;
+
+    /** The format, as the service loader makes it. */
+    public CocoFormat() {
+        this(CHUNK_CHARS);
+    }
+
+    /** With a smaller chunk, for tests that exercise reading in several passes. */
+    CocoFormat(long chunkChars) {
+        this.chunkChars = chunkChars;
+    }
 
     @Override
     public String name() {
@@ -115,69 +138,265 @@ public final class CocoFormat implements AnnotationFormat {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "no COCO JSON file here");
         }
-        JsonElement root;
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            JsonReader reader = new JsonReader(in);
-            reader.setStrictness(Strictness.STRICT);
-            root = JsonParser.parseReader(reader);
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new JsonParseException("more content after the top-level value at " + reader.getPath());
-            }
+        Scan scan;
+        try {
+            scan = Scan.of(file);
         } catch (JsonParseException | IOException e) {
             results.accept(ReadResult.failed(new Problem(file, "", "not valid JSON: " + e.getMessage())));
             return;
         }
-        if (!root.isJsonObject() || !root.getAsJsonObject().has("images")
-                || !root.getAsJsonObject().get("images").isJsonArray()) {
+        if (scan.images == null) {
             results.accept(ReadResult.failed(new Problem(file, "", "no \"images\" array at the top level: not a COCO"
                     + " dataset file")));
             return;
         }
-        new Reading(file, root.getAsJsonObject(), labels, results).run();
+        new Reading(file, scan, labels, results, chunkChars).run();
     }
 
-    /** One file's reading: categories, then annotations grouped by image, then one result per image. */
+    /** Opens {@code file} for strict streaming. */
+    private static JsonReader open(Path file, CountingReader counter) {
+        JsonReader reader = new JsonReader(counter);
+        reader.setStrictness(Strictness.STRICT);
+        return reader;
+    }
+
+    /** Characters read so far from the file, for the size of each annotation's JSON. */
+    private static final class CountingReader extends java.io.FilterReader {
+        long count;
+
+        CountingReader(java.io.Reader in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            count += c < 0 ? 0 : 1;
+            return c;
+        }
+
+        @Override
+        public int read(char[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            count += Math.max(0, n);
+            return n;
+        }
+    }
+
+    /**
+     * The first pass over a file: the whole syntax checked, the categories kept, each image entry kept as its
+     * compact JSON text with its id (about the size of the entry in the file: a few hundred bytes), and of each
+     * annotation only its image id and the size of its JSON, so that memory holds no annotation yet. When a
+     * top-level member appears twice, the last one counts, as in a parse tree.
+     */
+    private static final class Scan {
+        /** Image id of an annotation whose image id is unusable. */
+        static final long NO_IMAGE = Long.MIN_VALUE;
+
+        JsonArray categories = new JsonArray();
+        /** The image entries' JSON text, or null when the file has no {@code images} array. */
+        List<String> images;
+        long[] imageIdOf = new long[0];
+        int imagesOccurrence = -1;
+        int annotationsOccurrence = -1;
+        int categoriesOccurrence = -1;
+        long[] annotationImage = new long[0];
+        int[] annotationChars = new int[0];
+        int annotations;
+
+        static Scan of(Path file) throws IOException {
+            Scan scan = new Scan();
+            try (CountingReader counter = new CountingReader(Files.newBufferedReader(file, StandardCharsets.UTF_8))) {
+                JsonReader r = open(file, counter);
+                if (r.peek() != JsonToken.BEGIN_OBJECT) {
+                    r.skipValue();
+                    end(r);
+                    return scan;
+                }
+                r.beginObject();
+                for (int member = 0; r.hasNext(); member++) {
+                    String name = r.nextName();
+                    boolean array = r.peek() == JsonToken.BEGIN_ARRAY;
+                    if (name.equals("images")) {
+                        scan.images = null;
+                        scan.imagesOccurrence = member;
+                        if (array) {
+                            scan.images = new ArrayList<>();
+                            r.beginArray();
+                            while (r.hasNext()) {
+                                JsonElement e = JsonParser.parseReader(r);
+                                if (scan.images.size() == scan.imageIdOf.length) {
+                                    scan.imageIdOf = java.util.Arrays.copyOf(scan.imageIdOf,
+                                            Math.max(16, scan.imageIdOf.length * 2));
+                                }
+                                scan.imageIdOf[scan.images.size()] = id(e, "id");
+                                scan.images.add(GSON.toJson(e));
+                            }
+                            r.endArray();
+                        } else {
+                            r.skipValue();
+                        }
+                    } else if (name.equals("annotations")) {
+                        scan.annotations = 0;
+                        scan.annotationsOccurrence = member;
+                        if (array) {
+                            r.beginArray();
+                            while (r.hasNext()) {
+                                long before = counter.count;
+                                long imageId = imageIdOf(r);
+                                scan.add(imageId, (int) Math.min(Integer.MAX_VALUE, counter.count - before));
+                            }
+                            r.endArray();
+                        } else {
+                            r.skipValue();
+                        }
+                    } else if (name.equals("categories")) {
+                        scan.categoriesOccurrence = member;
+                        scan.categories = array ? JsonParser.parseReader(r).getAsJsonArray() : new JsonArray();
+                        if (!array) {
+                            r.skipValue();
+                        }
+                    } else {
+                        r.skipValue();
+                    }
+                }
+                r.endObject();
+                end(r);
+            }
+            return scan;
+        }
+
+        private static void end(JsonReader r) throws IOException {
+            if (r.peek() != JsonToken.END_DOCUMENT) {
+                throw new JsonParseException("more content after the top-level value at " + r.getPath());
+            }
+        }
+
+        /**
+         * The next annotation's image id, or {@link #NO_IMAGE}, read without building the annotation: every other
+         * member (a polygon of hundreds of numbers, say) is skipped. The last {@code image_id} counts, as in a
+         * parse tree.
+         */
+        private static long imageIdOf(JsonReader r) throws IOException {
+            if (r.peek() != JsonToken.BEGIN_OBJECT) {
+                r.skipValue();
+                return NO_IMAGE;
+            }
+            long id = NO_IMAGE;
+            r.beginObject();
+            while (r.hasNext()) {
+                if (r.nextName().equals("image_id")) {
+                    JsonElement v = JsonParser.parseReader(r);
+                    id = v instanceof JsonPrimitive p && p.isNumber() && isInteger(p.getAsDouble()) ? p.getAsLong()
+                            : NO_IMAGE;
+                } else {
+                    r.skipValue();
+                }
+            }
+            r.endObject();
+            return id;
+        }
+
+        /** An entry's integer {@code member}, or {@link #NO_IMAGE}. */
+        private static long id(JsonElement e, String member) {
+            if (e instanceof JsonObject o && o.get(member) instanceof JsonPrimitive p && p.isNumber()
+                    && isInteger(p.getAsDouble())) {
+                return p.getAsLong();
+            }
+            return NO_IMAGE;
+        }
+
+        private void add(long imageId, int chars) {
+            if (annotations == annotationImage.length) {
+                int size = Math.max(16, annotations * 2);
+                annotationImage = java.util.Arrays.copyOf(annotationImage, size);
+                annotationChars = java.util.Arrays.copyOf(annotationChars, size);
+            }
+            annotationImage[annotations] = imageId;
+            annotationChars[annotations++] = chars;
+        }
+    }
+
+    /**
+     * One file's reading after its {@link Scan}: categories, then the images in chunks of consecutive entries
+     * whose annotations' JSON adds up to about {@code chunkChars}, each chunk with one more streaming pass that
+     * parses only its own annotations. Memory holds one chunk's annotations, whatever the file's size; a file
+     * whose annotations fit one chunk (most) is read twice in all.
+     */
     private static final class Reading {
         private final Path file;
-        private final JsonObject root;
+        private final Scan scan;
         private final LabelMap labels;
         private final Consumer<ReadResult> results;
+        private final long chunkChars;
         private final Map<Long, String> categories = new HashMap<>();
         private final Map<Long, List<Annotation>> boxes = new HashMap<>();
         private final Map<Long, List<Problem>> problems = new HashMap<>();
+        /** Each image id's first entry, for any entry with an integer id, as annotations find their image. */
+        private final Map<Long, Integer> imageIds = new HashMap<>();
 
-        Reading(Path file, JsonObject root, LabelMap labels, Consumer<ReadResult> results) {
+        Reading(Path file, Scan scan, LabelMap labels, Consumer<ReadResult> results, long chunkChars) {
             this.file = file;
-            this.root = root;
+            this.scan = scan;
             this.labels = labels;
             this.results = results;
+            this.chunkChars = chunkChars;
         }
 
-        void run() {
+        void run() throws IOException {
             readCategories();
-            Map<Long, Integer> imageIds = new HashMap<>();
-            JsonArray images = root.getAsJsonArray("images");
+            List<String> images = scan.images;
             for (int i = 0; i < images.size(); i++) {
-                JsonElement e = images.get(i);
-                if (e.isJsonObject() && e.getAsJsonObject().get("id") instanceof JsonPrimitive p && p.isNumber()
-                        && isInteger(p.getAsDouble())) {
-                    imageIds.putIfAbsent(p.getAsLong(), i);
+                if (scan.imageIdOf[i] != Scan.NO_IMAGE) {
+                    imageIds.putIfAbsent(scan.imageIdOf[i], i);
                 }
             }
-            readAnnotations(imageIds);
-            Set<Long> seen = new TreeSet<>();
-            for (int i = 0; i < images.size(); i++) {
-                String at = "images[" + i + "]";
-                try {
-                    JsonObject o = object(images.get(i));
-                    long id = integer(o, "id");
-                    if (!seen.add(id)) {
-                        throw new IllegalArgumentException("id " + id + " is used by an earlier image; skipped");
-                    }
-                    results.accept(image(o, id));
-                } catch (IllegalArgumentException e) {
-                    results.accept(ReadResult.failed(new Problem(file, at, e.getMessage())));
+            Map<Long, Long> charsPerImage = new HashMap<>();
+            for (int i = 0; i < scan.annotations; i++) {
+                if (imageIds.containsKey(scan.annotationImage[i])) {
+                    charsPerImage.merge(scan.annotationImage[i], (long) scan.annotationChars[i], Long::sum);
                 }
+            }
+            Set<Long> seen = new java.util.HashSet<>();
+            int from = 0;
+            boolean first = true;
+            while (from < images.size() || first) {
+                int to = from;
+                long chars = 0;
+                Set<Long> chunk = new java.util.HashSet<>();
+                while (to < images.size() && (to == from || chars < chunkChars)) {
+                    long id = scan.imageIdOf[to];
+                    Integer owner = imageIds.get(id);
+                    if (owner != null && owner == to) {
+                        chunk.add(id);
+                        chars += charsPerImage.getOrDefault(id, 0L);
+                    }
+                    to++;
+                }
+                if (first || !chunk.isEmpty()) {
+                    readAnnotations(chunk, first);
+                }
+                for (int i = from; i < to; i++) {
+                    emit(JsonParser.parseString(images.get(i)), i, seen);
+                }
+                boxes.clear();
+                problems.clear();
+                from = to;
+                first = false;
+            }
+        }
+
+        private void emit(JsonElement element, int i, Set<Long> seen) {
+            String at = "images[" + i + "]";
+            try {
+                JsonObject o = object(element);
+                long id = integer(o, "id");
+                if (!seen.add(id)) {
+                    throw new IllegalArgumentException("id " + id + " is used by an earlier image; skipped");
+                }
+                results.accept(image(o, id));
+            } catch (IllegalArgumentException e) {
+                results.accept(ReadResult.failed(new Problem(file, at, e.getMessage())));
             }
         }
 
@@ -201,13 +420,8 @@ public final class CocoFormat implements AnnotationFormat {
             return new ReadResult(file, Optional.of(image), problems.getOrDefault(id, List.of()));
         }
 
-        /** A top-level array, or an empty one when the file has none (COCO result-style files lack some). */
-        private JsonArray array(String member) {
-            return root.get(member) instanceof JsonArray a ? a : new JsonArray();
-        }
-
         private void readCategories() {
-            JsonArray array = array("categories");
+            JsonArray array = scan.categories;
             for (int i = 0; i < array.size(); i++) {
                 String at = "categories[" + i + "]";
                 try {
@@ -226,27 +440,62 @@ public final class CocoFormat implements AnnotationFormat {
             }
         }
 
-        private void readAnnotations(Map<Long, Integer> imageIds) {
-            JsonArray array = array("annotations");
-            for (int i = 0; i < array.size(); i++) {
-                String at = "annotations[" + i + "]";
-                Long imageId = null;
-                try {
-                    JsonObject o = object(array.get(i));
-                    imageId = integer(o, "image_id");
-                    if (!imageIds.containsKey(imageId)) {
-                        long unknown = imageId;
-                        imageId = null;
-                        throw new IllegalArgumentException("image_id " + unknown + " is not an image of the file");
+        /**
+         * One streaming pass: the annotations of the images in {@code chunk} become boxes and problems; with
+         * {@code reportOrphans}, those of no image of the file become failed results.
+         */
+        private void readAnnotations(Set<Long> chunk, boolean reportOrphans) throws IOException {
+            if (scan.annotationsOccurrence < 0) {
+                return;
+            }
+            try (CountingReader counter = new CountingReader(Files.newBufferedReader(file, StandardCharsets.UTF_8))) {
+                JsonReader r = open(file, counter);
+                r.beginObject();
+                for (int member = 0; r.hasNext(); member++) {
+                    r.nextName();
+                    if (member != scan.annotationsOccurrence || r.peek() != JsonToken.BEGIN_ARRAY) {
+                        r.skipValue();
+                        continue;
                     }
-                    boxes.computeIfAbsent(imageId, k -> new ArrayList<>()).add(annotation(o, imageId, at));
-                } catch (IllegalArgumentException e) {
-                    Problem p = new Problem(file, at, "skipped: " + e.getMessage());
-                    if (imageId == null) {
-                        results.accept(ReadResult.failed(p));
-                    } else {
-                        problems.computeIfAbsent(imageId, k -> new ArrayList<>()).add(p);
+                    r.beginArray();
+                    for (int i = 0; r.hasNext(); i++) {
+                        if (i >= scan.annotations) {
+                            throw new IOException(file + " changed while it was being read");
+                        }
+                        long imageId = scan.annotationImage[i];
+                        boolean orphan = imageId == Scan.NO_IMAGE || !imageIds.containsKey(imageId);
+                        if (orphan ? reportOrphans : chunk.contains(imageId)) {
+                            readAnnotation(JsonParser.parseReader(r), i);
+                        } else {
+                            r.skipValue();
+                        }
                     }
+                    r.endArray();
+                    return;
+                }
+            } catch (JsonParseException e) {
+                throw new IOException(file + " changed while it was being read: " + e.getMessage(), e);
+            }
+        }
+
+        private void readAnnotation(JsonElement element, int i) {
+            String at = "annotations[" + i + "]";
+            Long imageId = null;
+            try {
+                JsonObject o = object(element);
+                imageId = integer(o, "image_id");
+                if (!imageIds.containsKey(imageId)) {
+                    long unknown = imageId;
+                    imageId = null;
+                    throw new IllegalArgumentException("image_id " + unknown + " is not an image of the file");
+                }
+                boxes.computeIfAbsent(imageId, k -> new ArrayList<>()).add(annotation(o, imageId, at));
+            } catch (IllegalArgumentException e) {
+                Problem p = new Problem(file, at, "skipped: " + e.getMessage());
+                if (imageId == null) {
+                    results.accept(ReadResult.failed(p));
+                } else {
+                    problems.computeIfAbsent(imageId, k -> new ArrayList<>()).add(p);
                 }
             }
         }
@@ -389,84 +638,163 @@ public final class CocoFormat implements AnnotationFormat {
     public DatasetWriter openWriter(Path dataset, LabelMap labels) throws IOException {
         Path file = file(dataset).toAbsolutePath();
         Files.createDirectories(file.getParent());
-        return new DatasetWriter() {
-            private final Map<String, AnnotatedImage> images = new TreeMap<>();
-
-            @Override
-            public synchronized void write(String relativeImagePath, AnnotatedImage image) {
-                String name = relativeImagePath.replace('\\', '/');
-                Path resolved = file.getParent().resolve(name).normalize();
-                if (name.isEmpty() || name.startsWith("/") || !resolved.startsWith(file.getParent())) {
-                    throw new IllegalArgumentException("relativeImagePath '" + relativeImagePath
-                            + "' is not a path inside the dataset folder " + file.getParent());
-                }
-                String key = file.getParent().relativize(resolved).toString().replace('\\', '/');
-                if (images.putIfAbsent(key, image) != null) {
-                    throw new IllegalArgumentException(file + ": two images for '" + key + "'");
-                }
-            }
-
-            @Override
-            public synchronized void close() throws IOException {
-                JsonObject json = document(images, labels);
-                AtomicFiles.write(file, out -> {
-                    Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
-                    JsonWriter writer = new JsonWriter(w);
-                    GSON.toJson(json, writer);
-                    writer.flush();
-                });
-            }
-        };
+        return new Writing(file, labels);
     }
 
-    /** The whole COCO document for these images, keyed and sorted by their relative path. */
-    private static JsonObject document(Map<String, AnnotatedImage> images, LabelMap labels) {
-        Map<String, Long> ids = new LinkedHashMap<>();
-        labels.entries().forEach(entry -> ids.put(entry.name(), (long) entry.id()));
-        long next = ids.values().stream().mapToLong(Long::longValue).max().orElse(0) + 1;
-        Set<String> unknown = new TreeSet<>();
-        images.values().forEach(i -> i.annotations().forEach(a -> {
-            if (!ids.containsKey(a.label())) {
-                unknown.add(a.label());
-            }
-        }));
-        for (String label : unknown) {
-            ids.put(label, next++);
+    /**
+     * One file's writing. The file's order (images sorted by path, ids from 1 in that order) is known only at the
+     * end, so each image goes, as it comes, into a spill file beside the target as one compact JSON record (its
+     * entry and its annotations, ids left out); memory keeps per image only its path and where its record lies,
+     * plus the set of labels. {@link #close()} streams the document: the images, then the annotations, each read
+     * back one record at a time in path order, then the categories; atomically, and the spill file is deleted.
+     */
+    private static final class Writing implements DatasetWriter {
+        private final Path file;
+        private final LabelMap labels;
+        private final Path spill;
+        private final java.io.OutputStream spillOut;
+        private long spilled;
+        /** Path → offset and length of its record in the spill file. */
+        private final Map<String, long[]> records = new TreeMap<>();
+        private final Set<String> labelsSeen = new TreeSet<>();
+        private boolean closed;
+
+        Writing(Path file, LabelMap labels) throws IOException {
+            this.file = file;
+            this.labels = labels;
+            this.spill = Files.createTempFile(file.getParent(), "." + file.getFileName() + ".", ".tmp");
+            this.spillOut = new java.io.BufferedOutputStream(Files.newOutputStream(spill), 1 << 16);
         }
-        JsonArray imageArray = new JsonArray();
-        JsonArray annotationArray = new JsonArray();
-        long imageId = 0;
-        long annotationId = 0;
-        for (Map.Entry<String, AnnotatedImage> e : images.entrySet()) {
-            AnnotatedImage image = e.getValue();
-            JsonObject o = new JsonObject();
-            o.addProperty("id", ++imageId);
-            o.addProperty("file_name", e.getKey());
-            o.addProperty("width", image.width());
-            o.addProperty("height", image.height());
-            putExtras(o, image.extras(), IMAGE_MEMBERS);
-            imageArray.add(o);
+
+        @Override
+        public synchronized void write(String relativeImagePath, AnnotatedImage image) throws IOException {
+            if (closed) {
+                throw new IllegalStateException("the COCO writer for " + file + " is closed");
+            }
+            String name = relativeImagePath.replace('\\', '/');
+            Path resolved = file.getParent().resolve(name).normalize();
+            if (name.isEmpty() || name.startsWith("/") || !resolved.startsWith(file.getParent())) {
+                throw new IllegalArgumentException("relativeImagePath '" + relativeImagePath
+                        + "' is not a path inside the dataset folder " + file.getParent());
+            }
+            String key = file.getParent().relativize(resolved).toString().replace('\\', '/');
+            if (records.containsKey(key)) {
+                throw new IllegalArgumentException(file + ": two images for '" + key + "'");
+            }
+            JsonObject entry = new JsonObject();
+            entry.addProperty("file_name", key);
+            entry.addProperty("width", image.width());
+            entry.addProperty("height", image.height());
+            putExtras(entry, image.extras(), IMAGE_MEMBERS);
+            JsonArray annotations = new JsonArray();
+            JsonArray names = new JsonArray();
             for (Annotation a : image.annotations()) {
-                annotationArray.add(annotation(a, ++annotationId, imageId, ids.get(a.label())));
+                annotations.add(annotation(a, 0, 0, 0));
+                names.add(a.label());
+                labelsSeen.add(a.label());
+            }
+            JsonObject record = new JsonObject();
+            record.add("image", entry);
+            record.add("annotations", annotations);
+            record.add("labels", names);
+            byte[] bytes = GSON.toJson(record).getBytes(StandardCharsets.UTF_8);
+            spillOut.write(bytes);
+            records.put(key, new long[] {spilled, bytes.length});
+            spilled += bytes.length;
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try (java.nio.channels.FileChannel in = closeSpill()) {
+                Map<String, Long> ids = categoryIds();
+                AtomicFiles.write(file, out -> {
+                    JsonWriter w = new JsonWriter(new java.io.BufferedWriter(
+                            new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16));
+                    w.beginObject();
+                    JsonObject info = new JsonObject();
+                    info.addProperty("description", "written by annotate (dev.annotate)");
+                    w.name("info");
+                    GSON.toJson(info, w);
+                    w.name("licenses").beginArray().endArray();
+                    w.name("images").beginArray();
+                    long imageId = 0;
+                    for (long[] at : records.values()) {
+                        JsonObject entry = read(in, at).getAsJsonObject("image");
+                        JsonObject o = new JsonObject();
+                        o.addProperty("id", ++imageId);
+                        entry.entrySet().forEach(m -> o.add(m.getKey(), m.getValue()));
+                        GSON.toJson(o, w);
+                    }
+                    w.endArray();
+                    w.name("annotations").beginArray();
+                    imageId = 0;
+                    long annotationId = 0;
+                    for (long[] at : records.values()) {
+                        JsonObject record = read(in, at);
+                        imageId++;
+                        JsonArray annotations = record.getAsJsonArray("annotations");
+                        JsonArray names = record.getAsJsonArray("labels");
+                        for (int k = 0; k < annotations.size(); k++) {
+                            JsonObject o = new JsonObject();
+                            o.addProperty("id", ++annotationId);
+                            o.addProperty("image_id", imageId);
+                            o.addProperty("category_id", ids.get(names.get(k).getAsString()));
+                            annotations.get(k).getAsJsonObject().entrySet().stream()
+                                    .filter(m -> !m.getKey().equals("id") && !m.getKey().equals("image_id")
+                                            && !m.getKey().equals("category_id"))
+                                    .forEach(m -> o.add(m.getKey(), m.getValue()));
+                            GSON.toJson(o, w);
+                        }
+                    }
+                    w.endArray();
+                    w.name("categories").beginArray();
+                    ids.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(c -> {
+                        JsonObject o = new JsonObject();
+                        o.addProperty("id", c.getValue());
+                        o.addProperty("name", c.getKey());
+                        o.addProperty("supercategory", "none");
+                        GSON.toJson(o, w);
+                    });
+                    w.endArray();
+                    w.endObject();
+                    w.flush();
+                });
+            } finally {
+                Files.deleteIfExists(spill);
             }
         }
-        JsonArray categories = new JsonArray();
-        ids.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(c -> {
-            JsonObject o = new JsonObject();
-            o.addProperty("id", c.getValue());
-            o.addProperty("name", c.getKey());
-            o.addProperty("supercategory", "none");
-            categories.add(o);
-        });
-        JsonObject info = new JsonObject();
-        info.addProperty("description", "written by annotate (dev.annotate)");
-        JsonObject root = new JsonObject();
-        root.add("info", info);
-        root.add("licenses", new JsonArray());
-        root.add("images", imageArray);
-        root.add("annotations", annotationArray);
-        root.add("categories", categories);
-        return root;
+
+        private java.nio.channels.FileChannel closeSpill() throws IOException {
+            spillOut.close();
+            return java.nio.channels.FileChannel.open(spill, java.nio.file.StandardOpenOption.READ);
+        }
+
+        /** The label map's ids, then the next free ids for other labels in name order. */
+        private Map<String, Long> categoryIds() {
+            Map<String, Long> ids = new LinkedHashMap<>();
+            labels.entries().forEach(entry -> ids.put(entry.name(), (long) entry.id()));
+            long next = ids.values().stream().mapToLong(Long::longValue).max().orElse(0) + 1;
+            for (String label : labelsSeen) {
+                if (!ids.containsKey(label)) {
+                    ids.put(label, next++);
+                }
+            }
+            return ids;
+        }
+
+        private static JsonObject read(java.nio.channels.FileChannel in, long[] at) throws IOException {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) at[1]);
+            while (buffer.hasRemaining()) {
+                if (in.read(buffer, at[0] + buffer.position()) < 0) {
+                    throw new java.io.EOFException("the spill file ended early");
+                }
+            }
+            return JsonParser.parseString(new String(buffer.array(), StandardCharsets.UTF_8)).getAsJsonObject();
+        }
     }
 
     private static JsonObject annotation(Annotation a, long id, long imageId, long categoryId) {

@@ -245,6 +245,57 @@ final class CocoFormatTest {
         }
     }
 
+    /** Reading in many passes (one image per chunk) gives exactly what one pass gives, broken files included. */
+    @Property(tries = 200)
+    void readingInChunks_givesWhatOnePassGives(@ForAll("mutations") String json) throws IOException {
+        assertChunkedReadEqualsOnePass(json);
+    }
+
+    /** The same with annotations in any order, not grouped by image, as COCO files hold them. */
+    @Property(tries = 100)
+    void readingInChunks_withAnnotationsInAnyOrder_givesWhatOnePassGives(
+            @ForAll("datasets") List<AnnotatedImage> images, @ForAll long seed) throws IOException {
+        Path d = Files.createTempDirectory("coco-chunks");
+        try {
+            Path file = d.resolve("x.json");
+            try (DatasetWriter w = coco.openWriter(file, LabelMap.empty())) {
+                for (int i = 0; i < images.size(); i++) {
+                    w.write("f" + i + "/" + images.get(i).fileName(), images.get(i));
+                }
+            }
+            JsonObject root = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+            List<com.google.gson.JsonElement> annotations = new ArrayList<>(root.getAsJsonArray("annotations")
+                    .asList());
+            java.util.Collections.shuffle(annotations, new java.util.Random(seed));
+            JsonArray shuffled = new JsonArray();
+            annotations.forEach(shuffled::add);
+            root.add("annotations", shuffled);
+            assertChunkedReadEqualsOnePass(root.toString());
+        } finally {
+            try (Stream<Path> files = Files.list(d)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(d);
+        }
+    }
+
+    private void assertChunkedReadEqualsOnePass(String json) throws IOException {
+        Path d = Files.createTempDirectory("coco-chunks");
+        Path file = Files.writeString(d.resolve("x.json"), json);
+        try {
+            List<ReadResult> onePass = new ArrayList<>();
+            coco.read(file, LabelMap.empty(), onePass::add);
+            List<ReadResult> chunked = new ArrayList<>();
+            new CocoFormat(1).read(file, LabelMap.empty(), chunked::add);
+            assertEquals(onePass, chunked, json);
+        } finally {
+            Files.delete(file);
+            Files.delete(d);
+        }
+    }
+
     @Provide
     Arbitrary<String> mutations() {
         Arbitrary<String> value = Arbitraries.oneOf(Arbitraries.of("null", "true", "-1", "0", "1e308", "2.5", "\"\"",
