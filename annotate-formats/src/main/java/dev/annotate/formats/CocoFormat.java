@@ -141,8 +141,11 @@ public final class CocoFormat implements AnnotationFormat {
         Scan scan;
         try {
             scan = Scan.of(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            results.accept(ReadResult.failed(new Problem(file, "", "not UTF-8 text: " + undecodable(file))));
+            return;
         } catch (JsonParseException | IOException e) {
-            results.accept(ReadResult.failed(new Problem(file, "", "not valid JSON: " + e.getMessage())));
+            results.accept(ReadResult.failed(new Problem(file, "", "not valid JSON: " + syntaxMessage(e))));
             return;
         }
         if (scan.images == null) {
@@ -151,6 +154,46 @@ public final class CocoFormat implements AnnotationFormat {
             return;
         }
         new Reading(file, scan, labels, results, chunkChars).run();
+    }
+
+    /**
+     * Gson's syntax message, for a person: its first line (the rest links to Gson's troubleshooting page), without
+     * the exception's class or Gson's advice to parse leniently, its JSON path shortened when long (a deeply nested
+     * value's path repeats {@code [0]} hundreds of times).
+     */
+    private static String syntaxMessage(Exception e) {
+        Throwable t = e instanceof JsonParseException && e.getCause() instanceof IOException io ? io : e;
+        String m = t.getMessage() == null ? t.toString() : t.getMessage();
+        m = m.lines().findFirst().orElse("").strip()
+                .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON");
+        return m.length() > 160 ? m.substring(0, 157) + "..." : m;
+    }
+
+    /** Where the first byte sequence that is not UTF-8 starts. */
+    private static String undecodable(Path file) {
+        java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder();
+        java.nio.CharBuffer chars = java.nio.CharBuffer.allocate(1 << 14);
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(1 << 16);
+        long consumed = 0;
+        try (java.nio.channels.ReadableByteChannel in = Files.newByteChannel(file)) {
+            boolean end = false;
+            while (!end) {
+                end = in.read(bytes) < 0;
+                bytes.flip();
+                int before = bytes.position();
+                java.nio.charset.CoderResult r = decoder.decode(bytes, chars, end);
+                if (r.isError()) {
+                    return "the bytes at offset " + (consumed + bytes.position() - before)
+                            + " do not decode (JSON files are UTF-8)";
+                }
+                consumed += bytes.position() - before;
+                chars.clear();
+                bytes.compact();
+            }
+        } catch (IOException e) {
+            return e.toString();
+        }
+        return "a byte sequence does not decode (JSON files are UTF-8)";
     }
 
     /** Opens {@code file} for strict streaming. */
