@@ -16,7 +16,8 @@ import java.util.Optional;
  *         List.of(Annotation.of("race car", BoundingBox.of(12, 40, 200, 150))));
  * }</pre>
  *
- * @param fileName the image's file name, without directories (VOC {@code <filename>})
+ * @param fileName the image's file name, without directories (VOC {@code <filename>}); like {@code path}, without a
+ *     control character XML cannot hold
  * @param path the image's path as recorded by whoever wrote the annotation (VOC {@code <path>}); it may come
  *     from another machine or operating system, so it is kept as text
  * @param width displayed width in pixels, at least 1
@@ -45,6 +46,8 @@ public record AnnotatedImage(
         if (fileName.isEmpty()) {
             throw new IllegalArgumentException("fileName must not be empty");
         }
+        LabelMap.checkLabel(fileName, "fileName");
+        path.ifPresent(p -> LabelMap.checkLabel(p, "path"));
         if (width < 1 || height < 1) {
             throw new IllegalArgumentException(
                     "image size (" + width + "x" + height + ") of " + fileName + " must be at least 1x1");

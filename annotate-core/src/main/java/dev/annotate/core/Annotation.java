@@ -14,7 +14,7 @@ import java.util.OptionalDouble;
  * Annotation predicted = Annotation.predicted("race car", BoundingBox.of(10, 41, 198, 152), 0.87);
  * }</pre>
  *
- * @param label the class name, as written in annotation files and label maps; not empty
+ * @param label the class name, as written in annotation files and label maps; not empty, no control character XML cannot hold (U+0000 to U+001F but tab, line feed, carriage return)
  * @param box the box in the image's displayed frame, pixels
  * @param confidence the model's score in {@code [0, 1]}; empty for a human annotation
  * @param difficult PASCAL VOC {@code difficult}: ignored by evaluation, kept in training data
@@ -46,6 +46,7 @@ public record Annotation(
         if (label.isEmpty()) {
             throw new IllegalArgumentException("label must not be empty");
         }
+        LabelMap.checkLabel(label, "label");
         if (confidence.isPresent()) {
             double c = confidence.getAsDouble();
             if (!(c >= 0 && c <= 1)) {

@@ -30,10 +30,28 @@ public final class LabelMap {
     public static final String BACKGROUND = "background";
 
     /**
+     * Refuses a label (or an image's file name or path) holding a control character that XML 1.0 cannot hold
+     * (U+0000 to U+001F other than tab, line feed and carriage return): they are written into VOC and CVAT XML,
+     * and one that slipped in from a JSON or protobuf source would make a later write fail far from where it came
+     * from.
+     */
+    static void checkLabel(String label, String what) {
+        for (int i = 0; i < label.length(); i++) {
+            char c = label.charAt(i);
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+                StringBuilder shown = new StringBuilder();
+                label.chars().forEach(ch -> shown.append(ch < 0x20 ? String.format("\\u%04x", ch) : (char) ch));
+                throw new IllegalArgumentException(what + " '" + shown + "' holds a control character (U+"
+                        + String.format("%04X", (int) c) + " at index " + i + ")");
+            }
+        }
+    }
+
+    /**
      * One class.
      *
      * @param id the integer the model predicts, at least 1 (0 only for {@value LabelMap#BACKGROUND})
-     * @param name the class name written into annotation files; not empty
+     * @param name the class name written into annotation files; not empty, no control character XML cannot hold
      * @param displayName an optional name for people
      */
     public record Entry(int id, String name, Optional<String> displayName) {
@@ -45,6 +63,7 @@ public final class LabelMap {
             if (name.isEmpty()) {
                 throw new IllegalArgumentException("label map entry with id " + id + " has an empty name");
             }
+            checkLabel(name, "label map name");
             if (id < 0) {
                 throw new IllegalArgumentException("label map id (" + id + ") of '" + name + "' must be >= 0");
             }

@@ -10,6 +10,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 final class LabelMapTest {
 
+    /** Regression: a control character in a label reached the VOC writer, which cannot put it into XML. */
+    @Test
+    void labels_withAControlCharacter_areRefused_showingItEscaped() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LabelMap.Entry.of(1, "ca\u0001r"));
+        assertEquals("label map name 'ca\\u0001r' holds a control character (U+0001 at index 2)", e.getMessage());
+        IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
+                () -> Annotation.of("v\u000btab", BoundingBox.of(0, 0, 1, 1)));
+        assertEquals("label 'v\\u000btab' holds a control character (U+000B at index 1)", a.getMessage());
+        assertEquals("caf\u00e9\t\n\r \u007f", Annotation.of("caf\u00e9\t\n\r \u007f", BoundingBox.of(0, 0, 1, 1))
+                .label());
+    }
+
     @Test
     void entry_idZeroForAClass_isRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
