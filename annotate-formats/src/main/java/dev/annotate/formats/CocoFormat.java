@@ -171,29 +171,13 @@ public final class CocoFormat implements AnnotationFormat {
 
     /** Where the first byte sequence that is not UTF-8 starts. */
     private static String undecodable(Path file) {
-        java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder();
-        java.nio.CharBuffer chars = java.nio.CharBuffer.allocate(1 << 14);
-        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(1 << 16);
-        long consumed = 0;
-        try (java.nio.channels.ReadableByteChannel in = Files.newByteChannel(file)) {
-            boolean end = false;
-            while (!end) {
-                end = in.read(bytes) < 0;
-                bytes.flip();
-                int before = bytes.position();
-                java.nio.charset.CoderResult r = decoder.decode(bytes, chars, end);
-                if (r.isError()) {
-                    return "the bytes at offset " + (consumed + bytes.position() - before)
-                            + " do not decode (JSON files are UTF-8)";
-                }
-                consumed += bytes.position() - before;
-                chars.clear();
-                bytes.compact();
-            }
+        try {
+            return dev.annotate.core.format.TextFiles.firstUndecodable(file)
+                    .stream().mapToObj(at -> "the bytes at offset " + at + " do not decode (JSON files are UTF-8)")
+                    .findFirst().orElse("a byte sequence does not decode (JSON files are UTF-8)");
         } catch (IOException e) {
             return e.toString();
         }
-        return "a byte sequence does not decode (JSON files are UTF-8)";
     }
 
     /** Opens {@code file} for strict streaming. */

@@ -3,12 +3,14 @@ package dev.annotate.formats;
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
+import dev.annotate.core.FormatException;
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.YoloBox;
 import dev.annotate.core.format.AtomicFiles;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
+import dev.annotate.core.format.TextFiles;
 import dev.annotate.core.image.ImageHeader;
 import dev.annotate.core.image.Images;
 
@@ -37,6 +39,9 @@ public final class YoloFormat implements PerImageFormat {
 
     /** The class-name file. */
     public static final String CLASSES = "classes.txt";
+
+    /** Annotation and class files larger than this are refused unread: 16 MiB, some 300,000 boxes. */
+    static final long MAX_BYTES = 16L << 20;
 
     /**
      * Striped locks over classes.txt paths, so concurrent writers in this JVM never lose an appended class. A
@@ -76,7 +81,19 @@ public final class YoloFormat implements PerImageFormat {
 
     @Override
     public ReadResult readFile(Path annotationFile, LabelMap labels) throws IOException {
-        List<String> names = classes(annotationFile.resolveSibling(CLASSES), labels);
+        List<String> names;
+        List<String> lines;
+        try {
+            names = classes(annotationFile.resolveSibling(CLASSES), labels);
+        } catch (FormatException e) {
+            return ReadResult.failed(new Problem(annotationFile, "", "its " + CLASSES + " cannot be used: "
+                    + e.position().map(p -> p + ": ").orElse("") + e.problem()));
+        }
+        try {
+            lines = TextFiles.readUtf8(annotationFile, MAX_BYTES).lines().toList();
+        } catch (FormatException e) {
+            return ReadResult.failed(new Problem(annotationFile, e.position().orElse(""), e.problem()));
+        }
         Optional<Path> image = imageFor(annotationFile);
         if (image.isEmpty()) {
             return ReadResult.failed(new Problem(annotationFile, "", "no image beside the file to take the size"
@@ -93,7 +110,6 @@ public final class YoloFormat implements PerImageFormat {
         int h = header.height();
         List<Annotation> boxes = new ArrayList<>();
         List<Problem> problems = new ArrayList<>();
-        List<String> lines = Files.readAllLines(annotationFile, StandardCharsets.UTF_8);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty()) {
@@ -105,7 +121,7 @@ public final class YoloFormat implements PerImageFormat {
                 if (f.length != 5) {
                     throw new IllegalArgumentException("expected 5 fields, found " + f.length);
                 }
-                int clazz = Integer.parseInt(f[0]);
+                int clazz = whole(f[0], "class");
                 if (clazz < 0) {
                     throw new IllegalArgumentException("class " + clazz + " is negative");
                 }
@@ -114,9 +130,14 @@ public final class YoloFormat implements PerImageFormat {
                     problems.add(new Problem(annotationFile, at, "class " + clazz + " is not in " + CLASSES
                             + " (" + names.size() + " classes); named '" + label + "'"));
                 }
-                YoloBox y = new YoloBox(Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3]),
-                        Double.parseDouble(f[4]));
-                boxes.add(Annotation.of(label, BoundingBox.fromYoloCentre(y, w, h)));
+                YoloBox y = new YoloBox(number(f[1], "centre x"), number(f[2], "centre y"), number(f[3], "width"),
+                        number(f[4], "height"));
+                BoundingBox box = BoundingBox.fromYoloCentre(y, w, h);
+                if (box.xmin() < 0 || box.ymin() < 0 || box.xmax() > w || box.ymax() > h) {
+                    problems.add(new Problem(annotationFile, at, "box " + String.join(" ", f[1], f[2], f[3], f[4])
+                            + " extends beyond the image (" + w + "x" + h + "); kept, clamped when written"));
+                }
+                boxes.add(Annotation.of(label, box));
             } catch (IllegalArgumentException e) {
                 problems.add(new Problem(annotationFile, at, "skipped: " + e.getMessage()));
             }
@@ -151,9 +172,33 @@ public final class YoloFormat implements PerImageFormat {
         AtomicFiles.write(annotationFile, sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
+    private static int whole(String field, String what) {
+        try {
+            return Integer.parseInt(field);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " '" + shown(field) + "' is not a whole number from 0 to "
+                    + Integer.MAX_VALUE);
+        }
+    }
+
+    private static double number(String field, String what) {
+        try {
+            return Double.parseDouble(field);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " '" + shown(field) + "' is not a number");
+        }
+    }
+
+    /** A field as a person can read it in a message: control characters escaped. */
+    private static String shown(String field) {
+        StringBuilder out = new StringBuilder();
+        field.chars().forEach(c -> out.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", c) : (char) c));
+        return out.toString();
+    }
+
     private static List<String> classes(Path classesFile, LabelMap labels) throws IOException {
         if (Files.isRegularFile(classesFile)) {
-            return Files.readAllLines(classesFile, StandardCharsets.UTF_8).stream().map(String::strip)
+            return TextFiles.readUtf8(classesFile, MAX_BYTES).lines().map(String::strip)
                     .filter(s -> !s.isEmpty()).toList();
         }
         List<String> names = new ArrayList<>();
