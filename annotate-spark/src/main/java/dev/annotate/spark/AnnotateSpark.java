@@ -1,5 +1,6 @@
 package dev.annotate.spark;
 
+import dev.annotate.core.Failures;
 import dev.annotate.core.pipeline.PreAnnotator.Existing;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
@@ -16,7 +17,8 @@ import java.util.concurrent.Callable;
  * The Spark application: {@code predict} and {@code tfrecord} with the {@code annotate} command line's option
  * names, plus {@code --master} and {@code --partitions}. Paths are Hadoop paths or URIs ({@code file:},
  * {@code hdfs:}, {@code s3a:}, ...). Exit codes as the command line's: 0 success, 1 some images failed (listed),
- * 2 bad usage or input, 3 an internal error (a bug, or a job Spark gave up on after its retries).
+ * 2 bad usage or input, 3 an internal error (a bug, a model that fails, or a job Spark gave up on after its retries;
+ * one line names it and the file holding its stack trace, which {@code --verbose} prints instead).
  *
  * <pre>
  * spark-submit --class dev.annotate.spark.AnnotateSpark annotate-spark-app.jar \
@@ -32,14 +34,20 @@ import java.util.concurrent.Callable;
 public final class AnnotateSpark implements Runnable {
 
     /** Some images failed. */
-    public static final int SOME_FAILED = 1;
+    public static final int SOME_FAILED = Failures.SOME_FAILED;
     /** Bad usage or bad input. */
-    public static final int BAD_INPUT = 2;
-    /** A bug, or a job that failed after Spark's retries. */
-    public static final int INTERNAL_ERROR = 3;
+    public static final int BAD_INPUT = Failures.BAD_INPUT;
+    /** A bug, a model that fails, or a job that failed after Spark's retries. */
+    public static final int INTERNAL_ERROR = Failures.INTERNAL_ERROR;
+
+    private static final String VERBOSE = "--verbose";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Option(names = VERBOSE, scope = CommandLine.ScopeType.INHERIT,
+            description = "Print an internal error's stack trace here instead of into a file.")
+    boolean verbose;
 
     @Override
     public void run() {
@@ -52,31 +60,21 @@ public final class AnnotateSpark implements Runnable {
         CommandLine cl = new CommandLine(new AnnotateSpark());
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            int code = isBadInput(e) ? BAD_INPUT : INTERNAL_ERROR;
-            commandLine.getErr().println("annotate-spark: " + (code == BAD_INPUT ? "error: " + message(e)
-                    : "internal error: " + e));
-            if (code == INTERNAL_ERROR) {
-                e.printStackTrace(commandLine.getErr());
-            }
-            commandLine.getErr().flush();
-            return code;
-        });
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> Failures.report("annotate-spark", e,
+                commandLine.getErr(), verbose(parseResult), null));
         int code = cl.execute(args);
         out.flush();
         err.flush();
         return code;
     }
 
-    private static boolean isBadInput(Exception e) {
-        return e instanceof IOException || e instanceof IllegalArgumentException;
-    }
-
-    private static String message(Exception e) {
-        if (e instanceof java.nio.file.NoSuchFileException n) {
-            return n.getFile() + ": no such file" + (n.getReason() == null ? "" : " (" + n.getReason() + ")");
+    private static boolean verbose(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption(VERBOSE)) {
+                return true;
+            }
         }
-        return e.getMessage() == null ? e.toString() : e.getMessage();
+        return false;
     }
 
     public static void main(String[] args) {
