@@ -31,18 +31,24 @@ public final class LabelMap {
 
     /**
      * Refuses a label (or an image's file name or path) holding a control character that XML 1.0 cannot hold
-     * (U+0000 to U+001F other than tab, line feed and carriage return): they are written into VOC and CVAT XML,
-     * and one that slipped in from a JSON or protobuf source would make a later write fail far from where it came
-     * from.
+     * (U+0000 to U+001F other than tab, line feed and carriage return), an unpaired surrogate, U+FFFE or U+FFFF:
+     * they are written into VOC and CVAT XML and UTF-8 files, and one that slipped in from a JSON or protobuf
+     * source would make a later write fail far from where it came from.
      */
     static void checkLabel(String label, String what) {
         for (int i = 0; i < label.length(); i++) {
             char c = label.charAt(i);
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+            boolean control = c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+            boolean lone = Character.isHighSurrogate(c) ? i + 1 >= label.length()
+                    || !Character.isLowSurrogate(label.charAt(i + 1)) : Character.isLowSurrogate(c)
+                    && (i == 0 || !Character.isHighSurrogate(label.charAt(i - 1)));
+            if (control || lone || c == '\uFFFE' || c == '\uFFFF') {
                 StringBuilder shown = new StringBuilder();
-                label.chars().forEach(ch -> shown.append(ch < 0x20 ? String.format("\\u%04x", ch) : (char) ch));
-                throw new IllegalArgumentException(what + " '" + shown + "' holds a control character (U+"
-                        + String.format("%04X", (int) c) + " at index " + i + ")");
+                label.chars().forEach(ch -> shown.append(ch < 0x20 || Character.isSurrogate((char) ch) || ch >= 0xFFFE
+                        ? String.format("\\u%04x", ch) : (char) ch));
+                String code = String.format("U+%04X at index %d", (int) c, i);
+                throw new IllegalArgumentException(what + " '" + shown + "' holds " + (control
+                        ? "a control character (" + code + ")" : code + ", which XML and UTF-8 text cannot hold"));
             }
         }
     }

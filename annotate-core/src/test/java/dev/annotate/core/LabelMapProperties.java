@@ -19,7 +19,8 @@ final class LabelMapProperties {
     Arbitrary<List<String>> distinctNames() {
         // any name a label map accepts: no control character XML cannot hold (those are refused; see LabelMapTest)
         return Arbitraries.strings().ofMinLength(1).ofMaxLength(12)
-                .filter(s -> s.chars().allMatch(c -> c >= 0x20 || c == '\t' || c == '\n' || c == '\r'))
+                .filter(s -> s.chars().allMatch(c -> (c >= 0x20 || c == '\t' || c == '\n' || c == '\r')
+                        && !Character.isSurrogate((char) c) && c < 0xFFFE))
                 .list().uniqueElements().ofMinSize(1).ofMaxSize(30);
     }
 

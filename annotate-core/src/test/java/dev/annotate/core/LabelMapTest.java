@@ -18,8 +18,13 @@ final class LabelMapTest {
         IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
                 () -> Annotation.of("v\u000btab", BoundingBox.of(0, 0, 1, 1)));
         assertEquals("label 'v\\u000btab' holds a control character (U+000B at index 1)", a.getMessage());
-        assertEquals("caf\u00e9\t\n\r \u007f", Annotation.of("caf\u00e9\t\n\r \u007f", BoundingBox.of(0, 0, 1, 1))
-                .label());
+        assertEquals("caf\u00e9\t\n\r \u007f \uD83D\uDE00", Annotation.of("caf\u00e9\t\n\r \u007f \uD83D\uDE00",
+                BoundingBox.of(0, 0, 1, 1)).label());
+        IllegalArgumentException lone = assertThrows(IllegalArgumentException.class, () -> LabelMap.Entry.of(2, "a\uD800"));
+        assertEquals("label map name 'a\\ud800' holds U+D800 at index 1, which XML and UTF-8 text cannot hold",
+                lone.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> LabelMap.Entry.of(2, "\uDC00b"));
+        assertThrows(IllegalArgumentException.class, () -> LabelMap.Entry.of(2, "b\uFFFF"));
     }
 
     @Test

@@ -15,7 +15,6 @@ import dev.annotate.onnx.internal.PythonDictLiteral;
 import dev.annotate.tfrecord.LabelMaps;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -192,7 +191,7 @@ public final class OnnxProvider implements DetectorProvider {
         if (file.toString().endsWith(".pbtxt")) {
             return LabelMaps.read(file);
         }
-        List<String> names = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+        List<String> names = dev.annotate.core.format.TextFiles.readUtf8(file, LabelMaps.MAX_BYTES).lines()
                 .map(String::strip).filter(s -> !s.isEmpty()).toList();
         try {
             return LabelMap.fromNames(names);

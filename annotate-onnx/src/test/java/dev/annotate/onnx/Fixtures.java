@@ -196,12 +196,17 @@ public final class Fixtures {
 
     /** Ultralytics YOLOv8/11: [1, 3, size, size] → [1, 7, 200] channel-first. */
     public static byte[] yolov8(int size) {
+        return yolov8(size, NAMES);
+    }
+
+    /** As {@link #yolov8(int)}, with {@code names} as the model's {@code names} metadata (Python dict literal). */
+    public static byte[] yolov8(int size, String names) {
         OnnxGraph.Builder g = OnnxGraph.builder("yolov8").input("images", ElementType.FLOAT, 1, 3, size, size);
         String b = brightBox(g, "images", 1, 2, 3, 0.5f);
         layout(g, b, "candidates", YOLOV8, true, 1, YOLOV8.length, CANDIDATES.size());
         padTo(g, "candidates", "output0", 2, YOLO_ROWS);
         return g.output("output0", ElementType.FLOAT, 1, YOLOV8.length, YOLO_ROWS)
-                .metadata("names", NAMES).metadata("task", "detect").toBytes();
+                .metadata("names", names).metadata("task", "detect").toBytes();
     }
 
     /**

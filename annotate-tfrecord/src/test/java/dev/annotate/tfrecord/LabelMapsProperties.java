@@ -24,7 +24,7 @@ final class LabelMapsProperties {
     Arbitrary<LabelMap> labelMaps() {
         Arbitrary<String> text = Arbitraries.strings().ofMinLength(1).ofMaxLength(15)
                 .filter(s -> s.codePoints().noneMatch(c -> Character.getType(c) == Character.SURROGATE))
-                .filter(s -> s.chars().allMatch(c -> c >= 0x20 || c == '\t' || c == '\n' || c == '\r'));
+                .filter(s -> s.chars().allMatch(c -> (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') && c < 0xFFFE));
         return text.list().uniqueElements().ofMinSize(1).ofMaxSize(20)
                 .flatMap(names -> Arbitraries.integers().between(1, 1000).list().uniqueElements().ofSize(names.size())
                         .flatMap(ids -> text.optional().list().ofSize(names.size()).map(displays -> {

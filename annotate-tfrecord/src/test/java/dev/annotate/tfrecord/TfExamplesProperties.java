@@ -37,7 +37,8 @@ final class TfExamplesProperties {
                             BoundingBox.of(Math.min(xa, xb), Math.min(ya, yb), Math.max(xa, xb), Math.max(ya, yb)),
                             OptionalDouble.empty(), difficult, truncated, pose, Map.of()));
             return Combinators.combine(Arbitraries.strings().ofMinLength(1).ofMaxLength(20)
-                            .filter(s -> s.chars().allMatch(c -> c >= 0x20 || c == '\t' || c == '\n' || c == '\r')),
+                            .filter(s -> s.chars().allMatch(c -> (c >= 0x20 || c == '\t' || c == '\n' || c == '\r')
+                                    && !Character.isSurrogate((char) c) && c < 0xFFFE)),
                             annotation.list().ofMaxSize(30))
                     .as((name, annotations) -> AnnotatedImage.of(name, w, h, 3, annotations));
         });

@@ -140,11 +140,13 @@ final class VocWriterTest {
     }
 
     @Test
-    void toBytes_labelWithACharacterXmlCannotHold_isRefusedNamingIt() {
-        // control characters never get this far (Annotation refuses them); U+FFFE is legal Java text, not XML
+    void toBytes_poseWithACharacterXmlCannotHold_isRefusedNamingIt() {
+        // labels, file names and paths never get this far (core refuses them); a pose is free text
+        Annotation a = new Annotation("car", BoundingBox.of(1, 1, 2, 2), java.util.OptionalDouble.empty(), false,
+                false, "bad\u0001", java.util.Map.of());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Voc.toBytes(
-                image("/d/x.jpg", 10, 10, 3, Annotation.of("bad\uFFFE", BoundingBox.of(1, 1, 2, 2)))));
-        assertEquals("label 'bad\uFFFE' in x.jpg contains U+FFFE at index 3, which an XML 1.0 document cannot hold",
+                image("/d/x.jpg", 10, 10, 3, a)));
+        assertEquals("pose of 'car' in x.jpg contains U+0001 at index 3, which an XML 1.0 document cannot hold",
                 e.getMessage());
     }
 
