@@ -38,7 +38,10 @@ public final class Corpus {
         List<String> outcome(Path input) throws Exception;
     }
 
-    /** The inputs ending in {@code extension} in the test resource folder {@code folder} of {@code anchor}. */
+    /**
+     * The inputs ending in {@code extension} (every file but the {@code .expected} ones for {@code ""}) in the
+     * test resource folder {@code folder} of {@code anchor}.
+     */
     public static Stream<Path> inputs(Class<?> anchor, String folder, String extension) throws IOException {
         Path dir;
         try {
@@ -48,7 +51,8 @@ public final class Corpus {
         }
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith(extension)).sorted().toList();
+            files = s.filter(p -> p.getFileName().toString().endsWith(extension)
+                    && !p.getFileName().toString().endsWith(".expected")).sorted().toList();
         }
         assertFalse(files.isEmpty(), "empty corpus " + dir);
         return files.stream();
