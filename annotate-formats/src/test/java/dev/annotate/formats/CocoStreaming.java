@@ -17,7 +17,7 @@ import java.util.Random;
  * reader and writer, for a child JVM with a small heap.
  *
  * <pre>
- * java -Xmx512m -cp ... dev.annotate.formats.CocoStreaming generate big.json 118000 1000000
+ * java -cp ... dev.annotate.formats.CocoStreaming generate big.json 118000 1000000 52
  * java -Xmx512m -cp ... dev.annotate.formats.CocoStreaming convert big.json copy.json
  * </pre>
  */
@@ -28,6 +28,11 @@ public final class CocoStreaming {
 
     /** Writes {@code images} images and {@code annotations} annotations with 40-point polygons to {@code file}. */
     public static void generate(Path file, int images, int annotations) throws IOException {
+        generate(file, images, annotations, 40);
+    }
+
+    /** As {@link #generate(Path, int, int)}, with polygons of {@code points} numbers. */
+    public static void generate(Path file, int images, int annotations, int points) throws IOException {
         Random random = new Random(7);
         try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             JsonWriter w = new JsonWriter(out);
@@ -44,7 +49,7 @@ public final class CocoStreaming {
                 double x = random.nextInt(500);
                 double y = random.nextInt(400);
                 w.beginObject().name("segmentation").beginArray().beginArray();
-                for (int k = 0; k < 40; k++) {
+                for (int k = 0; k < points; k++) {
                     w.value(Math.round((x + random.nextDouble() * 100) * 100) / 100.0);
                 }
                 w.endArray().endArray().name("area").value(1234.5).name("iscrowd").value(0)
@@ -62,12 +67,13 @@ public final class CocoStreaming {
     }
 
     /**
-     * {@code generate FILE IMAGES ANNOTATIONS}, or {@code convert FROM TO}: reads FROM and writes every image to
-     * TO, printing "IMAGES images, ANNOTATIONS annotations, PROBLEMS problems".
+     * {@code generate FILE IMAGES ANNOTATIONS [POINTS]}, or {@code convert FROM TO}: reads FROM and writes every image
+     * to TO, printing "IMAGES images, ANNOTATIONS annotations, PROBLEMS problems".
      */
     public static void main(String[] args) throws IOException {
         if (args[0].equals("generate")) {
-            generate(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            generate(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+                    args.length > 4 ? Integer.parseInt(args[4]) : 40);
             return;
         }
         CocoFormat coco = new CocoFormat();
