@@ -14,7 +14,9 @@ import java.util.OptionalDouble;
  * Annotation predicted = Annotation.predicted("race car", BoundingBox.of(10, 41, 198, 152), 0.87);
  * }</pre>
  *
- * @param label the class name, as written in annotation files and label maps; not empty, no control character XML cannot hold (U+0000 to U+001F but tab, line feed, carriage return)
+ * @param label the class name, as written in annotation files and label maps; not empty, and without a character
+ *     XML cannot hold (see {@link LabelMap.Entry}: control characters other than tab, line feed and carriage
+ *     return, unpaired surrogates, U+FFFE, U+FFFF)
  * @param box the box in the image's displayed frame, pixels
  * @param confidence the model's score in {@code [0, 1]}; empty for a human annotation
  * @param difficult PASCAL VOC {@code difficult}: ignored by evaluation, kept in training data

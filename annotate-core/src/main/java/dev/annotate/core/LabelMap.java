@@ -57,7 +57,9 @@ public final class LabelMap {
      * One class.
      *
      * @param id the integer the model predicts, at least 1 (0 only for {@value LabelMap#BACKGROUND})
-     * @param name the class name written into annotation files; not empty, no control character XML cannot hold
+     * @param name the class name written into annotation files; not empty, and without a character XML cannot
+     *     hold (control characters other than tab, line feed and carriage return, unpaired surrogates, U+FFFE,
+     *     U+FFFF)
      * @param displayName an optional name for people
      */
     public record Entry(int id, String name, Optional<String> displayName) {

@@ -13,14 +13,16 @@ final class LabelMapTest {
     /** Regression: a control character in a label reached the VOC writer, which cannot put it into XML. */
     @Test
     void labels_withAControlCharacter_areRefused_showingItEscaped() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LabelMap.Entry.of(1, "ca\u0001r"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LabelMap.Entry.of(1, "ca\u0001r"));
         assertEquals("label map name 'ca\\u0001r' holds a control character (U+0001 at index 2)", e.getMessage());
         IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
                 () -> Annotation.of("v\u000btab", BoundingBox.of(0, 0, 1, 1)));
         assertEquals("label 'v\\u000btab' holds a control character (U+000B at index 1)", a.getMessage());
         assertEquals("caf\u00e9\t\n\r \u007f \uD83D\uDE00", Annotation.of("caf\u00e9\t\n\r \u007f \uD83D\uDE00",
                 BoundingBox.of(0, 0, 1, 1)).label());
-        IllegalArgumentException lone = assertThrows(IllegalArgumentException.class, () -> LabelMap.Entry.of(2, "a\uD800"));
+        IllegalArgumentException lone = assertThrows(IllegalArgumentException.class,
+                () -> LabelMap.Entry.of(2, "a\uD800"));
         assertEquals("label map name 'a\\ud800' holds U+D800 at index 1, which XML and UTF-8 text cannot hold",
                 lone.getMessage());
         assertThrows(IllegalArgumentException.class, () -> LabelMap.Entry.of(2, "\uDC00b"));

@@ -82,7 +82,8 @@ import java.util.function.Consumer;
  * train2017 holds 860,000 annotations in 450 MB) reads and writes in a heap far smaller than the file. Reading
  * makes one pass that keeps the image entries' JSON and, per annotation, only its image id, then one pass per
  * chunk of consecutive images whose annotations make up about 32 million characters of JSON, fewer in a small heap
- * (one pass for most files); writing keeps per image only its path and the place of its record in a spill file beside the target.
+ * (one pass for most files); writing keeps per image only its path and the place of its record in a spill file
+ * beside the target.
  */
 public final class CocoFormat implements AnnotationFormat {
 
@@ -266,6 +267,7 @@ public final class CocoFormat implements AnnotationFormat {
                     } else if (name.equals("annotations")) {
                         scan.annotations = 0;
                         scan.annotationsOccurrence = member;
+                        scan.notArray(name, array, r);
                         if (array) {
                             r.beginArray();
                             while (r.hasNext()) {
@@ -279,6 +281,7 @@ public final class CocoFormat implements AnnotationFormat {
                         }
                     } else if (name.equals("categories")) {
                         scan.categoriesOccurrence = member;
+                        scan.notArray(name, array, r);
                         scan.categories = array ? JsonParser.parseReader(r).getAsJsonArray() : new JsonArray();
                         if (!array) {
                             r.skipValue();
@@ -291,6 +294,23 @@ public final class CocoFormat implements AnnotationFormat {
                 end(r);
             }
             return scan;
+        }
+
+        /** Top-level members that are there but not arrays, with what they are: reported, then ignored. */
+        final Map<String, String> notArrays = new java.util.TreeMap<>();
+
+        void notArray(String member, boolean array, JsonReader r) throws IOException {
+            if (array) {
+                notArrays.remove(member);
+            } else {
+                notArrays.put(member, switch (r.peek()) {
+                    case BEGIN_OBJECT -> "an object";
+                    case STRING -> "a string";
+                    case NUMBER -> "a number";
+                    case BOOLEAN -> "a boolean";
+                    default -> "null";
+                });
+            }
         }
 
         private static void end(JsonReader r) throws IOException {
@@ -371,6 +391,8 @@ public final class CocoFormat implements AnnotationFormat {
         }
 
         void run() throws IOException {
+            scan.notArrays.forEach((member, found) -> results.accept(ReadResult.failed(new Problem(file, "",
+                    "\"" + member + "\" is " + found + ", not an array; ignored"))));
             readCategories();
             List<String> images = scan.images;
             for (int i = 0; i < images.size(); i++) {
