@@ -182,7 +182,7 @@ public final class CocoFormat implements AnnotationFormat {
     }
 
     /** Opens {@code file} for strict streaming. */
-    private static JsonReader open(Path file, CountingReader counter) {
+    private static JsonReader open(CountingReader counter) {
         JsonReader reader = new JsonReader(counter);
         reader.setStrictness(Strictness.STRICT);
         return reader;
@@ -225,9 +225,7 @@ public final class CocoFormat implements AnnotationFormat {
         /** The image entries' JSON text, or null when the file has no {@code images} array. */
         List<String> images;
         long[] imageIdOf = new long[0];
-        int imagesOccurrence = -1;
         int annotationsOccurrence = -1;
-        int categoriesOccurrence = -1;
         long[] annotationImage = new long[0];
         int[] annotationChars = new int[0];
         int annotations;
@@ -235,7 +233,7 @@ public final class CocoFormat implements AnnotationFormat {
         static Scan of(Path file) throws IOException {
             Scan scan = new Scan();
             try (CountingReader counter = new CountingReader(Files.newBufferedReader(file, StandardCharsets.UTF_8))) {
-                JsonReader r = open(file, counter);
+                JsonReader r = open(counter);
                 if (r.peek() != JsonToken.BEGIN_OBJECT) {
                     r.skipValue();
                     end(r);
@@ -247,7 +245,6 @@ public final class CocoFormat implements AnnotationFormat {
                     boolean array = r.peek() == JsonToken.BEGIN_ARRAY;
                     if (name.equals("images")) {
                         scan.images = null;
-                        scan.imagesOccurrence = member;
                         if (array) {
                             scan.images = new ArrayList<>();
                             r.beginArray();
@@ -257,7 +254,8 @@ public final class CocoFormat implements AnnotationFormat {
                                     scan.imageIdOf = java.util.Arrays.copyOf(scan.imageIdOf,
                                             Math.max(16, scan.imageIdOf.length * 2));
                                 }
-                                scan.imageIdOf[scan.images.size()] = id(e, "id");
+                                scan.imageIdOf[scan.images.size()] = integer(e instanceof JsonObject o ? o.get("id")
+                                        : null);
                                 scan.images.add(GSON.toJson(e));
                             }
                             r.endArray();
@@ -280,7 +278,6 @@ public final class CocoFormat implements AnnotationFormat {
                             r.skipValue();
                         }
                     } else if (name.equals("categories")) {
-                        scan.categoriesOccurrence = member;
                         scan.notArray(name, array, r);
                         scan.categories = array ? JsonParser.parseReader(r).getAsJsonArray() : new JsonArray();
                         if (!array) {
@@ -333,9 +330,7 @@ public final class CocoFormat implements AnnotationFormat {
             r.beginObject();
             while (r.hasNext()) {
                 if (r.nextName().equals("image_id")) {
-                    JsonElement v = JsonParser.parseReader(r);
-                    id = v instanceof JsonPrimitive p && p.isNumber() && isInteger(p.getAsDouble()) ? p.getAsLong()
-                            : NO_IMAGE;
+                    id = integer(JsonParser.parseReader(r));
                 } else {
                     r.skipValue();
                 }
@@ -344,13 +339,10 @@ public final class CocoFormat implements AnnotationFormat {
             return id;
         }
 
-        /** An entry's integer {@code member}, or {@link #NO_IMAGE}. */
-        private static long id(JsonElement e, String member) {
-            if (e instanceof JsonObject o && o.get(member) instanceof JsonPrimitive p && p.isNumber()
-                    && isInteger(p.getAsDouble())) {
-                return p.getAsLong();
-            }
-            return NO_IMAGE;
+        /** An id's value as a long, or {@link #NO_IMAGE} when it is not an integer. */
+        private static long integer(JsonElement v) {
+            return v instanceof JsonPrimitive p && p.isNumber() && isInteger(p.getAsDouble()) ? p.getAsLong()
+                    : NO_IMAGE;
         }
 
         private void add(long imageId, int chars) {
@@ -498,7 +490,7 @@ public final class CocoFormat implements AnnotationFormat {
                 return;
             }
             try (CountingReader counter = new CountingReader(Files.newBufferedReader(file, StandardCharsets.UTF_8))) {
-                JsonReader r = open(file, counter);
+                JsonReader r = open(counter);
                 r.beginObject();
                 for (int member = 0; r.hasNext(); member++) {
                     r.nextName();
