@@ -28,6 +28,9 @@ import java.util.Optional;
  *     never set on machine output
  * @param extras image-level data a format carries and this library does not model, namespaced as in
  *     {@link Annotation#extras()}
+ * @param predictedBy the model that wrote these annotations, when a machine wrote them and no person has saved
+ *     or changed them since (the format's machine mark, see {@link #checked()}); empty for a person's work. One
+ *     line, without surrounding spaces.
  */
 public record AnnotatedImage(
         String fileName,
@@ -37,7 +40,8 @@ public record AnnotatedImage(
         int depth,
         List<Annotation> annotations,
         boolean verified,
-        Map<String, String> extras) {
+        Map<String, String> extras,
+        Optional<String> predictedBy) {
 
     /** Validates every component and copies the collections. */
     public AnnotatedImage {
@@ -57,6 +61,20 @@ public record AnnotatedImage(
         }
         annotations = List.copyOf(annotations);
         extras = Annotation.copyOrdered(extras);
+        Objects.requireNonNull(predictedBy, "predictedBy");
+        predictedBy.ifPresent(m -> {
+            if (m.isBlank() || !m.strip().equals(m) || m.indexOf('\n') >= 0 || m.indexOf('\r') >= 0) {
+                throw new IllegalArgumentException("predictedBy '" + m + "' of " + fileName
+                        + " must name a model on one line, without surrounding spaces");
+            }
+            LabelMap.checkLabel(m, "predictedBy");
+        });
+    }
+
+    /** A person's image (not predicted) with everything else as given. */
+    public AnnotatedImage(String fileName, Optional<String> path, int width, int height, int depth,
+                          List<Annotation> annotations, boolean verified, Map<String, String> extras) {
+        this(fileName, path, width, height, depth, annotations, verified, extras, Optional.empty());
     }
 
     /** An unverified image with no recorded path and no extras. */
@@ -64,23 +82,43 @@ public record AnnotatedImage(
         return new AnnotatedImage(fileName, Optional.empty(), width, height, depth, annotations, false, Map.of());
     }
 
+    /**
+     * Whether a person has checked these annotations: they wrote or saved the file (it carries no machine mark),
+     * or verified it. The correction loop trains on checked images and re-predicts only unchecked ones.
+     */
+    public boolean checked() {
+        return verified || predictedBy.isEmpty();
+    }
+
     /** This image with other annotations, everything else kept. */
     public AnnotatedImage withAnnotations(List<Annotation> newAnnotations) {
-        return new AnnotatedImage(fileName, path, width, height, depth, newAnnotations, verified, extras);
+        return new AnnotatedImage(fileName, path, width, height, depth, newAnnotations, verified, extras,
+                predictedBy);
     }
 
     /** This image with another recorded path. */
     public AnnotatedImage withPath(String newPath) {
-        return new AnnotatedImage(fileName, Optional.of(newPath), width, height, depth, annotations, verified, extras);
+        return new AnnotatedImage(fileName, Optional.of(newPath), width, height, depth, annotations, verified, extras,
+                predictedBy);
     }
 
     /** This image with the verified flag set as given. */
     public AnnotatedImage withVerified(boolean isVerified) {
-        return new AnnotatedImage(fileName, path, width, height, depth, annotations, isVerified, extras);
+        return new AnnotatedImage(fileName, path, width, height, depth, annotations, isVerified, extras,
+                predictedBy);
     }
 
     /** This image with other image-level extras. */
     public AnnotatedImage withExtras(Map<String, String> newExtras) {
-        return new AnnotatedImage(fileName, path, width, height, depth, annotations, verified, newExtras);
+        return new AnnotatedImage(fileName, path, width, height, depth, annotations, verified, newExtras,
+                predictedBy);
+    }
+
+    /**
+     * This image as written by the model {@code model} (a name people recognise, such as
+     * {@code round-2/model.onnx}), or as a person's work when empty.
+     */
+    public AnnotatedImage withPredictedBy(Optional<String> model) {
+        return new AnnotatedImage(fileName, path, width, height, depth, annotations, verified, extras, model);
     }
 }

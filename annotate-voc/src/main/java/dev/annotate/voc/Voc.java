@@ -6,6 +6,7 @@ import dev.annotate.core.BoundingBox;
 import dev.annotate.core.FormatException;
 import dev.annotate.core.VocBox;
 import dev.annotate.core.format.AtomicFiles;
+import dev.annotate.core.format.MachineMark;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
 import dev.annotate.core.image.ExifOrientation;
@@ -68,6 +69,14 @@ import java.util.OptionalDouble;
  * others. A document with a DOCTYPE (the way to XXE and "billion laughs" attacks) is refused before anything
  * is read, as is one larger than {@link #MAX_DOCUMENT_BYTES}.
  *
+ * <h2>Machine marks</h2>
+ * A {@linkplain AnnotatedImage#predictedBy() predicted} image is written with its {@link MachineMark} as
+ * {@code <source><annotation>} (after {@code <database>}; the VOC devkit names the annotating party there) and
+ * each detection's confidence as {@code <score>} right after its {@code <bndbox>}. LabelImg reads neither and
+ * writes neither when a person saves the file, so a saved file is a person's. Reading gives back the model and the
+ * scores only while the mark matches the boxes; a file changed by hand keeps them as unknown elements and counts as
+ * a person's ({@link AnnotatedImage#checked()}).
+ *
  * <pre>{@code
  * ReadResult read = Voc.read(Path.of("images/a.xml"));
  * read.problems().forEach(System.err::println);
@@ -98,6 +107,10 @@ public final class Voc {
     public static final String SEGMENTED_KEY = "voc:segmented";
 
     private static final String UNKNOWN_DATABASE = "Unknown";
+    /** The {@code <source>} child holding the machine mark; the VOC devkit names the annotating party there. */
+    private static final String MARK_ELEMENT = "annotation";
+    /** The {@code <object>} child holding a machine prediction's score. */
+    private static final String SCORE_ELEMENT = "score";
 
     private static final JAXBContext CONTEXT = context();
 
@@ -245,7 +258,81 @@ public final class Voc {
             Optional<String> path = Optional.ofNullable(doc.path).filter(p -> !p.isBlank());
             AnnotatedImage image = new AnnotatedImage(fileName, path, size[0], size[1], size[2], annotations,
                     verified, imageExtras());
-            return new ReadResult(source, Optional.of(image), problems);
+            return new ReadResult(source, Optional.of(machineMarked(image)), problems);
+        }
+
+        /**
+         * The image as the machine wrote it, when the file carries a machine mark that still matches its boxes:
+         * the model named, each object's {@code <score>} as its confidence, and neither left among the kept XML.
+         * Otherwise the image as read, a person's work (a stale mark and scores stay kept XML, written back).
+         */
+        private AnnotatedImage machineMarked(AnnotatedImage image) {
+            if (doc.source == null || image.annotations().size() != doc.objects.size()) {
+                return image; // no mark, or an object so broken that no machine wrote it
+            }
+            org.w3c.dom.Element mark = child(doc.source.other, MARK_ELEMENT);
+            Optional<String> model = mark == null ? Optional.empty()
+                    : MachineMark.model(mark.getTextContent(), image);
+            if (model.isEmpty()) {
+                return image;
+            }
+            List<Annotation> scored = new ArrayList<>();
+            for (int i = 0; i < doc.objects.size(); i++) {
+                XmlObject o = doc.objects.get(i);
+                Annotation a = image.annotations().get(i);
+                org.w3c.dom.Element score = child(o.other, SCORE_ELEMENT);
+                OptionalDouble confidence = score == null ? OptionalDouble.empty() : confidence(score, a, i + 1);
+                if (confidence.isPresent()) {
+                    Map<String, String> extras = new LinkedHashMap<>(a.extras());
+                    replace(extras, XML_KEY, without(o.other, score));
+                    a = new Annotation(a.label(), a.box(), confidence, a.difficult(), a.truncated(), a.pose(),
+                            extras);
+                }
+                scored.add(a);
+            }
+            Map<String, String> extras = new LinkedHashMap<>(image.extras());
+            replace(extras, SOURCE_XML_KEY, without(doc.source.other, mark));
+            return image.withAnnotations(scored).withExtras(extras).withPredictedBy(model);
+        }
+
+        private OptionalDouble confidence(org.w3c.dom.Element score, Annotation a, int index) {
+            String t = score.getTextContent().strip();
+            try {
+                double v = Double.parseDouble(t);
+                if (v >= 0 && v <= 1) {
+                    return OptionalDouble.of(v);
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            problem("<object> " + index, "object '" + a.label() + "': <score> '" + abbreviate(t)
+                    + "' is not a number from 0 to 1; kept as it is, not read as a confidence");
+            return OptionalDouble.empty();
+        }
+
+        private static org.w3c.dom.Element child(List<org.w3c.dom.Element> elements, String name) {
+            for (org.w3c.dom.Element e : elements) {
+                if (name.equals(e.getTagName())) {
+                    return e;
+                }
+            }
+            return null;
+        }
+
+        private static List<org.w3c.dom.Element> without(List<org.w3c.dom.Element> elements,
+                                                         org.w3c.dom.Element dropped) {
+            List<org.w3c.dom.Element> rest = new ArrayList<>(elements);
+            rest.remove(dropped);
+            return rest;
+        }
+
+        private static void replace(Map<String, String> extras, String key, List<org.w3c.dom.Element> elements) {
+            String fragment = SecureXml.toFragment(elements);
+            if (fragment.isEmpty()) {
+                extras.remove(key);
+            } else {
+                extras.put(key, fragment);
+            }
         }
 
         private String fileName() {
@@ -582,6 +669,10 @@ public final class Voc {
         doc.source = new XmlSource();
         doc.source.database = extras.getOrDefault(DATABASE_KEY, UNKNOWN_DATABASE);
         doc.source.other = kept(extras, SOURCE_XML_KEY, image.fileName());
+        if (image.predictedBy().isPresent()) {
+            doc.source.other.add(0, SecureXml.textElement(MARK_ELEMENT,
+                    xmlText(MachineMark.of(image), "machine mark of " + image.fileName())));
+        }
         doc.size = new XmlSize();
         doc.size.width = Integer.toString(image.width());
         doc.size.height = Integer.toString(image.height());
@@ -611,6 +702,9 @@ public final class Voc {
         o.bndbox.ymax = Integer.toString(v.ymax());
         o.bndbox.other = kept(a.extras(), BNDBOX_XML_KEY, image.fileName() + " object '" + a.label() + "'");
         o.other = kept(a.extras(), XML_KEY, image.fileName() + " object '" + a.label() + "'");
+        if (image.predictedBy().isPresent() && a.confidence().isPresent()) {
+            o.other.add(0, SecureXml.textElement(SCORE_ELEMENT, MachineMark.score(a.confidence().getAsDouble())));
+        }
         return o;
     }
 

@@ -156,6 +156,18 @@ public final class SecureXml {
         }
     }
 
+    /** A new element {@code <name>text</name>}, for the writer to place among kept ones. */
+    public static Element textElement(String name, String text) {
+        try {
+            Document doc = DOM.newDocumentBuilder().newDocument();
+            Element e = doc.createElement(name);
+            e.setTextContent(text);
+            return e;
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException("the JDK's DOM builder is unavailable", e);
+        }
+    }
+
     /** Parses text made by {@link #toFragment} back into elements. */
     public static List<Element> fromFragment(String fragment) throws IOException {
         if (fragment.isEmpty()) {
