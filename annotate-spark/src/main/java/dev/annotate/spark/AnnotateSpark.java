@@ -9,7 +9,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -154,7 +153,8 @@ public final class AnnotateSpark implements Runnable {
         double minScore;
 
         @Option(names = "--existing", defaultValue = "skip", description = "What to do with existing annotation"
-                + " files: skip, skip-verified, overwrite (default ${DEFAULT-VALUE}).")
+                + " files: skip, skip-verified, refresh (re-predict the machine's files no person has checked),"
+                + " overwrite (default ${DEFAULT-VALUE}).")
         String existing;
 
         @Option(names = "--threads", description = "Inference threads of each executor's model (default:"
@@ -167,13 +167,7 @@ public final class AnnotateSpark implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Existing policy = switch (existing.toLowerCase(Locale.ROOT)) {
-                case "skip" -> Existing.SKIP;
-                case "skip-verified" -> Existing.SKIP_VERIFIED;
-                case "overwrite" -> Existing.OVERWRITE;
-                default -> throw new IllegalArgumentException("--existing " + existing
-                        + " is not one of skip, skip-verified, overwrite");
-            };
+            Existing policy = Existing.parse(existing);
             SparkPreAnnotator.Options options = SparkPreAnnotator.Options.defaults().withFormat(format)
                     .withMinScore(minScore).withExisting(policy).withReviewListSize(Reports.REVIEW_LIST);
             if (labels != null) {
@@ -192,7 +186,7 @@ public final class AnnotateSpark implements Runnable {
                 r.close();
                 if (report != null) {
                     Reports.writePredict(spark, report, new Reports.PredictRun(images, model, format, minScore,
-                            out, existing.toLowerCase(Locale.ROOT)), r.summary());
+                            out, policy.optionName()), r.summary());
                 }
                 return r.summary();
             });

@@ -5,6 +5,7 @@ import dev.annotate.core.Annotation;
 import dev.annotate.core.Detector;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.format.ReadResult;
+import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.core.pipeline.PreAnnotator.Existing;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -24,6 +25,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One partition of the pre-annotation job, on an executor: for each image, the existing-file policy, detection
@@ -92,7 +94,7 @@ final class PreAnnotateTask implements FlatMapFunction<Iterator<String>, Row> {
         AnnotatedImage result;
         byte[] bytes;
         try {
-            result = detect(image, detector);
+            result = detect(image, detector).withPredictedBy(Optional.of(PreAnnotator.modelName(model.model())));
             bytes = format.toBytes(result, detector.labelMap());
         } catch (IOException | IllegalArgumentException e) {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -123,7 +125,11 @@ final class PreAnnotateTask implements FlatMapFunction<Iterator<String>, Row> {
                     if (read.image().isEmpty()) {
                         return "existing annotation file is unreadable, left alone: " + read.problems();
                     }
-                    return read.image().get().verified() ? "annotation file verified by a person" : null;
+                    AnnotatedImage kept = read.image().get();
+                    if (existing == Existing.REFRESH) {
+                        return kept.checked() ? "annotation file checked by a person" : null;
+                    }
+                    return kept.verified() ? "annotation file verified by a person" : null;
                 } catch (IOException e) {
                     return "existing annotation file cannot be read, left alone: " + e;
                 }

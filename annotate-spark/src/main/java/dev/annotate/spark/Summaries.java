@@ -78,12 +78,12 @@ final class Summaries implements FlatMapFunction<Iterator<Row>, Summaries.Partia
                 }
             }
             List<Row> detections = row.getList(6);
-            double lowest = 1;
+            double lowest = detections.isEmpty() ? 0 : 1; // an image with no detection is the first to look at
             for (Row d : detections) {
                 perClass.merge(d.getString(0), 1L, Long::sum);
                 lowest = Math.min(lowest, d.isNullAt(1) ? 1 : d.getDouble(1));
             }
-            if (!detections.isEmpty() && reviewListSize > 0) {
+            if (SparkPreAnnotator.WRITTEN.equals(status) && reviewListSize > 0) {
                 doubtful.add(new SparkPreAnnotator.Doubtful(path, lowest, detections.size()));
             }
             if (failures.size() > 2 * MAX_LISTED_FAILURES || doubtful.size() > 2 * reviewListSize + 64) {

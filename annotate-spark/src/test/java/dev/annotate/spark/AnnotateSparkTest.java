@@ -132,7 +132,7 @@ final class AnnotateSparkTest {
         Run r = run("predict", "--model", SparkFixture.onnxModel().toString(), "--images", dir.toString(),
                 "--existing", "sometimes");
         assertEquals(AnnotateSpark.BAD_INPUT, r.code());
-        assertEquals("annotate-spark: error: --existing sometimes is not one of skip, skip-verified, overwrite",
+        assertEquals("annotate-spark: error: --existing sometimes is not one of skip, skip-verified, refresh, overwrite",
                 r.err().strip());
     }
 

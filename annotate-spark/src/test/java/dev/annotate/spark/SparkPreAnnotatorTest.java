@@ -40,7 +40,7 @@ final class SparkPreAnnotatorTest {
     static PreAnnotator.Summary predictLikeTheCli(Path model, Path images, Path out) throws IOException {
         try (Detector d = Detectors.open(model, DetectorOptions.builder().minScore(MIN_SCORE).threads(1).build())) {
             return PreAnnotator.run(d, images, PreAnnotator.Options.of((PerImageFormat) AnnotationFormats.byName("voc"))
-                    .withOutputDir(out).withThreads(2), p -> { });
+                    .withOutputDir(out).withThreads(2).withModel(PreAnnotator.modelName(model.toString())), p -> { });
         }
     }
 
@@ -119,8 +119,8 @@ final class SparkPreAnnotatorTest {
         }
         try (Detector d = Detectors.open(SparkFixture.onnxModel(),
                 DetectorOptions.builder().minScore(MIN_SCORE).threads(1).build())) {
-            PreAnnotator.run(d, copy, PreAnnotator.Options.of((PerImageFormat) AnnotationFormats.byName("voc")),
-                    p -> { });
+            PreAnnotator.run(d, copy, PreAnnotator.Options.of((PerImageFormat) AnnotationFormats.byName("voc"))
+                    .withModel(PreAnnotator.modelName(SparkFixture.onnxModel().toString())), p -> { });
         }
 
         predict(SparkFixture.onnxModel(), images, Optional.empty(), SparkPreAnnotator.Options.defaults())

@@ -75,8 +75,34 @@ public final class PreAnnotator {
         SKIP,
         /** Rewrite existing files unless a person marked them verified; unreadable ones are left alone. */
         SKIP_VERIFIED,
+        /**
+         * Rewrite the files a machine wrote that no person has checked since ({@link AnnotatedImage#checked()}): the
+         * correction loop's re-prediction with a better model. A person's file (one they wrote, saved or
+         * verified), an unreadable one, and every file of a format with no machine marks (YOLO) are left alone.
+         */
+        REFRESH,
         /** Rewrite every annotation file, a person's verified work included. */
-        OVERWRITE
+        OVERWRITE;
+
+        /** The name on the command line: {@code skip}, {@code skip-verified}, {@code refresh}, {@code overwrite}. */
+        public String optionName() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        /**
+         * The policy with this {@linkplain #optionName() option name}, in any case.
+         *
+         * @throws IllegalArgumentException naming the value and every policy
+         */
+        public static Existing parse(String name) {
+            for (Existing e : values()) {
+                if (e.optionName().equalsIgnoreCase(name.strip())) {
+                    return e;
+                }
+            }
+            throw new IllegalArgumentException("--existing " + name + " is not one of "
+                    + String.join(", ", java.util.Arrays.stream(values()).map(Existing::optionName).toList()));
+        }
     }
 
     /**
@@ -87,9 +113,11 @@ public final class PreAnnotator {
      * @param existing the policy for existing annotation files
      * @param threads worker threads, at least 1
      * @param reviewListSize how many least-confident images the summary lists
+     * @param model the name every written file's machine mark gives the model (see
+     *     {@link AnnotatedImage#predictedBy()}), for example from {@link #modelName(String)}
      */
     public record Options(PerImageFormat format, Optional<Path> outputDir, Existing existing, int threads,
-                          int reviewListSize) {
+                          int reviewListSize, String model) {
 
         /** Validates the values. */
         public Options {
@@ -102,33 +130,58 @@ public final class PreAnnotator {
             if (reviewListSize < 0) {
                 throw new IllegalArgumentException("reviewListSize (" + reviewListSize + ") must be >= 0");
             }
+            Objects.requireNonNull(model, "model");
+            AnnotatedImage.of("check.jpg", 1, 1, 1, List.of()).withPredictedBy(Optional.of(model)); // validates
         }
 
-        /** Beside each image, skipping existing files, one thread per processor, 20 images to review first. */
+        /**
+         * Beside each image, skipping existing files, one thread per processor, 20 images to review first, the
+         * model named {@value PreAnnotator#UNNAMED_MODEL} in the machine marks (name it with {@link #withModel(String)}).
+         */
         public static Options of(PerImageFormat format) {
             return new Options(format, Optional.empty(), Existing.SKIP, Runtime.getRuntime().availableProcessors(),
-                    20);
+                    20, UNNAMED_MODEL);
         }
 
         /** These options writing into a mirrored tree under {@code dir}. */
         public Options withOutputDir(Path dir) {
-            return new Options(format, Optional.of(dir), existing, threads, reviewListSize);
+            return new Options(format, Optional.of(dir), existing, threads, reviewListSize, model);
         }
 
         /** These options with another policy for existing files. */
         public Options withExisting(Existing policy) {
-            return new Options(format, outputDir, policy, threads, reviewListSize);
+            return new Options(format, outputDir, policy, threads, reviewListSize, model);
         }
 
         /** These options with another number of worker threads. */
         public Options withThreads(int n) {
-            return new Options(format, outputDir, existing, n, reviewListSize);
+            return new Options(format, outputDir, existing, n, reviewListSize, model);
         }
 
         /** These options listing up to {@code n} least-confident images in the summary. */
         public Options withReviewListSize(int n) {
-            return new Options(format, outputDir, existing, threads, n);
+            return new Options(format, outputDir, existing, threads, n, model);
         }
+
+        /** These options naming the model {@code name} in every written file's machine mark. */
+        public Options withModel(String name) {
+            return new Options(format, outputDir, existing, threads, reviewListSize, name);
+        }
+    }
+
+    /** The model name {@link Options#of} puts in machine marks until told another. */
+    public static final String UNNAMED_MODEL = "unnamed model";
+
+    /**
+     * The name machine marks give a model at {@code path}: its last two path segments, such as
+     * {@code round-2/model.onnx} or {@code primitive/saved_model}, enough for a person to tell rounds apart
+     * without the file recording where this machine keeps its models. Works for URIs too ({@code s3a://b/m/x.onnx}).
+     */
+    public static String modelName(String path) {
+        List<String> segments = java.util.Arrays.stream(path.replace('\\', '/').split("/")).map(String::strip)
+                .filter(segment -> !segment.isEmpty() && !segment.endsWith(":")).toList();
+        int n = segments.size();
+        return n == 0 ? UNNAMED_MODEL : String.join("/", segments.subList(Math.max(0, n - 2), n));
     }
 
     /**
@@ -176,10 +229,12 @@ public final class PreAnnotator {
     }
 
     /**
-     * An image whose least confident detection is low: a person should look at it early.
+     * An image whose least confident detection is low, or that got no detection at all: a person should look at it
+     * early.
      *
      * @param image the image
-     * @param lowestConfidence its least confident detection's score
+     * @param lowestConfidence its least confident detection's score; 0 for an image with no detection, which ranks
+     *     first (the model found nothing it was sure of, or nothing at all)
      * @param detections how many detections it got
      */
     public record Doubtful(Path image, double lowestConfidence, int detections) {
@@ -523,7 +578,7 @@ public final class PreAnnotator {
                 if (skip) {
                     skipped.incrementAndGet();
                 } else {
-                    AnnotatedImage result = detector.detect(image);
+                    AnnotatedImage result = detector.detect(image).withPredictedBy(Optional.of(options.model()));
                     detecting.addAndGet(System.nanoTime() - t1);
                     writers.execute(() -> write(image, target, result));
                     return; // the writer reports
@@ -591,7 +646,8 @@ public final class PreAnnotator {
                                     + existing.problems()));
                             return false;
                         }
-                        return !existing.image().get().verified();
+                        AnnotatedImage read = existing.image().get();
+                        return options.existing() == Existing.REFRESH ? !read.checked() : !read.verified();
                     } catch (IOException e) {
                         notes.add(new Failure(target, "existing annotation file cannot be read, left alone: " + e));
                         return false;
@@ -601,12 +657,12 @@ public final class PreAnnotator {
         }
 
         private void record(Path image, AnnotatedImage result) {
-            double lowest = 1;
+            double lowest = result.annotations().isEmpty() ? 0 : 1;
             for (Annotation a : result.annotations()) {
                 perClass.computeIfAbsent(a.label(), k -> new AtomicLong()).incrementAndGet();
                 lowest = Math.min(lowest, a.confidenceOr(1));
             }
-            if (!result.annotations().isEmpty() && options.reviewListSize() > 0) {
+            if (options.reviewListSize() > 0) {
                 synchronized (doubtful) {
                     doubtful.add(new Doubtful(image, lowest, result.annotations().size()));
                     if (doubtful.size() > options.reviewListSize()) {

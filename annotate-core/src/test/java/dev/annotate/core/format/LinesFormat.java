@@ -15,8 +15,8 @@ import java.util.Optional;
 
 /**
  * A minimal per-image format for tests of the SPI defaults and the pipeline: first line
- * {@code fileName width height [verified]}, then one line {@code label xmin ymin xmax ymax} per box. Registered in
- * this module's test resources.
+ * {@code fileName width height [verified] [by=MODEL]} ({@code by=} the machine mark, a model name with no
+ * spaces), then one line {@code label xmin ymin xmax ymax} per box. Registered in this module's test resources.
  */
 public final class LinesFormat implements PerImageFormat {
 
@@ -54,14 +54,20 @@ public final class LinesFormat implements PerImageFormat {
             }
         }
         AnnotatedImage image = AnnotatedImage.of(head[0], Integer.parseInt(head[1]), Integer.parseInt(head[2]), 3,
-                boxes).withVerified(head.length > 3 && head[3].equals("verified"));
+                boxes).withVerified(List.of(head).contains("verified"));
+        for (String h : head) {
+            if (h.startsWith("by=")) {
+                image = image.withPredictedBy(Optional.of(h.substring(3)));
+            }
+        }
         return new ReadResult(annotationFile, Optional.of(image), problems);
     }
 
     @Override
     public void writeFile(AnnotatedImage image, Path annotationFile, LabelMap labels) throws IOException {
         StringBuilder sb = new StringBuilder(image.fileName() + " " + image.width() + " " + image.height()
-                + (image.verified() ? " verified" : "") + "\n");
+                + (image.verified() ? " verified" : "")
+                + image.predictedBy().map(m -> " by=" + m.replace(' ', '_')).orElse("") + "\n");
         for (Annotation a : image.annotations()) {
             BoundingBox b = a.box();
             sb.append(a.label()).append(' ').append(b.xmin()).append(' ').append(b.ymin()).append(' ')

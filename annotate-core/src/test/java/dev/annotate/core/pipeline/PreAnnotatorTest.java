@@ -132,6 +132,67 @@ final class PreAnnotatorTest {
     }
 
     @Test
+    void refresh_rewritesTheMachinesUncheckedFiles_andNoPersonsFile() throws IOException {
+        Path machine = Files.writeString(images.resolve("a0.lines"), "a0.png 40 30 by=round-1/m\nperson 1 1 5 5\n");
+        Path person = Files.writeString(images.resolve("a1.lines"), "a1.png 41 30\nperson 1 1 5 5\n");
+        Path verified = Files.writeString(images.resolve("a2.lines"), "a2.png 42 30 verified by=round-1/m\n");
+        Path broken = Files.writeString(images.resolve("a3.lines"), "");
+
+        PreAnnotator.Summary s = PreAnnotator.run(detector, images,
+                options().withExisting(PreAnnotator.Existing.REFRESH).withModel("round-2/m.fixture"), p -> { });
+
+        AnnotatedImage refreshed = format.readFile(machine, LabelMap.empty()).image().orElseThrow();
+        assertEquals(java.util.Optional.of("round-2/m.fixture"), refreshed.predictedBy());
+        assertEquals(List.of("car", "tree"), refreshed.annotations().stream().map(a -> a.label()).toList());
+        assertEquals("a1.png 41 30\nperson 1 1 5 5\n", Files.readString(person));
+        assertEquals("a2.png 42 30 verified by=round-1/m\n", Files.readString(verified));
+        assertEquals("", Files.readString(broken));
+        assertEquals(List.of(broken), s.notes().stream().map(PreAnnotator.Failure::path).toList());
+        assertEquals(4, s.written(), "a0 and the three images without a file");
+        assertEquals(3, s.skipped());
+    }
+
+    @Test
+    void imagesWithNoDetection_areListedFirstForReview() throws IOException {
+        try (Detector nothingSure = Detectors.open(root.resolve("m.fixture"),
+                dev.annotate.core.DetectorOptions.builder().minScore(0.95).build())) {
+            PreAnnotator.Summary s = PreAnnotator.run(nothingSure, images, options(), p -> { });
+            assertEquals(7, s.leastConfident().size());
+            assertTrue(s.leastConfident().stream().allMatch(d -> d.lowestConfidence() == 0 && d.detections() == 0),
+                    s.leastConfident().toString());
+        }
+    }
+
+    @Test
+    void everyWrittenFile_carriesTheMachineMark_withTheModelsName() throws IOException {
+        PreAnnotator.run(detector, images, options().withModel("round-1/m.fixture"), p -> { });
+        AnnotatedImage written = format.readFile(images.resolve("a0.lines"), LabelMap.empty()).image().orElseThrow();
+        assertEquals(java.util.Optional.of("round-1/m.fixture"), written.predictedBy());
+        assertFalse(written.checked());
+    }
+
+    @Test
+    void modelName_isTheLastTwoSegments_ofAPathOrUri() {
+        assertEquals("round-2/model.onnx", PreAnnotator.modelName("/home/ann/models/round-2/model.onnx"));
+        assertEquals("primitive/saved_model", PreAnnotator.modelName("primitive/saved_model/"));
+        assertEquals("model.onnx", PreAnnotator.modelName("model.onnx"));
+        assertEquals("model.onnx", PreAnnotator.modelName("/model.onnx"));
+        assertEquals("m/x.onnx", PreAnnotator.modelName("s3a://bucket/m/x.onnx"));
+        assertEquals("j/model.onnx", PreAnnotator.modelName("file:/tmp/j/model.onnx"));
+        assertEquals("models/x.pb", PreAnnotator.modelName("C:\\models\\x.pb"));
+        assertEquals("x.pb", PreAnnotator.modelName("C:\\x.pb"));
+    }
+
+    @Test
+    void existing_parsesTheOptionNames() {
+        assertEquals(PreAnnotator.Existing.SKIP_VERIFIED, PreAnnotator.Existing.parse("Skip-Verified"));
+        assertEquals(PreAnnotator.Existing.REFRESH, PreAnnotator.Existing.parse("refresh"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PreAnnotator.Existing.parse("keep"));
+        assertEquals("--existing keep is not one of skip, skip-verified, refresh, overwrite", e.getMessage());
+    }
+
+    @Test
     void run_aWriteThatFails_isRecordedWithItsReason_andEveryOtherFileIsWritten() throws IOException {
         Path out = root.resolve("out");
         Path blocked = Files.createDirectories(out.resolve("sub/b.lines")); // a folder where the file must go

@@ -16,7 +16,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -62,8 +61,8 @@ final class PredictCommand implements Callable<Integer> {
     Path report;
 
     @Option(names = "--existing", defaultValue = "skip",
-            description = "What to do with existing annotation files: skip, skip-verified, overwrite"
-                    + " (default ${DEFAULT-VALUE}).")
+            description = "What to do with existing annotation files: skip, skip-verified, refresh"
+                    + " (re-predict the machine's files no person has checked), overwrite (default ${DEFAULT-VALUE}).")
     String existing;
 
     @Override
@@ -73,20 +72,14 @@ final class PredictCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--format " + format + " is a dataset-level format; predict writes"
                     + " one file per image");
         }
-        PreAnnotator.Existing policy = switch (existing.toLowerCase(Locale.ROOT)) {
-            case "skip" -> PreAnnotator.Existing.SKIP;
-            case "skip-verified" -> PreAnnotator.Existing.SKIP_VERIFIED;
-            case "overwrite" -> PreAnnotator.Existing.OVERWRITE;
-            default -> throw new IllegalArgumentException("--existing " + existing
-                    + " is not one of skip, skip-verified, overwrite");
-        };
+        PreAnnotator.Existing policy = PreAnnotator.Existing.parse(existing);
         int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         DetectorOptions.Builder options = DetectorOptions.builder().minScore(minScore).threads(1);
         if (labels != null) {
             options.labelMap(LabelMaps.read(labels));
         }
         PreAnnotator.Options run = PreAnnotator.Options.of(perImage).withExisting(policy).withThreads(workers)
-                .withReviewListSize(REVIEW_LIST);
+                .withReviewListSize(REVIEW_LIST).withModel(PreAnnotator.modelName(model.toString()));
         if (out != null) {
             run = run.withOutputDir(out);
         }
@@ -130,7 +123,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         if (report != null) {
             PredictReport.write(report, new PredictReport.Run(images, model, format, minScore,
-                    Optional.ofNullable(out), existing.toLowerCase(Locale.ROOT), workers), s);
+                    Optional.ofNullable(out), policy.optionName(), workers), s);
             stdout.println("report: " + report.toAbsolutePath());
         }
         s.notes().forEach(n -> stdout.println("note: " + n.path() + ": " + n.reason()));

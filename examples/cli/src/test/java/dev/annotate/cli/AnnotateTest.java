@@ -263,6 +263,6 @@ final class AnnotateTest {
         assertEquals("annotate: error: " + root.resolve("nope.onnx") + ": no such file (no model file or directory)\n",
                 missing.err());
         Run policy = run("predict", "--model", model.toString(), "--images", data.toString(), "--existing", "maybe");
-        assertEquals("annotate: error: --existing maybe is not one of skip, skip-verified, overwrite\n", policy.err());
+        assertEquals("annotate: error: --existing maybe is not one of skip, skip-verified, refresh, overwrite\n", policy.err());
     }
 }
