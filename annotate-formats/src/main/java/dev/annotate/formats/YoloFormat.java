@@ -69,14 +69,10 @@ public final class YoloFormat implements PerImageFormat {
         return ".txt";
     }
 
+    /** Every {@code .txt} file but {@value #CLASSES}. */
     @Override
-    public void read(Path dataset, LabelMap labels, java.util.function.Consumer<ReadResult> results)
-            throws IOException {
-        PerImageFormat.super.read(dataset, labels, r -> {
-            if (!r.source().getFileName().toString().equals(CLASSES)) {
-                results.accept(r);
-            }
-        });
+    public boolean isAnnotationFile(Path file) {
+        return PerImageFormat.super.isAnnotationFile(file) && !file.getFileName().toString().equals(CLASSES);
     }
 
     @Override

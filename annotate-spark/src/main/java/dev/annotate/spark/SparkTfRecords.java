@@ -326,7 +326,7 @@ public final class SparkTfRecords {
         }
 
         /**
-         * Copies the image a VOC file names beside its local copy, looking where {@code Voc.locateImage} looks:
+         * Copies the image a VOC file names beside its local copy, looking where {@code Dataset.locate} looks for VOC:
          * beside the file, then at its recorded path on the same file system, then in {@code ../JPEGImages/}.
          * Nothing found: nothing copied, and the conversion reports the missing image.
          */

@@ -5,13 +5,14 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.FormatException;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.format.Dataset;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
 import dev.annotate.core.image.ExifOrientation;
 import dev.annotate.core.image.ImageHeader;
 import dev.annotate.core.image.Images;
 import dev.annotate.tfrecord.proto.Example;
-import dev.annotate.voc.Voc;
+import dev.annotate.voc.VocFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,6 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -38,11 +38,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
- * Converts a folder tree of PASCAL VOC files and their images into TFRecord shards for TF Object Detection API
- * training, plus the label map they use. One call:
+ * Converts a {@link Dataset} in any installed format (a folder tree of PASCAL VOC files, a COCO file, YOLO
+ * labels, ...) and its images into TFRecord shards for TF Object Detection API training, plus the label map they
+ * use. One call:
  *
  * <pre>{@code
  * VocToTfRecord.Report report = VocToTfRecord.convert(Path.of("dataset"), LabelMaps.read(Path.of("label_map.pbtxt")),
@@ -54,11 +54,11 @@ import java.util.stream.Stream;
  * {@code out/pets_val.record} (each {@code -0000i-of-0000N} when sharded), and {@code out/pets_label_map.pbtxt}.
  * They appear only when the run completes; a failed or killed run leaves no partial record file.
  *
- * <p>Per image: the image is found from the XML's {@code filename} beside the XML, then its {@code path}, then
- * {@code ../JPEGImages/} (the VOC devkit layout). JPEG and PNG bytes go into the record unchanged; other formats
+ * <p>Per image: the image is found as {@link Dataset#locate} says (for VOC: the XML's {@code filename} beside the
+ * XML, then its {@code path}, then {@code ../JPEGImages/}, the VOC devkit layout). JPEG and PNG bytes go into the record unchanged; other formats
  * are re-encoded as PNG. An image whose EXIF orientation is not normal is decoded in the displayed frame (the
  * frame of LabelImg's boxes) and re-encoded, because TensorFlow's decoders ignore EXIF: records never hold
- * pixels and boxes in different frames. The XML's size must equal the image's displayed size, or the file is
+ * pixels and boxes in different frames. The annotated size must equal the image's displayed size, or the file is
  * refused. Every problem lands in the report; one bad file never stops the run.
  *
  * <p>Worker threads ({@link Options#threads()}) read, probe and hash images ahead while one thread writes them
@@ -184,7 +184,8 @@ public final class VocToTfRecord {
     }
 
     /**
-     * Converts every {@code .xml} under {@code vocDir} (in path order).
+     * Converts every {@code .xml} under {@code vocDir} (in path order): {@link #convert(Dataset, Path, Options,
+     * Progress)} of a VOC dataset.
      *
      * @param labels the label map; may be empty when {@link Options#appendUnknownLabels()} is set
      * @param outBase the output base path; its directory is created
@@ -192,32 +193,42 @@ public final class VocToTfRecord {
      *     file is left
      */
     public static Report convert(Path vocDir, LabelMap labels, Path outBase, Options options) throws IOException {
-        return convert(vocDir, labels, outBase, options, (done, total) -> { });
+        return convert(Dataset.of(vocDir, new VocFormat(), labels), outBase, options, (done, total) -> { });
     }
 
     /** Receives progress: annotation files handled so far, of how many. Called from the converting thread. */
     @FunctionalInterface
     public interface Progress {
-        /** One more annotation file handled (converted or skipped). */
+        /**
+         * One more annotation file handled (converted or skipped).
+         *
+         * @param total how many there are, or -1 when the dataset cannot tell without reading them all (a
+         *     dataset-level file)
+         */
         void handled(long done, long total);
     }
 
-    /** As {@link #convert(Path, LabelMap, Path, Options)}, reporting progress after every file. */
-    public static Report convert(Path vocDir, LabelMap labels, Path outBase, Options options, Progress progress)
+    /**
+     * Converts a dataset in any format, in its reading order, reporting progress after every annotation file. The
+     * same images and boxes give the same records whatever format holds them (see {@link TfExamples} for what a
+     * record keeps: a format without {@code difficult}, {@code truncated} or pose gives 0 and
+     * {@code Unspecified}).
+     *
+     * @param dataset the dataset; its label map gives the records' ids and may be empty when
+     *     {@link Options#appendUnknownLabels()} is set
+     * @param outBase the output base path; its directory is created
+     * @throws IOException only for failures of the outputs (disk full, permissions) or if a part of the dataset
+     *     cannot be listed, after which no record file is left
+     */
+    public static Report convert(Dataset dataset, Path outBase, Options options, Progress progress)
             throws IOException {
-        Objects.requireNonNull(labels, "labels");
+        Objects.requireNonNull(dataset, "dataset");
         Objects.requireNonNull(progress, "progress");
         Objects.requireNonNull(options, "options");
         Path base = outBase.toAbsolutePath();
         Files.createDirectories(base.getParent());
-        List<Path> xmlFiles;
-        try (Stream<Path> walk = Files.walk(vocDir)) {
-            xmlFiles = walk.filter(p -> p.getFileName().toString().endsWith(".xml") && Files.isRegularFile(p))
-                    .sorted().toList();
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-        Run run = new Run(labels, options);
+        long total = dataset.countFiles().orElse(-1);
+        Run run = new Run(dataset.labels(), options);
         ExecutorService workers = Executors.newFixedThreadPool(options.threads(), daemonThreads());
         try (ShardedTfRecordWriter train = ShardedTfRecordWriter.create(trainBase(base), options.shards(),
                 options.compression());
@@ -228,17 +239,25 @@ public final class VocToTfRecord {
             // are in memory.
             int window = 2 * options.threads();
             ArrayDeque<Future<Prepared>> pending = new ArrayDeque<>(window);
-            long done = 0;
-            for (Path xml : xmlFiles) {
-                if (pending.size() == window) {
-                    run.write(await(pending.removeFirst()), train, val);
-                    progress.handled(++done, xmlFiles.size());
-                }
-                pending.addLast(workers.submit(() -> prepare(xml)));
+            long[] done = {0};
+            try {
+                dataset.read((part, read) -> {
+                    try {
+                        if (pending.size() == window) {
+                            run.write(await(pending.removeFirst()), train, val);
+                            progress.handled(++done[0], total);
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    pending.addLast(workers.submit(() -> prepare(part.locate(read))));
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
             }
             while (!pending.isEmpty()) {
                 run.write(await(pending.removeFirst()), train, val);
-                progress.handled(++done, xmlFiles.size());
+                progress.handled(++done[0], total);
             }
             LabelMaps.write(run.labels, labelMapFile(base));
             train.commit();
@@ -304,26 +323,26 @@ public final class VocToTfRecord {
                             String sha256, boolean rotated, boolean reencoded) {
     }
 
-    /** Runs on a worker: everything about one file that does not depend on other files. */
-    private static Prepared prepare(Path xml) {
-        List<Problem> problems = new ArrayList<>();
+    /**
+     * Runs on a worker: everything about one located annotation file that does not depend on other files. The
+     * image's bytes are read once and probed again, so a file replaced since it was located is caught.
+     */
+    private static Prepared prepare(Dataset.Entry entry) {
+        Path xml = entry.source();
+        List<Problem> problems = new ArrayList<>(entry.problems());
+        if (!entry.usable()) {
+            if (entry.annotated().isPresent()) { // found unusable when locating: the last problem says why
+                Problem last = problems.remove(problems.size() - 1);
+                problems.add(new Problem(last.file(), last.position(), last.message() + "; not converted"));
+            }
+            return failed(xml, problems);
+        }
         try {
-            ReadResult read = Voc.read(xml);
-            problems.addAll(read.problems());
-            if (read.image().isEmpty()) {
-                return failed(xml, problems);
-            }
-            AnnotatedImage image = read.image().get();
-            Path imageFile;
-            try {
-                imageFile = Voc.locateImage(xml, image);
-            } catch (NoSuchFileException e) {
-                problems.add(new Problem(xml, "", e.getReason() + "; not converted"));
-                return failed(xml, problems);
-            }
+            AnnotatedImage image = entry.annotated().get();
+            Path imageFile = entry.imageFile().get();
             byte[] bytes = Files.readAllBytes(imageFile);
             ImageHeader header = Images.probe(bytes, imageFile);
-            Optional<String> mismatch = Voc.sizeMismatch(image, header, imageFile);
+            Optional<String> mismatch = Dataset.sizeMismatch(image, header, imageFile);
             if (mismatch.isPresent()) {
                 problems.add(new Problem(xml, "", mismatch.get() + "; not converted"));
                 return failed(xml, problems);
@@ -382,7 +401,13 @@ public final class VocToTfRecord {
             throw new IllegalArgumentException("appendUnknownLabels needs one writer that sees every file in order;"
                     + " give a label map with every label");
         }
-        return encode(prepare(xml), labels, options);
+        ReadResult read;
+        try {
+            read = new VocFormat().readFile(xml, labels);
+        } catch (IOException e) {
+            read = ReadResult.failed(new Problem(xml, "", "cannot be converted: " + e));
+        }
+        return encode(prepare(Dataset.locate(read, new VocFormat())), labels, options);
     }
 
     /** Labels and encodes a prepared file: the part of a conversion that needs the label map. */

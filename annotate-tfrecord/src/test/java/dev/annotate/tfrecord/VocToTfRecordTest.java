@@ -4,10 +4,12 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.format.Dataset;
 import dev.annotate.core.image.ExifOrientation;
 import dev.annotate.core.image.TestImages;
 import dev.annotate.tfrecord.proto.Example;
 import dev.annotate.voc.Voc;
+import dev.annotate.voc.VocFormat;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -112,7 +114,7 @@ final class VocToTfRecordTest {
         List<String> problems = report.problems().stream().map(p -> p.toString().substring(voc.toString().length()))
                 .toList();
         assertEquals(4, problems.size(), problems::toString);
-        assertTrue(problems.get(0).startsWith("/e.xml: <size> is 100x48 but e.jpg is displayed as 64x48"), problems.get(0));
+        assertTrue(problems.get(0).startsWith("/e.xml: annotated size is 100x48 but e.jpg is displayed as 64x48"), problems.get(0));
         assertEquals("/f.xml: label 'bicycle' is not in the label map (known: [car, tree]); not converted",
                 problems.get(1));
         assertTrue(problems.get(2).startsWith("/g.xml: image not found; tried ["), problems.get(2));
@@ -215,7 +217,7 @@ final class VocToTfRecordTest {
     @Test
     void convert_reportsProgressForEveryFile() throws IOException {
         List<long[]> events = new ArrayList<>();
-        VocToTfRecord.convert(voc, LABELS, out, VocToTfRecord.Options.defaults(),
+        VocToTfRecord.convert(Dataset.of(voc, new VocFormat(), LABELS), out, VocToTfRecord.Options.defaults(),
                 (done, total) -> events.add(new long[] {done, total}));
         assertEquals(8, events.size()); // every annotation file, converted or skipped
         for (int i = 0; i < events.size(); i++) {

@@ -9,7 +9,6 @@ import dev.annotate.core.format.AtomicFiles;
 import dev.annotate.core.format.MachineMark;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
-import dev.annotate.core.image.ExifOrientation;
 import dev.annotate.core.image.ImageHeader;
 import dev.annotate.core.image.Images;
 import dev.annotate.voc.internal.SecureXml;
@@ -35,7 +34,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -540,59 +538,6 @@ public final class Voc {
             return "";
         }
         return lastSegment(path.substring(0, cut));
-    }
-
-    /**
-     * The image a VOC file describes: {@code <filename>} beside the file, then its {@code <path>}, then
-     * {@code ../JPEGImages/<filename>} (the VOC devkit layout).
-     *
-     * @param xml the VOC file
-     * @param image what was read from it
-     * @throws NoSuchFileException if none exists, naming the VOC file and every place tried
-     */
-    public static Path locateImage(Path xml, AnnotatedImage image) throws NoSuchFileException {
-        List<Path> tried = new ArrayList<>();
-        Path dir = xml.toAbsolutePath().getParent();
-        candidate(() -> dir.resolve(image.fileName()), tried);
-        image.path().ifPresent(p -> candidate(() -> Path.of(p), tried));
-        if (dir.getParent() != null) {
-            candidate(() -> dir.getParent().resolve("JPEGImages").resolve(image.fileName()), tried);
-        }
-        for (Path p : tried) {
-            if (Files.isRegularFile(p)) {
-                return p;
-            }
-        }
-        throw new NoSuchFileException(xml.toString(), null, "image not found; tried " + tried);
-    }
-
-    /**
-     * Whether a VOC file's {@code <size>} disagrees with its image as displayed, and if so why, with a hint when
-     * the annotation matches the stored (un-turned) pixels of an EXIF-oriented image.
-     *
-     * @param image what was read from the VOC file
-     * @param header the image file's header
-     * @param imageFile the image file, named in the message
-     */
-    public static Optional<String> sizeMismatch(AnnotatedImage image, ImageHeader header, Path imageFile) {
-        if (header.width() == image.width() && header.height() == image.height()) {
-            return Optional.empty();
-        }
-        String hint = header.orientation() != ExifOrientation.NORMAL
-                && header.storedWidth() == image.width() && header.storedHeight() == image.height()
-                ? " (the annotation matches the stored pixels: it was made by a tool that ignores the EXIF"
-                + " orientation " + header.orientation().tag() + "; re-check it in LabelImg 1.8.4 or later)"
-                : "";
-        return Optional.of("<size> is " + image.width() + "x" + image.height() + " but " + imageFile.getFileName()
-                + " is displayed as " + header.width() + "x" + header.height() + hint);
-    }
-
-    private static void candidate(java.util.function.Supplier<Path> path, List<Path> tried) {
-        try {
-            tried.add(path.get());
-        } catch (InvalidPathException e) {
-            // a Windows path on Linux and the like: not a candidate here
-        }
     }
 
     // ------------------------------------------------------------------ writing

@@ -84,6 +84,15 @@ public final class Evaluation {
     private Evaluation() {
     }
 
+    /**
+     * The pairs with only the predictions scoring at least {@code minScore} (a prediction without a score counts
+     * as certain): what pre-annotation at that score would have written.
+     */
+    public static List<ImagePair> above(List<ImagePair> pairs, double minScore) {
+        return pairs.stream().map(p -> new ImagePair(p.key(), p.truth(), p.predicted().stream()
+                .filter(a -> a.confidenceOr(1) >= minScore).toList())).toList();
+    }
+
     /** Average precision of confidence-ranked predictions. */
     public static ApReport averagePrecision(List<ImagePair> images, Metric metric) {
         TreeSet<String> labels = new TreeSet<>();

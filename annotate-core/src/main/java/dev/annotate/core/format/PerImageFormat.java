@@ -74,19 +74,28 @@ public interface PerImageFormat extends AnnotationFormat {
                 + " bytes alone; read it with readFile");
     }
 
-    /** Reads every file with {@link #fileExtension()} under {@code dataset}, in path order. */
-    @Override
-    default void read(Path dataset, LabelMap labels, Consumer<ReadResult> results) throws IOException {
-        List<Path> files;
+    /**
+     * Whether a file in a dataset folder is one of this format's annotation files: by default, one whose name ends
+     * with {@link #fileExtension()}. A format with other files of that extension (YOLO's {@code classes.txt})
+     * leaves them out here.
+     */
+    default boolean isAnnotationFile(Path file) {
+        return file.getFileName().toString().endsWith(fileExtension());
+    }
+
+    /** Every {@linkplain #isAnnotationFile annotation file} under {@code dataset}, in path order. */
+    default List<Path> annotationFiles(Path dataset) throws IOException {
         try (Stream<Path> walk = Files.walk(dataset)) {
-            files = walk.filter(Files::isRegularFile)
-                    .filter(p -> p.getFileName().toString().endsWith(fileExtension()))
-                    .sorted()
-                    .toList();
+            return walk.filter(Files::isRegularFile).filter(this::isAnnotationFile).sorted().toList();
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        for (Path file : files) {
+    }
+
+    /** Reads every {@linkplain #annotationFiles annotation file} under {@code dataset}, in path order. */
+    @Override
+    default void read(Path dataset, LabelMap labels, Consumer<ReadResult> results) throws IOException {
+        for (Path file : annotationFiles(dataset)) {
             ReadResult result;
             try {
                 result = readFile(file, labels);

@@ -1,8 +1,10 @@
 package dev.annotate.tf.train;
 
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.format.Dataset;
 import dev.annotate.core.model.Layer;
 import dev.annotate.core.model.PrimitiveModel;
+import dev.annotate.voc.VocFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Graph;
@@ -88,6 +90,21 @@ public final class PrimitiveTrainer {
      */
     public static PrimitiveModel train(Path vocDir, LabelMap labels, TrainerOptions options,
                                        Consumer<TrainingProgress> listener) throws IOException {
+        return train(Dataset.of(vocDir, new VocFormat(), LabelMap.empty()), labels, options, listener);
+    }
+
+    /**
+     * Trains a model on a dataset in any installed format (one or more parts), learning from the images a person
+     * has checked (all of them unless {@link TrainerOptions#includeUnchecked()}), as
+     * {@link #train(Path, LabelMap, TrainerOptions, Consumer)} does from VOC files.
+     *
+     * @param dataset the dataset and its images; the same images and boxes train the same model whatever the
+     *     format
+     * @param labels the classes to learn, as for the VOC overload
+     */
+    public static PrimitiveModel train(Dataset dataset, LabelMap labels, TrainerOptions options,
+                                       Consumer<TrainingProgress> listener) throws IOException {
+        Objects.requireNonNull(dataset, "dataset");
         Objects.requireNonNull(labels, "labels");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(listener, "listener");
@@ -96,9 +113,10 @@ public final class PrimitiveTrainer {
             throw new IllegalArgumentException("the label map has no classes; the trainer needs the classes to learn");
         }
         int outputSize = options.inputSize() / STRIDE;
-        TrainingData data = TrainingData.load(vocDir, classes, options.inputSize(), outputSize,
-                options.skipBadImages());
-        LOG.info("training on {} images from {}, {} classes", data.size(), vocDir, classes.size());
+        TrainingData data = TrainingData.load(dataset, classes, options.inputSize(), outputSize,
+                options.skipBadImages(), options.includeUnchecked());
+        LOG.info("training on {} images from {}, {} classes", data.size(), dataset.parts().stream()
+                .map(p -> p.location().toString()).toList(), classes.size());
         List<Layer> layers = Architecture.initial(classes.size(), options.seed());
         List<Layer> trained = run(data, layers, classes.size(), outputSize, options, listener);
         PrimitiveModel model = new PrimitiveModel(options.inputSize(), classes, trained, MAX_DETECTIONS);
@@ -264,7 +282,8 @@ public final class PrimitiveTrainer {
                     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
                     double seconds = Math.max(1e-9, elapsed.toNanos() / 1e9);
                     listener.accept(new TrainingProgress(step, options.steps(), loss, step * batchSize / seconds,
-                            elapsed, Math.min(1, spent(step, options.steps(), elapsed.toNanos(), budget))));
+                            elapsed, Math.min(1, spent(step, options.steps(), elapsed.toNanos(), budget)),
+                            data.size(), data.leftOut()));
                 }
                 return read(session, t, layers);
             }

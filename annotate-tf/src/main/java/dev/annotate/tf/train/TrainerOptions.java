@@ -20,9 +20,11 @@ import java.util.Objects;
  * @param seed seeds the initial weights, the sample order and the augmentation
  * @param skipBadImages skip (with a warning) an annotation whose image is missing or cannot be decoded, instead
  *     of failing
+ * @param includeUnchecked learn from machine-written files no person has checked too (see
+ *     {@link dev.annotate.core.AnnotatedImage#checked()}); by default they are left out and counted
  */
 public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int inputSize, float learningRate,
-                             long seed, boolean skipBadImages) {
+                             long seed, boolean skipBadImages, boolean includeUnchecked) {
 
     /** Validates the values. */
     public TrainerOptions {
@@ -50,41 +52,54 @@ public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int 
      * minutes on 2 cores).
      */
     public static TrainerOptions defaults() {
-        return new TrainerOptions(100_000, Duration.ofMinutes(3), 8, 256, 8e-3f, 1, false);
+        return new TrainerOptions(100_000, Duration.ofMinutes(3), 8, 256, 8e-3f, 1, false, false);
     }
 
     /** These options with another step limit. */
     public TrainerOptions withSteps(int n) {
-        return new TrainerOptions(n, timeBudget, batchSize, inputSize, learningRate, seed, skipBadImages);
+        return new TrainerOptions(n, timeBudget, batchSize, inputSize, learningRate, seed,
+                skipBadImages, includeUnchecked);
     }
 
     /** These options with another time limit. */
     public TrainerOptions withTimeBudget(Duration d) {
-        return new TrainerOptions(steps, d, batchSize, inputSize, learningRate, seed, skipBadImages);
+        return new TrainerOptions(steps, d, batchSize, inputSize, learningRate, seed,
+                skipBadImages, includeUnchecked);
     }
 
     /** These options with another batch size. */
     public TrainerOptions withBatchSize(int n) {
-        return new TrainerOptions(steps, timeBudget, n, inputSize, learningRate, seed, skipBadImages);
+        return new TrainerOptions(steps, timeBudget, n, inputSize, learningRate, seed,
+                skipBadImages, includeUnchecked);
     }
 
     /** These options with another network input size. */
     public TrainerOptions withInputSize(int side) {
-        return new TrainerOptions(steps, timeBudget, batchSize, side, learningRate, seed, skipBadImages);
+        return new TrainerOptions(steps, timeBudget, batchSize, side, learningRate, seed,
+                skipBadImages, includeUnchecked);
     }
 
     /** These options with another peak learning rate. */
     public TrainerOptions withLearningRate(float rate) {
-        return new TrainerOptions(steps, timeBudget, batchSize, inputSize, rate, seed, skipBadImages);
+        return new TrainerOptions(steps, timeBudget, batchSize, inputSize, rate, seed,
+                skipBadImages, includeUnchecked);
     }
 
     /** These options with another seed. */
     public TrainerOptions withSeed(long s) {
-        return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, s, skipBadImages);
+        return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, s,
+                skipBadImages, includeUnchecked);
     }
 
     /** These options skipping (or not) images that cannot be read. */
     public TrainerOptions withSkipBadImages(boolean skip) {
-        return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, seed, skip);
+        return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, seed,
+                skip, includeUnchecked);
+    }
+
+    /** These options learning from unchecked machine-written files too (or not). */
+    public TrainerOptions withIncludeUnchecked(boolean include) {
+        return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, seed,
+                skipBadImages, include);
     }
 }

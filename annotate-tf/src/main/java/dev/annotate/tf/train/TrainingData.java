@@ -5,10 +5,10 @@ import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.FormatException;
 import dev.annotate.core.LabelMap;
-import dev.annotate.core.format.ReadResult;
+import dev.annotate.core.format.Dataset;
+import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.image.DecodedImage;
 import dev.annotate.core.image.Images;
-import dev.annotate.voc.Voc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,14 +19,13 @@ import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * The training set in memory and the batches drawn from it.
@@ -78,16 +77,23 @@ final class TrainingData {
     private final int inputSize;
     private final int outputSize;
     private final int classes;
+    private final int leftOut;
 
-    private TrainingData(List<Sample> samples, int inputSize, int outputSize, int classes) {
+    private TrainingData(List<Sample> samples, int inputSize, int outputSize, int classes, int leftOut) {
         this.samples = samples;
         this.inputSize = inputSize;
         this.outputSize = outputSize;
         this.classes = classes;
+        this.leftOut = leftOut;
     }
 
     int size() {
         return samples.size();
+    }
+
+    /** Unchecked machine-written files left out. */
+    int leftOut() {
+        return leftOut;
     }
 
     List<Sample> samples() {
@@ -95,67 +101,98 @@ final class TrainingData {
     }
 
     /**
-     * Reads every {@code *.xml} under {@code vocDir} (sorted, recursive) and its image.
+     * Reads a dataset and decodes its images: the checked ones (see {@link AnnotatedImage#checked()}), and the
+     * machine's unchecked ones too when {@code includeUnchecked}.
      *
-     * @throws FormatException for an empty dataset, a label the label map lacks, a VOC file that cannot be read,
-     *     or (unless {@code skipBad}) an image that is missing or cannot be decoded; each naming the file
+     * @throws FormatException for a dataset with nothing to learn from, a label the label map lacks, an annotation
+     *     file that cannot be read, or (unless {@code skipBad}) an image that is missing, of another size or
+     *     cannot be decoded; each naming the file
+     * @throws IOException if a part of the dataset cannot be listed
      */
-    static TrainingData load(Path vocDir, LabelMap labels, int inputSize, int outputSize, boolean skipBad)
-            throws IOException {
-        if (!Files.isDirectory(vocDir)) {
-            throw new java.nio.file.NoSuchFileException(vocDir.toString(), null, "not a folder of VOC files");
-        }
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(vocDir)) {
-            files = walk.filter(p -> p.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".xml"))
-                    .filter(Files::isRegularFile).sorted().toList();
-        }
+    static TrainingData load(Dataset dataset, LabelMap labels, int inputSize, int outputSize, boolean skipBad,
+                             boolean includeUnchecked) throws IOException {
         List<Sample> samples = new ArrayList<>();
-        for (Path xml : files) {
-            ReadResult read = Voc.read(xml);
-            if (read.image().isEmpty()) {
-                throw new FormatException(xml, null, read.problems().isEmpty() ? "not a usable VOC file"
-                        : read.problems().get(0).message());
-            }
-            AnnotatedImage annotated = read.image().get();
-            List<Integer> channels = new ArrayList<>();
-            for (Annotation a : annotated.annotations()) {
-                int channel = channel(labels, a.label());
-                if (channel < 0) {
-                    throw new FormatException(xml, null, "label '" + a.label() + "' is not in the label map "
-                            + labels.names() + "; add it to the label map or fix the annotation");
+        int[] files = {0};
+        int[] leftOut = {0};
+        try {
+            dataset.forEach(entry -> {
+                files[0]++;
+                try {
+                    Sample s = sample(entry, labels, inputSize, skipBad, includeUnchecked);
+                    if (s != null) {
+                        samples.add(s);
+                    } else if (entry.annotated().isPresent() && !entry.annotated().get().checked()
+                            && !includeUnchecked) {
+                        leftOut[0]++;
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
-                channels.add(channel);
-            }
-            DecodedImage decoded;
-            try {
-                Path imageFile = Voc.locateImage(xml, annotated);
-                decoded = Images.read(imageFile);
-                Optional<String> mismatch = Voc.sizeMismatch(annotated, decoded.header(), imageFile);
-                if (mismatch.isPresent()) {
-                    throw new FormatException(xml, null, mismatch.get());
-                }
-            } catch (IOException e) {
-                if (!skipBad) {
-                    String why = e instanceof java.nio.file.NoSuchFileException n && n.getReason() != null
-                            ? n.getReason() : e.getMessage();
-                    throw e instanceof FormatException f && f.file().equals(xml) ? e
-                            : new FormatException(xml, null, "its image cannot be read: " + why, e);
-                }
-                LOG.warn("skipping {}: {}", xml, e.getMessage());
-                continue;
-            }
-            samples.add(sample(xml, decoded.image(), annotated, channels, 2 * inputSize));
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
+        Path where = dataset.parts().get(0).location();
         if (samples.isEmpty()) {
-            throw new FormatException(vocDir, null, files.isEmpty() ? "holds no VOC annotation files (*.xml)"
-                    : "none of its " + files.size() + " VOC files has a readable image");
+            throw new FormatException(where, null, files[0] == 0 ? "holds no " + String.join(" or ",
+                    dataset.parts().stream().map(p -> p.format() instanceof PerImageFormat f
+                            ? f.name() + " annotation files (*" + f.fileExtension() + ")"
+                            : p.format().name() + " annotations").distinct().toList())
+                    : leftOut[0] == files[0] ? "all " + files[0] + " annotation files are the machine's, unchecked by a"
+                    + " person; check some, or learn from them anyway (include unchecked)"
+                    : "none of its " + files[0] + " annotation files has a readable image");
         }
         if (samples.stream().allMatch(s -> s.boxes().isEmpty())) {
-            throw new FormatException(vocDir, null, "its " + samples.size()
+            throw new FormatException(where, null, "its " + samples.size()
                     + " annotated images hold no objects; a detector cannot learn from them");
         }
-        return new TrainingData(List.copyOf(samples), inputSize, outputSize, labels.size());
+        if (leftOut[0] > 0) {
+            LOG.info("left out {} unchecked machine-written annotation files", leftOut[0]);
+        }
+        return new TrainingData(List.copyOf(samples), inputSize, outputSize, labels.size(), leftOut[0]);
+    }
+
+    /** One entry's sample, or null when it is left out (unchecked, or a bad image under {@code skipBad}). */
+    private static Sample sample(Dataset.Entry entry, LabelMap labels, int inputSize, boolean skipBad,
+                                 boolean includeUnchecked) throws IOException {
+        Path file = entry.source();
+        if (entry.annotated().isEmpty()) {
+            throw new FormatException(file, null, entry.problems().isEmpty() ? "not a usable annotation file"
+                    : entry.problems().get(0).message());
+        }
+        AnnotatedImage annotated = entry.annotated().get();
+        if (!annotated.checked() && !includeUnchecked) {
+            return null;
+        }
+        List<Integer> channels = new ArrayList<>();
+        for (Annotation a : annotated.annotations()) {
+            int channel = channel(labels, a.label());
+            if (channel < 0) {
+                throw new FormatException(file, null, "label '" + a.label() + "' is not in the label map "
+                        + labels.names() + "; add it to the label map or fix the annotation");
+            }
+            channels.add(channel);
+        }
+        DecodedImage decoded;
+        try {
+            if (!entry.usable()) {
+                throw new FormatException(file, null, entry.problems().get(entry.problems().size() - 1).message());
+            }
+            Path imageFile = entry.imageFile().get();
+            decoded = Images.read(imageFile);
+            Optional<String> mismatch = Dataset.sizeMismatch(annotated, decoded.header(), imageFile);
+            if (mismatch.isPresent()) {
+                throw new FormatException(file, null, mismatch.get());
+            }
+        } catch (IOException e) {
+            if (!skipBad) {
+                throw e instanceof FormatException f && f.file().equals(file) ? e
+                        : new FormatException(file, null, "its image cannot be read: " + e.getMessage(), e);
+            }
+            LOG.warn("skipping {}: {}", file, e.getMessage());
+            return null;
+        }
+        return sample(file, decoded.image(), annotated, channels, 2 * inputSize);
     }
 
     private static int channel(LabelMap labels, String name) {

@@ -11,7 +11,10 @@ import java.time.Duration;
  * @param imagesPerSecond training throughput so far
  * @param elapsed training time so far
  * @param fraction how much of the step or time budget is spent, in {@code [0, 1]}
+ * @param images the annotated images trained on
+ * @param leftOutUnchecked machine-written annotation files left out because no person has checked them (see
+ *     {@link TrainerOptions#includeUnchecked()})
  */
 public record TrainingProgress(int step, int steps, float loss, double imagesPerSecond, Duration elapsed,
-                               double fraction) {
+                               double fraction, int images, int leftOutUnchecked) {
 }

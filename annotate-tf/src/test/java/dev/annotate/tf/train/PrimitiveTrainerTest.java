@@ -7,8 +7,14 @@ import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
 import dev.annotate.core.FormatException;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.format.AnnotationFormat;
+import dev.annotate.core.format.AnnotationFormats;
+import dev.annotate.core.format.Dataset;
+import dev.annotate.core.format.DatasetWriter;
+import dev.annotate.core.format.ReadResult;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.synthetic.SyntheticDataset;
+import dev.annotate.voc.VocFormat;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,7 +120,8 @@ final class PrimitiveTrainerTest {
 
     @Test
     void batch_sameSeedAndStep_isTheSameAndTargetsAreConsistent() throws IOException {
-        TrainingData training = TrainingData.load(shared.resolve("voc"), SyntheticDataset.LABEL_MAP, 128, 16, false);
+        TrainingData training = TrainingData.load(Dataset.of(shared.resolve("voc"), new VocFormat(),
+                LabelMap.empty()), SyntheticDataset.LABEL_MAP, 128, 16, false, false);
         TrainingData.Batch a = training.batch(3, 5, 4);
         TrainingData.Batch b = training.batch(3, 5, 4);
         assertArrayEquals(a.images(), b.images());
@@ -155,10 +162,55 @@ final class PrimitiveTrainerTest {
     }
 
     @Test
+    void trainingInput_isTheSameFromVocCocoAndYoloCopies(@TempDir Path dir) throws IOException {
+        SyntheticDataset.generate(dir, new SyntheticDataset.Options(6, 9, 96, 200, 0.3));
+        for (String name : List.of("coco", "yolo")) { // written beside the VOC files and the images
+            AnnotationFormat target = AnnotationFormats.byName(name);
+            try (DatasetWriter w = target.openWriter(dir, LabelMap.empty())) {
+                Dataset.of(dir, new VocFormat(), LabelMap.empty()).read((ReadResult r) -> {
+                    AnnotatedImage image = r.image().orElseThrow();
+                    try {
+                        w.write(image.fileName(), image.withPath(dir.resolve(image.fileName()).toString()));
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+            }
+        }
+        List<TrainingData.Sample> voc = load(dir, "voc");
+        for (String name : List.of("coco", "yolo")) {
+            List<TrainingData.Sample> other = load(dir, name);
+            assertEquals(voc.size(), other.size(), name);
+            for (int i = 0; i < voc.size(); i++) {
+                assertArrayEquals(pixels(voc.get(i).image()), pixels(other.get(i).image()), name + " pixels");
+                List<TrainingData.Box> a = voc.get(i).boxes();
+                List<TrainingData.Box> b = other.get(i).boxes();
+                assertEquals(a.size(), b.size(), name);
+                for (int k = 0; k < a.size(); k++) {
+                    assertEquals(a.get(k).channel(), b.get(k).channel(), name);
+                    assertEquals(a.get(k).x1(), b.get(k).x1(), 1e-3, name);
+                    assertEquals(a.get(k).y1(), b.get(k).y1(), 1e-3, name);
+                    assertEquals(a.get(k).x2(), b.get(k).x2(), 1e-3, name);
+                    assertEquals(a.get(k).y2(), b.get(k).y2(), 1e-3, name);
+                }
+            }
+        }
+    }
+
+    private static List<TrainingData.Sample> load(Path dir, String format) throws IOException {
+        return TrainingData.load(Dataset.of(dir, AnnotationFormats.byName(format), LabelMap.empty()),
+                SyntheticDataset.LABEL_MAP, 128, 16, false, false).samples();
+    }
+
+    private static int[] pixels(java.awt.image.BufferedImage image) {
+        return image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
+    }
+
+    @Test
     void train_emptyFolder_namesTheFolder(@TempDir Path empty) {
         FormatException e = assertThrows(FormatException.class,
                 () -> PrimitiveTrainer.train(empty, SyntheticDataset.LABEL_MAP, QUICK, p -> { }));
-        assertEquals(empty + ": holds no VOC annotation files (*.xml)", e.getMessage());
+        assertEquals(empty + ": holds no voc annotation files (*.xml)", e.getMessage());
     }
 
     @Test

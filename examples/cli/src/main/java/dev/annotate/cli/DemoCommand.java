@@ -4,8 +4,10 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.eval.DatasetPairs;
 import dev.annotate.core.eval.Evaluation;
-import dev.annotate.core.format.ReadResult;
+import dev.annotate.core.format.Dataset;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.synthetic.SyntheticDataset;
@@ -103,7 +105,8 @@ final class DemoCommand implements Callable<Integer> {
         t = System.nanoTime();
         TrainerOptions options = TrainerOptions.defaults().withSteps(steps)
                 .withTimeBudget(Duration.ofMillis(Math.round(minutes * 60_000)));
-        PrimitiveModel model = TrainCommand.trainAndExport(seedSet, LabelMaps.read(seed.labelMap()), options, modelDir);
+        PrimitiveModel model = TrainCommand.trainAndExport(Dataset.of(seedSet, new VocFormat(), LabelMap.empty()),
+                LabelMaps.read(seed.labelMap()), options, modelDir).model();
         stages.add(new Stage("train + export", String.format(Locale.ROOT, "%,d parameters -> %s", model.parameterCount(),
                 modelDir), since(t)));
 
@@ -132,18 +135,18 @@ final class DemoCommand implements Callable<Integer> {
         stages.add(new Stage("pre-annotate (ONNX)", String.format(Locale.ROOT, "%d VOC files, %d failed -> %s",
                 s.written(), s.failed(), preAnnotations), since(t)));
 
-        List<ReadResult> truths = EvaluateCommand.truths(newBatch);
+        Dataset truths = Dataset.of(newBatch, new VocFormat(), LabelMap.empty());
         for (String export : List.of(TrainCommand.SAVED_MODEL, TrainCommand.ONNX)) {
             t = System.nanoTime();
             List<Evaluation.ImagePair> ranked;
             try (Detector detector = Detectors.open(modelDir.resolve(export),
                     DetectorOptions.builder().minScore(0.01).build());
-                 ProgressBar bar = Bars.open("evaluate " + export, truths.size())) {
-                ranked = EvaluateCommand.detect(newBatch, truths, detector, bar::step);
+                 ProgressBar bar = Bars.open("evaluate " + export, newImages)) {
+                ranked = DatasetPairs.detect(truths, detector, p -> { }, bar::step);
             }
             double map = Evaluation.averagePrecision(ranked, Evaluation.Metric.VOC12).mean();
             Evaluation.ReviewReport review = Evaluation.reviewEffort(
-                    EvaluateCommand.above(ranked, DetectorOptions.DEFAULT_MIN_SCORE), 0.8);
+                    Evaluation.above(ranked, DetectorOptions.DEFAULT_MIN_SCORE), 0.8);
             stages.add(new Stage("evaluate " + export, String.format(Locale.ROOT,
                     "mAP@0.5 %.3f; at score %.1f precision %.3f, recall %.3f; review: keep %d, fix %d, add %d,"
                             + " delete %d", map, DetectorOptions.DEFAULT_MIN_SCORE, review.precision(),

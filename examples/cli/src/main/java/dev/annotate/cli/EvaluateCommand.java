@@ -1,15 +1,15 @@
 package dev.annotate.cli;
 
-import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.eval.DatasetPairs;
 import dev.annotate.core.eval.Evaluation;
-import dev.annotate.core.format.PerImageFormat;
-import dev.annotate.core.format.ReadResult;
-import dev.annotate.voc.Voc;
-import dev.annotate.voc.VocFormat;
+import dev.annotate.core.format.AnnotationFormat;
+import dev.annotate.core.format.AnnotationFormats;
+import dev.annotate.core.format.Dataset;
+import dev.annotate.tfrecord.LabelMaps;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,29 +17,40 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code evaluate --truth DIR (--predicted DIR | --model M) [--metric voc07|voc12|coco] [--min-score S]}. */
+/**
+ * {@code evaluate --truth PATH [--format F] [--labels MAP] (--predicted PATH | --model M) [--metric voc07|voc12|coco]
+ * [--min-score S]}.
+ */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Measure pre-annotations or a model against ground truth (VOC files).")
+        description = "Measure pre-annotations or a model against ground truth in any installed format.")
 final class EvaluateCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--truth", required = true, description = "Folder of VOC files a person checked, with images.")
+    @Option(names = "--truth", required = true, description = "Annotations a person checked, with their images: a"
+            + " folder, or the file of a dataset-level format.")
     Path truth;
+
+    @Option(names = "--format", defaultValue = "voc", paramLabel = "F",
+            description = "Format of --truth and --predicted (default ${DEFAULT-VALUE}; see convert --list).")
+    String format;
+
+    @Option(names = "--labels", description = "Label map (.pbtxt), for formats that store class ids.")
+    Path labels;
 
     @ArgGroup(multiplicity = "1")
     Source source;
 
     static final class Source {
-        @Option(names = "--predicted", description = "Folder of saved pre-annotations, mirroring --truth.")
+        @Option(names = "--predicted", description = "Saved pre-annotations of the same images in --format (a"
+                + " folder mirroring --truth, or a dataset file).")
         Path predicted;
 
         @Option(names = "--model", description = "A model to run on the truth images.")
@@ -61,31 +72,26 @@ final class EvaluateCommand implements Callable<Integer> {
             case "coco" -> Evaluation.Metric.COCO;
             default -> throw new IllegalArgumentException("--metric " + metric + " is not one of voc07, voc12, coco");
         };
-        List<ReadResult> truths = truths(truth);
+        AnnotationFormat f = AnnotationFormats.byName(format);
+        LabelMap labelMap = labels == null ? LabelMap.empty() : LabelMaps.read(labels);
+        Dataset truthSet = Dataset.of(truth, f, labelMap);
         PrintWriter out = spec.commandLine().getOut();
-        truths.stream().filter(r -> r.image().isEmpty())
-                .forEach(r -> r.problems().forEach(p -> spec.commandLine().getErr().println("problem: " + p)));
+        PrintWriter err = spec.commandLine().getErr();
         List<Evaluation.ImagePair> ranked = new ArrayList<>();
-        List<Evaluation.ImagePair> thresholded = new ArrayList<>();
+        List<Evaluation.ImagePair> thresholded;
         if (source.model != null) {
             NativeOutput.quietFor(source.model);
             try (Detector detector = Detectors.open(source.model, DetectorOptions.builder().minScore(0.01).build());
-                 me.tongfei.progressbar.ProgressBar bar = Bars.open("evaluate", truths.size())) {
-                ranked = detect(truth, truths, detector, bar::step);
+                 me.tongfei.progressbar.ProgressBar bar = Bars.open("evaluate", truthSet.countFiles().orElse(-1))) {
+                ranked = DatasetPairs.detect(truthSet, detector, p -> err.println("problem: " + p), bar::step);
             }
-            thresholded = above(ranked, minScore);
+            thresholded = Evaluation.above(ranked, minScore);
         } else {
-            PerImageFormat voc = new VocFormat();
-            for (ReadResult r : truths) {
-                if (r.image().isPresent()) {
-                    String key = truth.relativize(r.source()).toString();
-                    Path predictedFile = source.predicted.resolve(key);
-                    List<dev.annotate.core.Annotation> predicted = Files.isRegularFile(predictedFile)
-                            ? voc.readFile(predictedFile, LabelMap.empty()).image().map(AnnotatedImage::annotations)
-                            .orElse(List.of()) : List.of();
-                    thresholded.add(new Evaluation.ImagePair(key, r.image().get().annotations(), predicted));
-                }
-            }
+            thresholded = DatasetPairs.pair(truthSet, Dataset.of(source.predicted, f, labelMap),
+                    p -> err.println("problem: " + p));
+        }
+        if (thresholded.isEmpty()) {
+            throw new IllegalArgumentException(truth + ": no usable " + f.name() + " annotations with their images");
         }
         if (!ranked.isEmpty()) {
             Evaluation.ApReport ap = Evaluation.averagePrecision(ranked, m);
@@ -99,37 +105,5 @@ final class EvaluateCommand implements Callable<Integer> {
         out.printf("review effort: keep %d, fix %d, add %d, delete %d boxes%n", review.keep(), review.fix(),
                 review.add(), review.delete());
         return 0;
-    }
-
-    /** The VOC files under {@code truth}, read; refused when there are none. */
-    static List<ReadResult> truths(Path truth) throws java.io.IOException {
-        List<ReadResult> truths = new ArrayList<>();
-        new VocFormat().read(truth, LabelMap.empty(), truths::add);
-        if (truths.isEmpty()) {
-            throw new IllegalArgumentException(truth + ": no VOC files");
-        }
-        return truths;
-    }
-
-    /** Each readable truth file paired with the detector's detections on its image. */
-    static List<Evaluation.ImagePair> detect(Path truth, List<ReadResult> truths, Detector detector,
-                                             Runnable eachImage) throws java.io.IOException {
-        List<Evaluation.ImagePair> pairs = new ArrayList<>();
-        for (ReadResult r : truths) {
-            if (r.image().isPresent()) {
-                AnnotatedImage t = r.image().get();
-                AnnotatedImage p = detector.detect(Voc.locateImage(r.source(), t));
-                pairs.add(new Evaluation.ImagePair(truth.relativize(r.source()).toString(), t.annotations(),
-                        p.annotations()));
-            }
-            eachImage.run();
-        }
-        return pairs;
-    }
-
-    /** The pairs with only the detections scoring at least {@code minScore}: what {@code predict} would write. */
-    static List<Evaluation.ImagePair> above(List<Evaluation.ImagePair> pairs, double minScore) {
-        return pairs.stream().map(p -> new Evaluation.ImagePair(p.key(), p.truth(), p.predicted().stream()
-                .filter(a -> a.confidenceOr(1) >= minScore).toList())).toList();
     }
 }

@@ -5,6 +5,7 @@ import dev.annotate.tfrecord.LabelMaps;
 import dev.annotate.tfrecord.VocToTfRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -13,14 +14,15 @@ import java.util.concurrent.Callable;
 
 /** {@code tfrecord --voc DIR --labels MAP --out BASE [--shards N] [--val-fraction F]}. */
 @Command(name = "tfrecord", mixinStandardHelpOptions = true,
-        description = "Convert a VOC dataset into TFRecord shards for the TF Object Detection API.")
+        description = "Convert a dataset in any installed format into TFRecord shards for the TF Object Detection"
+                + " API.")
 final class TfRecordCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--voc", required = true, description = "Folder of VOC files and their images.")
-    Path voc;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--labels", required = true, description = "Label map (.pbtxt).")
     Path labels;
@@ -41,7 +43,7 @@ final class TfRecordCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         VocToTfRecord.Report r;
         try (me.tongfei.progressbar.ProgressBar bar = Bars.open("tfrecord", -1)) {
-            r = VocToTfRecord.convert(voc, LabelMaps.read(labels), out,
+            r = VocToTfRecord.convert(data.dataset(LabelMaps.read(labels)), out,
                     VocToTfRecord.Options.defaults().withShards(shards).withValFraction(valFraction)
                             .withCompression(gzip ? Compression.GZIP : Compression.NONE),
                     (done, total) -> {

@@ -1,15 +1,18 @@
 package dev.annotate.cli;
 
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.format.Dataset;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.tf.train.PrimitiveTrainer;
 import dev.annotate.tf.train.SavedModelExport;
 import dev.annotate.tf.train.TrainerOptions;
+import dev.annotate.tf.train.TrainingProgress;
 import dev.annotate.tfrecord.LabelMaps;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -21,10 +24,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code train --voc DIR --labels MAP --out MODEL_DIR [--steps N] [--minutes M] [--seed S] [--skip-bad-images]}. */
+/**
+ * {@code train (--data PATH [--format F] | --voc DIR)... --labels MAP --out MODEL_DIR [--include-unchecked]
+ * [--steps N] [--minutes M] [--seed S] [--skip-bad-images]}.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train the primitive detector on a VOC folder and write MODEL_DIR/saved_model/, "
+        description = {"Train the primitive detector on a dataset and write MODEL_DIR/saved_model/, "
                 + "MODEL_DIR/model.onnx and MODEL_DIR/label_map.pbtxt.",
+                "Learns from the files a person wrote, saved or verified; pre-annotations nobody has checked yet are"
+                        + " left out (and counted) unless --include-unchecked.",
                 "Training stops at --steps or after --minutes, whichever comes first."})
 final class TrainCommand implements Callable<Integer> {
 
@@ -36,8 +44,8 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--voc", required = true, description = "Folder of VOC files (LabelImg) and their images.")
-    Path voc;
+    @Mixin
+    DataOptions data;
 
     @Option(names = "--labels", required = true, description = "Label map (.pbtxt) of the classes to learn.")
     Path labels;
@@ -59,14 +67,25 @@ final class TrainCommand implements Callable<Integer> {
             description = "Skip, with a warning, annotations whose image is missing or cannot be decoded.")
     boolean skipBadImages;
 
+    @Option(names = "--include-unchecked",
+            description = "Learn from machine-written files no person has checked too.")
+    boolean includeUnchecked;
+
     @Override
     public Integer call() throws Exception {
         if (!(minutes > 0)) {
             throw new IllegalArgumentException("--minutes " + minutes + " must be > 0");
         }
         TrainerOptions options = TrainerOptions.defaults().withSteps(steps).withSeed(seed)
-                .withTimeBudget(Duration.ofMillis(Math.round(minutes * 60_000))).withSkipBadImages(skipBadImages);
-        PrimitiveModel model = trainAndExport(voc, LabelMaps.read(labels), options, out);
+                .withTimeBudget(Duration.ofMillis(Math.round(minutes * 60_000))).withSkipBadImages(skipBadImages)
+                .withIncludeUnchecked(includeUnchecked);
+        LabelMap labelMap = LabelMaps.read(labels);
+        Trained trained = trainAndExport(data.dataset(labelMap), labelMap, options, out);
+        PrimitiveModel model = trained.model();
+        TrainingProgress last = trained.last();
+        spec.commandLine().getOut().printf(Locale.ROOT, "trained on %d images in %d steps%s%n", last.images(),
+                last.step(), last.leftOutUnchecked() == 0 ? "" : "; left out " + last.leftOutUnchecked()
+                        + " pre-annotation files no person has checked (--include-unchecked to learn from them)");
         spec.commandLine().getOut().printf(Locale.ROOT, "model with %d classes, %,d parameters, input %dx%d: %s%n",
                 model.labels().size(), model.parameterCount(), model.inputSize(), model.inputSize(),
                 out.toAbsolutePath());
@@ -77,7 +96,7 @@ final class TrainCommand implements Callable<Integer> {
      * Trains with a progress bar, then writes the SavedModel, the ONNX model and the label map into
      * {@code out}. Refuses before training when {@code out} already holds any of them.
      */
-    static PrimitiveModel trainAndExport(Path voc, LabelMap labels, TrainerOptions options, Path out)
+    static Trained trainAndExport(Dataset dataset, LabelMap labels, TrainerOptions options, Path out)
             throws IOException {
         for (String name : List.of(SAVED_MODEL, ONNX, LABEL_MAP)) {
             if (Files.exists(out.resolve(name))) {
@@ -86,8 +105,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         NativeOutput.quiet();
         PrimitiveModel model;
+        TrainingProgress[] last = {null};
         try (ProgressBar bar = Bars.open("train", 1000)) { // in thousandths of the step or time budget
-            model = PrimitiveTrainer.train(voc, labels, options, p -> {
+            model = PrimitiveTrainer.train(dataset, labels, options, p -> {
+                last[0] = p;
                 bar.stepTo(Math.round(p.fraction() * 1000));
                 bar.setExtraMessage(String.format(Locale.ROOT, "step %d loss %.3f %.0f img/s", p.step(), p.loss(),
                         p.imagesPerSecond()));
@@ -98,6 +119,10 @@ final class TrainCommand implements Callable<Integer> {
         SavedModelExport.write(model, out.resolve(SAVED_MODEL));
         OnnxExport.write(model, out.resolve(ONNX));
         LabelMaps.write(model.labels(), out.resolve(LABEL_MAP));
-        return model;
+        return new Trained(model, last[0]);
+    }
+
+    /** A trained and exported model, and the last step's report (images used, files left out). */
+    record Trained(PrimitiveModel model, TrainingProgress last) {
     }
 }

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static dev.annotate.cli.AnnotateTest.run;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,7 +54,8 @@ final class TrainCommandTest {
     @Test
     void train_writesBothExportsAndTheLabelMap() {
         assertEquals(0, trained.code(), trained.err());
-        assertTrue(trained.out().startsWith("model with 3 classes, "), trained.out());
+        assertTrue(trained.out().startsWith("trained on 16 images in 40 steps\nmodel with 3 classes, "),
+                trained.out());
         assertTrue(Files.isRegularFile(model.resolve("saved_model/saved_model.pb")));
         assertTrue(Files.isRegularFile(model.resolve("model.onnx")));
         assertTrue(Files.isRegularFile(model.resolve("label_map.pbtxt")));
@@ -67,6 +69,100 @@ final class TrainCommandTest {
         assertEquals(0, r.code(), r.err());
         String voc = Files.readString(out.resolve("000000.xml"));
         assertTrue(voc.contains("<name>") && !voc.contains("<name>id "), voc);
+    }
+
+    /** A copy of the training data holding, beside the person's files, the model's files for the first six. */
+    private static Path withSixMachineFiles(String name) throws IOException {
+        Path copy = root.resolve(name);
+        copyTree(data, copy);
+        Path predicted = root.resolve(name + "-predicted");
+        AnnotateTest.Run p = run("predict", "--model", model.resolve(TrainCommand.ONNX).toString(), "--images",
+                data.toString(), "--out", predicted.toString(), "--min-score", "0.05");
+        assertEquals(0, p.code(), p.err());
+        for (int i = 0; i < 6; i++) {
+            String xml = String.format("%06d.xml", i);
+            Files.copy(predicted.resolve(xml), copy.resolve(xml), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return copy;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (java.util.stream.Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    @Test
+    void train_leavesOutTheMachinesUncheckedFiles_andSaysHowMany() throws IOException {
+        Path mixed = withSixMachineFiles("mixed");
+        String labels = data.resolve("label_map.pbtxt").toString();
+        AnnotateTest.Run checkedOnly = run("train", "--voc", mixed.toString(), "--labels", labels, "--out",
+                root.resolve("m-checked").toString(), "--steps", "2");
+        assertEquals(0, checkedOnly.code(), checkedOnly.err());
+        assertTrue(checkedOnly.out().startsWith("trained on 10 images in 2 steps; left out 6 pre-annotation files no"
+                + " person has checked (--include-unchecked to learn from them)\n"), checkedOnly.out());
+
+        AnnotateTest.Run all = run("train", "--voc", mixed.toString(), "--labels", labels, "--out",
+                root.resolve("m-all").toString(), "--steps", "2", "--include-unchecked");
+        assertEquals(0, all.code(), all.err());
+        assertTrue(all.out().startsWith("trained on 16 images in 2 steps\n"), all.out());
+    }
+
+    @Test
+    void predictRefresh_rewritesOnlyTheMachinesUncheckedFiles() throws IOException {
+        Path mixed = withSixMachineFiles("refresh");
+        byte[] person = Files.readAllBytes(mixed.resolve("000009.xml"));
+        Path saved = mixed.resolve("000001.xml"); // a person saves one machine file in LabelImg: now it is theirs
+        String edited = Files.readString(saved).replaceAll("\t\t<annotation>annotate pre-annotation[^\n]*\n", "")
+                .replaceAll("\t\t<score>[^\n]*\n", "");
+        Files.writeString(saved, edited);
+        Path older = mixed.resolve("000002.xml"); // an earlier round's model wrote this one: the mark still holds
+        Files.writeString(older, Files.readString(older).replace("model=model/model.onnx;", "model=round-0/old.onnx;"));
+        assertTrue(Files.readString(older).contains("model=round-0/old.onnx;"));
+
+        AnnotateTest.Run r = run("predict", "--model", model.resolve(TrainCommand.ONNX).toString(), "--images",
+                mixed.toString(), "--existing", "refresh", "--min-score", "0.05");
+
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("16 images: 5 written, 11 skipped (existing)"), r.out());
+        assertArrayEquals(person, Files.readAllBytes(mixed.resolve("000009.xml")));
+        assertEquals(edited, Files.readString(saved));
+        assertTrue(Files.readString(older).contains("model=model/model.onnx; boxes="), "re-predicted");
+    }
+
+    @Test
+    void tfrecordAndEvaluate_fromCocoAndYolo_giveWhatTheyGiveFromVoc() throws IOException {
+        Path copy = root.resolve("formats");
+        copyTree(data, copy);
+        for (String f : List.of("coco", "yolo")) { // beside the VOC files, the same images
+            AnnotateTest.Run c = run("convert", "--from", "voc", "--to", f, "--in", copy.toString(), "--out",
+                    copy.toString());
+            assertEquals(0, c.code(), c.err());
+        }
+        String labels = data.resolve("label_map.pbtxt").toString();
+        java.util.Map<String, AnnotateTest.Run> evaluations = new java.util.HashMap<>();
+        java.util.Map<String, byte[]> records = new java.util.HashMap<>();
+        for (String f : List.of("voc", "coco", "yolo")) {
+            Path out = root.resolve("records-" + f).resolve("ds");
+            AnnotateTest.Run t = run("tfrecord", "--data", copy.toString(), "--format", f, "--labels", labels,
+                    "--out", out.toString(), "--val-fraction", "0.25");
+            assertEquals(0, t.code(), f + ": " + t.err());
+            records.put(f, Files.readAllBytes(out.resolveSibling("ds_train.record")));
+            evaluations.put(f, run("evaluate", "--truth", copy.toString(), "--format", f, "--labels", labels,
+                    "--model", model.resolve(TrainCommand.ONNX).toString()));
+            assertEquals(0, evaluations.get(f).code(), f + ": " + evaluations.get(f).err());
+        }
+        assertArrayEquals(records.get("voc"), records.get("coco"), "COCO keeps every field a record holds");
+        assertEquals(evaluations.get("voc").out(), evaluations.get("coco").out());
+        assertEquals(evaluations.get("voc").out(), evaluations.get("yolo").out());
+        assertTrue(evaluations.get("voc").out().startsWith("VOC12 mAP "), evaluations.get("voc").out());
     }
 
     @Test
