@@ -7,6 +7,11 @@ import dev.annotate.onnx.graph.Attribute;
 import dev.annotate.onnx.graph.ElementType;
 import dev.annotate.onnx.graph.OnnxGraph;
 import dev.annotate.onnx.graph.Tensor;
+import dev.annotate.onnx.proto.GraphProto;
+import dev.annotate.onnx.proto.ModelProto;
+import dev.annotate.onnx.proto.NodeProto;
+import dev.annotate.onnx.proto.StringStringEntryProto;
+import dev.annotate.onnx.proto.TensorProto;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -29,6 +34,137 @@ import java.util.Objects;
 public final class OnnxExport {
 
     private OnnxExport() {
+    }
+
+    /**
+     * Reads back a model this class wrote: its network, label map, detection count and score calibration, so an
+     * earlier model can be trained further (the trainer's warm start). {@code read(write(m))} writes the same bytes
+     * as {@code m}.
+     *
+     * @throws IOException if the file cannot be read
+     * @throws IllegalArgumentException naming the file, if it is not a primitive model written by this class
+     */
+    public static PrimitiveModel read(Path file) throws IOException {
+        ModelProto proto;
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            proto = ModelProto.parseFrom(in);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException(file + ": not an ONNX model (" + e.getMessage() + ")", e);
+        }
+        try {
+            return primitive(proto);
+        } catch (IllegalArgumentException | IllegalStateException | IndexOutOfBoundsException e) {
+            throw new IllegalArgumentException(file + ": not a primitive model written by annotate ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    private static PrimitiveModel primitive(ModelProto proto) {
+        GraphProto graph = proto.getGraph();
+        Map<String, TensorProto> init = new java.util.HashMap<>();
+        graph.getInitializerList().forEach(t -> init.put(t.getName(), t));
+        long[] inputSize = longs(required(init, "input_size"));
+        float[] ids = floats(required(init, "class_ids"));
+        String namesText = proto.getMetadataPropsList().stream().filter(p -> p.getKey().equals("names"))
+                .map(StringStringEntryProto::getValue).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no 'names' metadata"));
+        Map<Long, String> names = dev.annotate.onnx.internal.PythonDictLiteral.parse(namesText);
+        List<LabelMap.Entry> entries = new java.util.ArrayList<>();
+        for (float id : ids) {
+            String name = names.get((long) id - 1);
+            if (name == null) {
+                throw new IllegalArgumentException("class id " + (int) id + " has no name in the metadata");
+            }
+            entries.add(LabelMap.Entry.of((int) id, name));
+        }
+        List<Layer> layers = new java.util.ArrayList<>();
+        java.util.Set<String> heads = new java.util.HashSet<>(List.of(PrimitiveModel.HEATMAP, PrimitiveModel.SIZE,
+                PrimitiveModel.OFFSET));
+        java.util.Set<String> defined = new java.util.HashSet<>(List.of(PrimitiveModel.INPUT));
+        for (NodeProto node : graph.getNodeList()) {
+            if (defined.containsAll(heads)) {
+                break; // every layer read: what follows is the decoder
+            }
+            boolean network = !node.getInputList().isEmpty() && defined.contains(node.getInput(0));
+            if (!network) {
+                continue;
+            }
+            String out = node.getOutput(0);
+            switch (node.getOpType()) {
+                case "Conv" -> {
+                    boolean relu = out.endsWith("_linear");
+                    String name = relu ? out.substring(0, out.length() - "_linear".length()) : out;
+                    layers.add(conv(name, node.getInput(0), node, init, relu));
+                    defined.add(name);
+                    defined.add(out);
+                }
+                case "Relu" -> defined.add(out);
+                case "Resize" -> {
+                    layers.add(new Layer.Upsample(out, node.getInput(0)));
+                    defined.add(out);
+                }
+                case "Add" -> {
+                    layers.add(new Layer.Add(out, node.getInput(0), node.getInput(1)));
+                    defined.add(out);
+                }
+                default -> throw new IllegalArgumentException("unexpected " + node.getOpType() + " in the network");
+            }
+        }
+        if (!defined.containsAll(heads)) {
+            throw new IllegalArgumentException("the heads " + heads + " are not all there");
+        }
+        int maxDetections = (int) floats(required(init, "count"))[0];
+        float exponent = floats(required(init, "score_exponent"))[0];
+        return new PrimitiveModel((int) inputSize[2], LabelMap.of(entries), layers, maxDetections)
+                .withScoreExponent(exponent);
+    }
+
+    private static Layer.Conv conv(String name, String input, NodeProto node, Map<String, TensorProto> init,
+                                   boolean relu) {
+        TensorProto kernel = required(init, node.getInput(1));
+        float[] oihw = floats(kernel);
+        float[] bias = floats(required(init, node.getInput(2)));
+        int o = (int) kernel.getDims(0);
+        int in = (int) kernel.getDims(1);
+        int k = (int) kernel.getDims(2);
+        int stride = node.getAttributeList().stream().filter(a -> a.getName().equals("strides"))
+                .mapToInt(a -> (int) a.getInts(0)).findFirst().orElse(1);
+        float[] hwio = new float[oihw.length];
+        for (int y = 0; y < k; y++) {
+            for (int x = 0; x < k; x++) {
+                for (int i = 0; i < in; i++) {
+                    for (int j = 0; j < o; j++) {
+                        hwio[((y * k + x) * in + i) * o + j] = oihw[((j * in + i) * k + y) * k + x];
+                    }
+                }
+            }
+        }
+        return new Layer.Conv(name, input, k, stride, in, o, relu ? Layer.Activation.RELU : Layer.Activation.NONE,
+                hwio, bias);
+    }
+
+    private static TensorProto required(Map<String, TensorProto> init, String name) {
+        TensorProto t = init.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("no initializer '" + name + "'");
+        }
+        return t;
+    }
+
+    private static float[] floats(TensorProto t) {
+        java.nio.FloatBuffer b = t.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer();
+        float[] v = new float[b.remaining()];
+        b.get(v);
+        return v;
+    }
+
+    private static long[] longs(TensorProto t) {
+        java.nio.LongBuffer b = t.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .asLongBuffer();
+        long[] v = new long[b.remaining()];
+        b.get(v);
+        return v;
     }
 
     /** Writes the model to {@code file} atomically. */

@@ -55,6 +55,52 @@ final class OnnxExportTest {
     }
 
     @Test
+    void read_givesBackTheModelWritten_reluUpsampleAndAddIncluded(@TempDir Path dir) throws IOException {
+        java.util.Random rng = new java.util.Random(5);
+        float[] w9 = new float[9];
+        float[] w6 = new float[6];
+        for (int i = 0; i < 9; i++) {
+            w9[i] = (float) rng.nextGaussian();
+        }
+        for (int i = 0; i < 6; i++) {
+            w6[i] = (float) rng.nextGaussian();
+        }
+        List<Layer> l = List.of(
+                new Layer.Conv("s1", PrimitiveModel.INPUT, 1, 2, 3, 3, Layer.Activation.RELU, w9, new float[] {1, 2, 3}),
+                new Layer.Conv("s2", "s1", 1, 2, 3, 3, Layer.Activation.RELU, w9, new float[3]),
+                new Layer.Conv("p", "s2", 1, 1, 3, 3, Layer.Activation.NONE, w9, new float[3]),
+                new Layer.Upsample("u", "p"),
+                new Layer.Add("m", "s1", "u"),
+                conv(PrimitiveModel.HEATMAP, "m", 1, 2, w6, new float[] {-2, -2}),
+                conv(PrimitiveModel.SIZE, "m", 1, 2, w6, new float[] {1, 1}),
+                conv(PrimitiveModel.OFFSET, "m", 1, 2, w6, new float[] {0.5f, 0.5f}));
+        PrimitiveModel model = new PrimitiveModel(16, LABELS, l, 7).withScoreExponent(0.625f);
+        Path file = dir.resolve("m.onnx");
+        OnnxExport.write(model, file);
+        PrimitiveModel back = OnnxExport.read(file);
+        assertEquals(LABELS, back.labels());
+        assertEquals(16, back.inputSize());
+        assertEquals(7, back.maxDetections());
+        assertEquals(0.625f, back.scoreExponent());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(OnnxExport.toBytes(model), OnnxExport.toBytes(back));
+        OnnxExport.write(model(), file);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(OnnxExport.toBytes(model()),
+                OnnxExport.toBytes(OnnxExport.read(file)));
+    }
+
+    @Test
+    void read_ofAnotherOnnxModel_namesTheFile(@TempDir Path dir) throws IOException {
+        Path yolo = java.nio.file.Files.write(dir.resolve("yolo.onnx"), Fixtures.yolov8(64));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> OnnxExport.read(yolo));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith(yolo + ": not a primitive model"
+                + " written by annotate ("), e.getMessage());
+        Path text = java.nio.file.Files.writeString(dir.resolve("text.onnx"), "no protobuf here at all");
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> OnnxExport.read(text));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith(text + ": not"), e.getMessage());
+    }
+
+    @Test
     void export_runsInOnnxRuntime_andNamesItsClassesFromMetadata(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("model.onnx");
         OnnxExport.write(model(), file);

@@ -4,8 +4,8 @@ import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.spark.StandaloneCluster;
 import dev.annotate.synthetic.SyntheticDataset;
-import dev.annotate.tf.train.PrimitiveTrainer;
-import dev.annotate.tf.train.TrainerOptions;
+import dev.annotate.train.PrimitiveTrainer;
+import dev.annotate.train.TrainerOptions;
 
 import java.io.IOException;
 import java.nio.file.Files;

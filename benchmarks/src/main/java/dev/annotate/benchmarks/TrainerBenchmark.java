@@ -9,9 +9,9 @@ import dev.annotate.core.eval.Evaluation;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.synthetic.SyntheticDataset;
-import dev.annotate.tf.train.PrimitiveTrainer;
-import dev.annotate.tf.train.SavedModelExport;
-import dev.annotate.tf.train.TrainerOptions;
+import dev.annotate.train.PrimitiveTrainer;
+import dev.annotate.train.SavedModelExport;
+import dev.annotate.train.TrainerOptions;
 import dev.annotate.voc.Voc;
 
 import java.nio.file.Files;

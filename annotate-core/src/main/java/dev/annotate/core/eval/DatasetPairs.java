@@ -96,8 +96,8 @@ public final class DatasetPairs {
         return pairs;
     }
 
-    /** The image's key in its part (see the class comment). */
-    static String key(Dataset.Part part, ReadResult read) {
+    /** The image's key in its part (see the class comment); the result must hold an image. */
+    public static String key(Dataset.Part part, ReadResult read) {
         AnnotatedImage image = read.image().orElseThrow();
         Path root = part.location().toAbsolutePath().normalize();
         if (part.format() instanceof PerImageFormat) {

@@ -11,7 +11,7 @@ import dev.annotate.core.format.Dataset;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.synthetic.SyntheticDataset;
-import dev.annotate.tf.train.TrainerOptions;
+import dev.annotate.train.TrainerOptions;
 import dev.annotate.tfrecord.LabelMaps;
 import dev.annotate.tfrecord.VocToTfRecord;
 import dev.annotate.voc.VocFormat;
@@ -25,9 +25,14 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,7 +67,8 @@ final class DemoCommand implements Callable<Integer> {
             description = "New images to pre-annotate (default ${DEFAULT-VALUE}).")
     int newImages;
 
-    @Option(names = "--minutes", defaultValue = "3", description = "Training minutes at most (default ${DEFAULT-VALUE}).")
+    @Option(names = "--minutes", defaultValue = "3", description = "Training minutes at most, both rounds together:"
+            + " two thirds for the first, one third for the warm-started second (default ${DEFAULT-VALUE}).")
     double minutes;
 
     @Option(names = "--steps", defaultValue = "100000", description = "Training steps at most (default ${DEFAULT-VALUE}).")
@@ -104,11 +110,12 @@ final class DemoCommand implements Callable<Integer> {
 
         t = System.nanoTime();
         TrainerOptions options = TrainerOptions.defaults().withSteps(steps)
-                .withTimeBudget(Duration.ofMillis(Math.round(minutes * 60_000)));
+                .withTimeBudget(Duration.ofMillis(Math.round(minutes * 40_000)));
         PrimitiveModel model = TrainCommand.trainAndExport(Dataset.of(seedSet, new VocFormat(), LabelMap.empty()),
                 LabelMaps.read(seed.labelMap()), options, modelDir).model();
+        Duration coldTraining = since(t);
         stages.add(new Stage("train + export", String.format(Locale.ROOT, "%,d parameters -> %s", model.parameterCount(),
-                modelDir), since(t)));
+                modelDir), coldTraining));
 
         t = System.nanoTime();
         Previews drawer = new Previews(newBatch, previews);
@@ -136,6 +143,7 @@ final class DemoCommand implements Callable<Integer> {
                 s.written(), s.failed(), preAnnotations), since(t)));
 
         Dataset truths = Dataset.of(newBatch, new VocFormat(), LabelMap.empty());
+        List<Evaluation.ImagePair> firstRound = List.of();
         for (String export : List.of(TrainCommand.SAVED_MODEL, TrainCommand.ONNX)) {
             t = System.nanoTime();
             List<Evaluation.ImagePair> ranked;
@@ -144,6 +152,7 @@ final class DemoCommand implements Callable<Integer> {
                  ProgressBar bar = Bars.open("evaluate " + export, newImages)) {
                 ranked = DatasetPairs.detect(truths, detector, p -> { }, bar::step);
             }
+            firstRound = ranked;
             double map = Evaluation.averagePrecision(ranked, Evaluation.Metric.VOC12).mean();
             Evaluation.ReviewReport review = Evaluation.reviewEffort(
                     Evaluation.above(ranked, DetectorOptions.DEFAULT_MIN_SCORE), 0.8);
@@ -152,6 +161,9 @@ final class DemoCommand implements Callable<Integer> {
                             + " delete %d", map, DetectorOptions.DEFAULT_MIN_SCORE, review.precision(),
                     review.recall(), review.keep(), review.fix(), review.add(), review.delete()), since(t)));
         }
+
+        stages.addAll(secondRound(seedSet, newBatch, batch, preAnnotations, modelDir, model, firstRound, options,
+                coldTraining));
 
         t = System.nanoTime();
         VocToTfRecord.Report r = VocToTfRecord.convert(seedSet, model.labels(), records,
@@ -168,6 +180,78 @@ final class DemoCommand implements Callable<Integer> {
         stdout.printf(Locale.ROOT, "%-28s %8.1f  open %s to look, or the VOC files in LabelImg%n", "total",
                 since(start).toMillis() / 1000.0, previews.resolve("index.html"));
         return s.failed() > 0 || r.skippedFiles() > 0 ? Annotate.SOME_FAILED : 0;
+    }
+
+    /**
+     * The loop's second round: a person checks the first third of the pre-annotations (here: their generated truth
+     * is saved over them, as LabelImg would save a corrected file), the model is warm-started on the seed set and
+     * the checked files (the unchecked ones are left out by themselves), and {@code --existing refresh}
+     * re-predicts the unchecked files. Measured on the unchecked images, before and after.
+     */
+    private List<Stage> secondRound(Path seedSet, Path newBatch, SyntheticDataset.Summary batch, Path preAnnotations,
+                                    Path modelDir, PrimitiveModel model, List<Evaluation.ImagePair> firstRound,
+                                    TrainerOptions options, Duration coldTraining) throws IOException {
+        List<Stage> stages = new ArrayList<>();
+        long t = System.nanoTime();
+        int checked = batch.annotationFiles().size() / 3;
+        Map<Path, byte[]> saved = new LinkedHashMap<>();
+        Set<String> checkedImages = new HashSet<>();
+        for (Path truth : batch.annotationFiles().subList(0, checked)) {
+            Path file = preAnnotations.resolve(newBatch.relativize(truth).toString());
+            Files.copy(truth, file, StandardCopyOption.REPLACE_EXISTING);
+            saved.put(file, Files.readAllBytes(file));
+            checkedImages.add(DatasetPairs.key(new Dataset.Part(preAnnotations, new VocFormat()),
+                    new VocFormat().readFile(file, LabelMap.empty())));
+        }
+        stages.add(new Stage("round 2: a person checks", String.format(Locale.ROOT, "%d of %d pre-annotations"
+                + " corrected and saved; %d still unchecked", checked, batch.annotationFiles().size(),
+                batch.annotationFiles().size() - checked), since(t)));
+
+        t = System.nanoTime();
+        Path secondDir = modelDir.resolveSibling(modelDir.getFileName() + "-2");
+        Duration budget = Duration.ofMillis(Math.round(minutes * 20_000));
+        TrainCommand.Trained second = TrainCommand.trainAndExport(Dataset.of(seedSet, new VocFormat(), LabelMap.empty())
+                .and(preAnnotations, new VocFormat()), model.labels(), options.withInit(model).withTimeBudget(budget),
+                secondDir);
+        Duration warmTraining = since(t);
+        stages.add(new Stage("round 2: warm-start train", String.format(Locale.ROOT, "on %d images (seed + checked),"
+                + " %d unchecked left out; %.0f s against round 1's %.0f s -> %s", second.last().images(),
+                second.last().leftOutUnchecked(), warmTraining.toMillis() / 1000.0, coldTraining.toMillis() / 1000.0,
+                secondDir), warmTraining));
+
+        t = System.nanoTime();
+        Path onnx = secondDir.resolve(TrainCommand.ONNX);
+        PreAnnotator.Summary refreshed;
+        List<Evaluation.ImagePair> secondRound;
+        try (Detector detector = Detectors.open(onnx, DetectorOptions.builder().minScore(0.01).build());
+             Detector writer = Detectors.open(onnx, DetectorOptions.defaults());
+             ProgressBar bar = Bars.open("refresh", batch.images().size())) {
+            refreshed = PreAnnotator.run(writer, newBatch, PreAnnotator.Options.of(new VocFormat())
+                    .withOutputDir(preAnnotations).withExisting(PreAnnotator.Existing.REFRESH)
+                    .withModel(PreAnnotator.modelName(onnx.toString())), p -> bar.stepTo(p.done()));
+            secondRound = DatasetPairs.detect(Dataset.of(newBatch, new VocFormat(), LabelMap.empty()), detector,
+                    p -> { }, () -> { });
+        }
+        long unchanged = 0;
+        for (Map.Entry<Path, byte[]> e : saved.entrySet()) {
+            unchanged += java.util.Arrays.equals(e.getValue(), Files.readAllBytes(e.getKey())) ? 1 : 0;
+        }
+        stages.add(new Stage("round 2: predict --existing refresh", String.format(Locale.ROOT, "%d unchecked files"
+                + " re-predicted; %d of %d checked files unchanged byte for byte", refreshed.written(), unchanged,
+                saved.size()), since(t)));
+        stages.add(new Stage("round 1 on the unchecked", measure(firstRound, checkedImages), Duration.ZERO));
+        stages.add(new Stage("round 2 on the unchecked", measure(secondRound, checkedImages), Duration.ZERO));
+        return stages;
+    }
+
+    /** mAP, precision and recall on the images not checked by the person. */
+    private static String measure(List<Evaluation.ImagePair> pairs, Set<String> checkedImages) {
+        List<Evaluation.ImagePair> unchecked = pairs.stream().filter(p -> !checkedImages.contains(p.key())).toList();
+        double map = Evaluation.averagePrecision(unchecked, Evaluation.Metric.VOC12).mean();
+        Evaluation.ReviewReport review = Evaluation.reviewEffort(
+                Evaluation.above(unchecked, DetectorOptions.DEFAULT_MIN_SCORE), 0.8);
+        return String.format(Locale.ROOT, "%d images: mAP@0.5 %.3f; precision %.3f, recall %.3f", unchecked.size(), map,
+                review.precision(), review.recall());
     }
 
     private static Duration since(long nanos) {

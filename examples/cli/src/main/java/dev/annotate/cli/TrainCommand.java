@@ -4,10 +4,10 @@ import dev.annotate.core.LabelMap;
 import dev.annotate.core.format.Dataset;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
-import dev.annotate.tf.train.PrimitiveTrainer;
-import dev.annotate.tf.train.SavedModelExport;
-import dev.annotate.tf.train.TrainerOptions;
-import dev.annotate.tf.train.TrainingProgress;
+import dev.annotate.train.PrimitiveTrainer;
+import dev.annotate.train.SavedModelExport;
+import dev.annotate.train.TrainerOptions;
+import dev.annotate.train.TrainingProgress;
 import dev.annotate.tfrecord.LabelMaps;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
@@ -25,8 +25,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code train (--data PATH [--format F] | --voc DIR)... --labels MAP --out MODEL_DIR [--include-unchecked]
- * [--steps N] [--minutes M] [--seed S] [--skip-bad-images]}.
+ * {@code train (--data PATH [--format F] | --voc DIR)... --labels MAP --out MODEL_DIR [--init MODEL_DIR]
+ * [--include-unchecked] [--steps N] [--minutes M] [--seed S] [--skip-bad-images]}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train the primitive detector on a dataset and write MODEL_DIR/saved_model/, "
@@ -67,6 +67,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Skip, with a warning, annotations whose image is missing or cannot be decoded.")
     boolean skipBadImages;
 
+    @Option(names = "--init", paramLabel = "MODEL_DIR", description = "Start from an earlier model (the folder train"
+            + " wrote, or its model.onnx) instead of from scratch; its classes keep what they learnt, added ones start"
+            + " fresh.")
+    Path init;
+
     @Option(names = "--include-unchecked",
             description = "Learn from machine-written files no person has checked too.")
     boolean includeUnchecked;
@@ -79,6 +84,9 @@ final class TrainCommand implements Callable<Integer> {
         TrainerOptions options = TrainerOptions.defaults().withSteps(steps).withSeed(seed)
                 .withTimeBudget(Duration.ofMillis(Math.round(minutes * 60_000))).withSkipBadImages(skipBadImages)
                 .withIncludeUnchecked(includeUnchecked);
+        if (init != null) {
+            options = options.withInit(OnnxExport.read(Files.isDirectory(init) ? init.resolve(ONNX) : init));
+        }
         LabelMap labelMap = LabelMaps.read(labels);
         Trained trained = trainAndExport(data.dataset(labelMap), labelMap, options, out);
         PrimitiveModel model = trained.model();

@@ -23,10 +23,17 @@ final class DemoCommandTest {
                 "--steps", "20");
         assertEquals(0, r.code(), r.err());
         for (String stage : List.of("generate", "train + export", "pre-annotate (ONNX)", "evaluate saved_model",
-                "evaluate model.onnx", "tfrecord", "total")) {
+                "evaluate model.onnx", "round 2: a person checks", "round 2: warm-start train",
+                "round 2: predict --existing refresh", "round 1 on the unchecked", "round 2 on the unchecked",
+                "tfrecord", "total")) {
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith(stage + " ")), stage + " missing from\n" + r.out());
         }
         assertTrue(r.out().contains("mAP@0.5 "), r.out());
+        assertTrue(r.out().contains("2 of 6 pre-annotations corrected and saved; 4 still unchecked"), r.out());
+        assertTrue(r.out().contains("on 12 images (seed + checked), 4 unchecked left out"), r.out());
+        assertTrue(r.out().contains("4 unchecked files re-predicted; 2 of 2 checked files unchanged byte for byte"),
+                r.out());
+        assertTrue(Files.isRegularFile(out.resolve("model-2/model.onnx")));
         assertTrue(Files.isRegularFile(out.resolve("model/saved_model/saved_model.pb")));
         assertTrue(Files.isRegularFile(out.resolve("model/model.onnx")));
         assertTrue(Files.isRegularFile(out.resolve("previews/index.html")));

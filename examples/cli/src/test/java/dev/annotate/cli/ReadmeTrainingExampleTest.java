@@ -5,9 +5,9 @@ import dev.annotate.core.ReadmeExamples;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.synthetic.SyntheticDataset;
-import dev.annotate.tf.train.PrimitiveTrainer;
-import dev.annotate.tf.train.SavedModelExport;
-import dev.annotate.tf.train.TrainerOptions;
+import dev.annotate.train.PrimitiveTrainer;
+import dev.annotate.train.SavedModelExport;
+import dev.annotate.train.TrainerOptions;
 import dev.annotate.tfrecord.LabelMaps;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +26,7 @@ final class ReadmeTrainingExampleTest {
         LabelMap labels = LabelMaps.read(seed.resolve("label_map.pbtxt"));
         PrimitiveModel model = PrimitiveTrainer.train(seed, labels, options,
                 p -> System.out.printf("step %d loss %.3f%n", p.step(), p.loss()));
-        SavedModelExport.write(model, out.resolve("saved_model"));       // annotate-tf
+        SavedModelExport.write(model, out.resolve("saved_model"));       // annotate-train
         OnnxExport.write(model, out.resolve("model.onnx"));              // annotate-onnx
         LabelMaps.write(model.labels(), out.resolve("label_map.pbtxt"));
         // README-END

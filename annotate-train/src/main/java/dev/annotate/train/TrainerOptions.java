@@ -1,7 +1,10 @@
-package dev.annotate.tf.train;
+package dev.annotate.train;
+
+import dev.annotate.core.model.PrimitiveModel;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How {@link PrimitiveTrainer} trains. Training stops at {@code steps} or when {@code timeBudget} is spent,
@@ -22,13 +25,17 @@ import java.util.Objects;
  *     of failing
  * @param includeUnchecked learn from machine-written files no person has checked too (see
  *     {@link dev.annotate.core.AnnotatedImage#checked()}); by default they are left out and counted
+ * @param init a model to start from instead of random weights (a warm start, see {@link #withInit}); empty to
+ *     train from scratch
  */
 public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int inputSize, float learningRate,
-                             long seed, boolean skipBadImages, boolean includeUnchecked) {
+                             long seed, boolean skipBadImages, boolean includeUnchecked,
+                             Optional<PrimitiveModel> init) {
 
     /** Validates the values. */
     public TrainerOptions {
         Objects.requireNonNull(timeBudget, "timeBudget");
+        Objects.requireNonNull(init, "init");
         if (steps < 1) {
             throw new IllegalArgumentException("steps (" + steps + ") must be >= 1");
         }
@@ -52,54 +59,64 @@ public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int 
      * minutes on 2 cores).
      */
     public static TrainerOptions defaults() {
-        return new TrainerOptions(100_000, Duration.ofMinutes(3), 8, 256, 8e-3f, 1, false, false);
+        return new TrainerOptions(100_000, Duration.ofMinutes(3), 8, 256, 8e-3f, 1, false, false, Optional.empty());
     }
 
     /** These options with another step limit. */
     public TrainerOptions withSteps(int n) {
         return new TrainerOptions(n, timeBudget, batchSize, inputSize, learningRate, seed,
-                skipBadImages, includeUnchecked);
+                skipBadImages, includeUnchecked, init);
     }
 
     /** These options with another time limit. */
     public TrainerOptions withTimeBudget(Duration d) {
         return new TrainerOptions(steps, d, batchSize, inputSize, learningRate, seed,
-                skipBadImages, includeUnchecked);
+                skipBadImages, includeUnchecked, init);
     }
 
     /** These options with another batch size. */
     public TrainerOptions withBatchSize(int n) {
         return new TrainerOptions(steps, timeBudget, n, inputSize, learningRate, seed,
-                skipBadImages, includeUnchecked);
+                skipBadImages, includeUnchecked, init);
     }
 
     /** These options with another network input size. */
     public TrainerOptions withInputSize(int side) {
         return new TrainerOptions(steps, timeBudget, batchSize, side, learningRate, seed,
-                skipBadImages, includeUnchecked);
+                skipBadImages, includeUnchecked, init);
     }
 
     /** These options with another peak learning rate. */
     public TrainerOptions withLearningRate(float rate) {
         return new TrainerOptions(steps, timeBudget, batchSize, inputSize, rate, seed,
-                skipBadImages, includeUnchecked);
+                skipBadImages, includeUnchecked, init);
     }
 
     /** These options with another seed. */
     public TrainerOptions withSeed(long s) {
         return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, s,
-                skipBadImages, includeUnchecked);
+                skipBadImages, includeUnchecked, init);
     }
 
     /** These options skipping (or not) images that cannot be read. */
     public TrainerOptions withSkipBadImages(boolean skip) {
         return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, seed,
-                skip, includeUnchecked);
+                skip, includeUnchecked, init);
     }
 
     /** These options learning from unchecked machine-written files too (or not). */
     public TrainerOptions withIncludeUnchecked(boolean include) {
         return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, seed,
-                skipBadImages, include);
+                skipBadImages, include, init);
+    }
+
+    /**
+     * These options starting from {@code previous} (for example {@code OnnxExport.read(Path.of("round-1/model.onnx"))})
+     * instead of random weights: a retrain after a round of corrections needs a fraction of the steps. Its label
+     * map may differ from the one trained: a class it knows keeps its weights, an added class starts fresh.
+     */
+    public TrainerOptions withInit(PrimitiveModel previous) {
+        return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, seed, skipBadImages,
+                includeUnchecked, Optional.of(previous));
     }
 }

@@ -1,4 +1,4 @@
-package dev.annotate.tf.train;
+package dev.annotate.train;
 
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
@@ -159,6 +159,61 @@ final class PrimitiveTrainerTest {
         for (float v : a.images()) {
             assertTrue(v >= 0 && v <= 1, "pixel " + v);
         }
+    }
+
+    @Test
+    void warmStart_beginsWhereTheEarlierModelEnded_andAnAddedClassTrainsAndExportsToBothBackends(@TempDir Path out)
+            throws IOException {
+        List<Float> earlierLosses = new ArrayList<>();
+        PrimitiveModel earlier = PrimitiveTrainer.train(shared.resolve("voc"), SyntheticDataset.LABEL_MAP, QUICK,
+                p -> earlierLosses.add(p.loss()));
+        Path onnx = out.resolve("earlier.onnx");
+        dev.annotate.onnx.OnnxExport.write(earlier, onnx);
+
+        List<Float> cold = new ArrayList<>();
+        PrimitiveTrainer.train(shared.resolve("voc"), SyntheticDataset.LABEL_MAP, QUICK.withSteps(5),
+                p -> cold.add(p.loss()));
+        List<Float> warm = new ArrayList<>();
+        PrimitiveTrainer.train(shared.resolve("voc"), SyntheticDataset.LABEL_MAP,
+                QUICK.withSteps(5).withInit(dev.annotate.onnx.OnnxExport.read(onnx)), p -> warm.add(p.loss()));
+        double earlierEnd = earlierLosses.subList(earlierLosses.size() - 20, earlierLosses.size()).stream()
+                .mapToDouble(Float::doubleValue).average().orElseThrow();
+        // measured: cold 4.15, the earlier model's last 20 steps 1.94, warm 1.94: training goes on where it stopped
+        assertTrue(warm.get(0) < 0.6 * cold.get(0), "warm " + warm.get(0) + " against cold " + cold.get(0));
+        assertTrue(warm.get(0) < 1.25 * earlierEnd, "warm " + warm.get(0) + " against " + earlierEnd);
+
+        LabelMap withKite = LabelMap.fromNames(List.of("race car", "tree", "house", "kite"));
+        assertEquals(SyntheticDataset.LABEL_MAP.names(), withKite.names().subList(0, 3), "the test's premise");
+        PrimitiveModel four = PrimitiveTrainer.train(shared.resolve("voc"), withKite,
+                QUICK.withSteps(3).withInit(earlier), p -> { });
+        assertEquals(withKite, four.labels());
+        Path saved = out.resolve("four/saved_model");
+        SavedModelExport.write(four, saved);
+        Path fourOnnx = out.resolve("four/model.onnx");
+        dev.annotate.onnx.OnnxExport.write(four, fourOnnx);
+        for (Path model : List.of(saved, fourOnnx)) {
+            try (Detector d = Detectors.open(model, DetectorOptions.builder().labelMap(withKite).build())) {
+                assertEquals(withKite, d.labelMap(), model.toString());
+                d.detect(data.images().get(0));
+            }
+        }
+
+        List<dev.annotate.core.model.Layer> three = new ArrayList<>();
+        String input = PrimitiveModel.INPUT;
+        for (String name : List.of("s1", "s2", "s3")) {
+            three.add(new dev.annotate.core.model.Layer.Conv(name, input, 1, 2, 3, 3,
+                    dev.annotate.core.model.Layer.Activation.NONE, new float[9], new float[3]));
+            input = name;
+        }
+        for (String head : List.of(PrimitiveModel.HEATMAP, PrimitiveModel.SIZE, PrimitiveModel.OFFSET)) {
+            int outs = head.equals(PrimitiveModel.HEATMAP) ? 1 : 2;
+            three.add(new dev.annotate.core.model.Layer.Conv(head, "s3", 1, 1, 3, outs,
+                    dev.annotate.core.model.Layer.Activation.NONE, new float[3 * outs], new float[outs]));
+        }
+        PrimitiveModel foreign = new PrimitiveModel(16, LabelMap.fromNames(List.of("race car")), three, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PrimitiveTrainer.train(
+                shared.resolve("voc"), SyntheticDataset.LABEL_MAP, QUICK.withSteps(1).withInit(foreign), p -> { }));
+        assertTrue(e.getMessage().contains("made by another version of the trainer"), e.getMessage());
     }
 
     @Test

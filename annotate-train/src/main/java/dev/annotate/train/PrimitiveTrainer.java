@@ -1,4 +1,4 @@
-package dev.annotate.tf.train;
+package dev.annotate.train;
 
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.format.Dataset;
@@ -51,6 +51,12 @@ import java.util.function.Consumer;
  * <p>Images of any size and aspect are stretched to the square input, in training and inside the exported
  * graphs.
  *
+ * <p>A warm start ({@link TrainerOptions#withInit}) begins from an earlier model's weights (see
+ * {@code WarmStart}): at step 0 the network computes what that model computed, classes it knew keep their heatmap
+ * weights and added ones start fresh, so a retrain after a round of corrections needs a fraction of the steps.
+ * Training learns from the images a person checked ({@link dev.annotate.core.AnnotatedImage#checked()}) unless
+ * {@link TrainerOptions#includeUnchecked()}; how many it left out is in every {@link TrainingProgress}.
+ *
  * <pre>{@code
  * LabelMap labels = LabelMaps.read(Path.of("label_map.pbtxt"));
  * PrimitiveModel model = PrimitiveTrainer.train(Path.of("seed-set"), labels, TrainerOptions.defaults(),
@@ -69,6 +75,8 @@ public final class PrimitiveTrainer {
     private static final float EPSILON = 1e-7f;
     private static final float BN_EPSILON = 1e-3f;
     private static final float BN_MOMENTUM = 0.95f;
+    /** Images whose statistics start a warm start's batch normalisation. */
+    private static final int WARM_START_SAMPLE = 32;
 
     private PrimitiveTrainer() {
     }
@@ -118,7 +126,15 @@ public final class PrimitiveTrainer {
         LOG.info("training on {} images from {}, {} classes", data.size(), dataset.parts().stream()
                 .map(p -> p.location().toString()).toList(), classes.size());
         List<Layer> layers = Architecture.initial(classes.size(), options.seed());
-        List<Layer> trained = run(data, layers, classes.size(), outputSize, options, listener);
+        Map<String, WarmStart.Normalisation> normalisation = Map.of();
+        if (options.init().isPresent()) {
+            layers = WarmStart.layers(options.init().get(), layers, classes);
+            TrainingData.Batch sample = data.batch(options.seed(), 0, WARM_START_SAMPLE);
+            normalisation = WarmStart.normalisation(layers, sample.images(), sample.size(), options.inputSize(),
+                    BN_EPSILON);
+            LOG.info("warm start from a model of {} classes", options.init().get().labels().size());
+        }
+        List<Layer> trained = run(data, layers, normalisation, classes.size(), outputSize, options, listener);
         PrimitiveModel model = new PrimitiveModel(options.inputSize(), classes, trained, MAX_DETECTIONS);
         float exponent = Calibration.exponent(model, data.samples());
         LOG.info("scores calibrated with exponent {}", exponent);
@@ -141,7 +157,8 @@ public final class PrimitiveTrainer {
         final Map<String, ConvVariables> weights = new LinkedHashMap<>();
 
         @SuppressWarnings("unchecked")
-        TrainingGraph(Graph g, List<Layer> layers, int inputSize, int n, int classes) {
+        TrainingGraph(Graph g, List<Layer> layers, Map<String, WarmStart.Normalisation> start, int inputSize, int n,
+                      int classes) {
             Ops tf = Ops.create(g);
             images = input(tf, "images", inputSize, 3);
             positive = input(tf, "positive", n, classes);
@@ -166,10 +183,12 @@ public final class PrimitiveTrainer {
                 }
                 float[] ones = new float[c.outChannels()];
                 java.util.Arrays.fill(ones, 1f);
-                Variable<TFloat32> gamma = tf.withName(c.name() + "_gamma").variable(tf.constant(ones));
-                Variable<TFloat32> beta = tf.withName(c.name() + "_beta").variable(tf.constant(new float[ones.length]));
-                Variable<TFloat32> mean = tf.withName(c.name() + "_mean").variable(tf.constant(new float[ones.length]));
-                Variable<TFloat32> variance = tf.withName(c.name() + "_variance").variable(tf.constant(ones));
+                WarmStart.Normalisation w = start.getOrDefault(c.name(), new WarmStart.Normalisation(ones,
+                        new float[ones.length], new float[ones.length], ones));
+                Variable<TFloat32> gamma = tf.withName(c.name() + "_gamma").variable(tf.constant(w.gamma()));
+                Variable<TFloat32> beta = tf.withName(c.name() + "_beta").variable(tf.constant(w.beta()));
+                Variable<TFloat32> mean = tf.withName(c.name() + "_mean").variable(tf.constant(w.mean()));
+                Variable<TFloat32> variance = tf.withName(c.name() + "_variance").variable(tf.constant(w.variance()));
                 FusedBatchNorm<TFloat32, TFloat32> bn = tf.nn.fusedBatchNorm(y, gamma, beta,
                         tf.constant(new float[0]), tf.constant(new float[0]), FusedBatchNorm.isTraining(true),
                         FusedBatchNorm.epsilon(BN_EPSILON));
@@ -239,8 +258,8 @@ public final class PrimitiveTrainer {
         }
     }
 
-    private static List<Layer> run(TrainingData data, List<Layer> layers, int classes, int n, TrainerOptions options,
-                                   Consumer<TrainingProgress> listener) {
+    private static List<Layer> run(TrainingData data, List<Layer> layers, Map<String, WarmStart.Normalisation> warm,
+                                   int classes, int n, TrainerOptions options, Consumer<TrainingProgress> listener) {
         int inputSize = options.inputSize();
         int batchSize = options.batchSize();
         BlockingQueue<TrainingData.Batch> ready = new ArrayBlockingQueue<>(2);
@@ -256,7 +275,7 @@ public final class PrimitiveTrainer {
         producer.setDaemon(true);
         producer.start();
         try (Graph g = new Graph()) {
-            TrainingGraph t = new TrainingGraph(g, layers, inputSize, n, classes);
+            TrainingGraph t = new TrainingGraph(g, layers, warm, inputSize, n, classes);
             try (Session session = new Session(g)) {
                 session.initialize();
                 long start = System.nanoTime();

@@ -1,4 +1,4 @@
-package dev.annotate.tf.train;
+package dev.annotate.train;
 
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;

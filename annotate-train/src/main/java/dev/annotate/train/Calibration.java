@@ -1,4 +1,4 @@
-package dev.annotate.tf.train;
+package dev.annotate.train;
 
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.model.PrimitiveModel;

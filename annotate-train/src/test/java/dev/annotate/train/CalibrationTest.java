@@ -1,4 +1,4 @@
-package dev.annotate.tf.train;
+package dev.annotate.train;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.annotate.tf.train;
+package dev.annotate.train;
 
 import dev.annotate.core.model.Layer;
 import dev.annotate.core.model.Layer.Activation;
