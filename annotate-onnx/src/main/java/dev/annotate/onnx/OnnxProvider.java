@@ -10,9 +10,9 @@ import dev.annotate.core.DetectorException;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.FormatException;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.LabelMaps;
 import dev.annotate.core.spi.DetectorProvider;
 import dev.annotate.onnx.internal.PythonDictLiteral;
-import dev.annotate.tfrecord.LabelMaps;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package dev.annotate.spark;
 
 import dev.annotate.core.FormatException;
 import dev.annotate.core.LabelMap;
-import dev.annotate.tfrecord.LabelMaps;
+import dev.annotate.core.LabelMaps;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;

@@ -1,8 +1,8 @@
 package dev.annotate.spark;
 
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.LabelMaps;
 import dev.annotate.core.format.Problem;
-import dev.annotate.tfrecord.LabelMaps;
 import dev.annotate.tfrecord.ShardedTfRecordWriter;
 import dev.annotate.tfrecord.TfRecordFraming;
 import dev.annotate.tfrecord.VocToTfRecord;

@@ -1,7 +1,7 @@
 package dev.annotate.spark;
 
+import dev.annotate.core.LabelMaps;
 import dev.annotate.synthetic.SyntheticDataset;
-import dev.annotate.tfrecord.LabelMaps;
 import dev.annotate.tfrecord.VocToTfRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,12 +1,12 @@
 package dev.annotate.spark;
 
+import dev.annotate.core.LabelMaps;
+import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.synthetic.SyntheticDataset;
 import dev.annotate.train.PrimitiveTrainer;
 import dev.annotate.train.SavedModelExport;
 import dev.annotate.train.TrainerOptions;
-import dev.annotate.core.model.PrimitiveModel;
-import dev.annotate.tfrecord.LabelMaps;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.annotate.spark;
 
+import dev.annotate.core.LabelMaps;
 import dev.annotate.synthetic.SyntheticDataset;
 import dev.annotate.tfrecord.Compression;
-import dev.annotate.tfrecord.LabelMaps;
 import dev.annotate.tfrecord.TensorFlowRecords;
 import dev.annotate.tfrecord.TfRecordReader;
 import dev.annotate.tfrecord.VocToTfRecord;

@@ -4,9 +4,9 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.LabelMaps;
 import dev.annotate.core.format.AtomicFiles;
 import dev.annotate.core.image.ExifOrientation;
-import dev.annotate.tfrecord.LabelMaps;
 import dev.annotate.voc.Voc;
 
 import java.awt.BasicStroke;

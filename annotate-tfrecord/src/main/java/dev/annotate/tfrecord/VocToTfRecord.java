@@ -5,6 +5,7 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.FormatException;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.LabelMaps;
 import dev.annotate.core.format.Dataset;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
@@ -16,7 +17,6 @@ import dev.annotate.voc.VocFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,6 +38,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.imageio.ImageIO;
 
 /**
  * Converts a {@link Dataset} in any installed format (a folder tree of PASCAL VOC files, a COCO file, YOLO

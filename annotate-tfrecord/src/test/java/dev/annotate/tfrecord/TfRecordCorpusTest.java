@@ -1,8 +1,6 @@
 package dev.annotate.tfrecord;
 
 import dev.annotate.core.Corpus;
-import dev.annotate.core.FormatException;
-import dev.annotate.core.LabelMap;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -10,36 +8,17 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Replays the hostile and broken label maps and record files in {@code src/test/resources/corpus} ({@link Corpus}).
- * A label map gives its entries or the {@link FormatException}; a record file gives its record count read
- * strictly (or the {@link TfRecordCorruptException}) and read skipping damage.
+ * Replays the hostile and broken record files in {@code src/test/resources/corpus} ({@link Corpus}): each gives its
+ * record count read strictly (or the {@link TfRecordCorruptException}) and read skipping damage. (The label-map
+ * corpus is annotate-core's, with the codec.)
  */
 final class TfRecordCorpusTest {
 
-    static Stream<Path> labelMaps() throws IOException {
-        return Corpus.inputs(TfRecordCorpusTest.class, "/corpus/labelmap", ".pbtxt");
-    }
-
     static Stream<Path> recordFiles() throws IOException {
         return Corpus.inputs(TfRecordCorpusTest.class, "/corpus/tfrecord", ".record");
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("labelMaps")
-    void readLabelMap_corpusFile_givesExactlyTheExpected(Path input) throws IOException {
-        Corpus.assertOutcome(input, in -> {
-            try {
-                LabelMap map = LabelMaps.read(in);
-                return List.of("labels: " + map.entries().stream().map(e -> e.id() + " " + e.name()
-                        + e.displayName().map(d -> " (" + d + ")").orElse("")).collect(Collectors.joining(", ")));
-            } catch (FormatException e) {
-                return List.of(Corpus.error(in, e));
-            }
-        });
     }
 
     @ParameterizedTest(name = "{0}")

@@ -156,12 +156,13 @@ public final class TrainerBenchmark {
         diagnose(all, widths, visible);
         StringBuilder curve = new StringBuilder("  precision / recall at minimum score");
         for (double min = 0.3; min < 0.75; min += 0.05) {
-            Evaluation.ReviewReport r = Evaluation.reviewEffort(above(all, min), 0.5);
+            Evaluation.ReviewReport r = Evaluation.reviewEffort(Evaluation.above(all, min), 0.5);
             curve.append(String.format(Locale.ROOT, " %.2f: %.3f / %.3f;", min, r.precision(), r.recall()));
         }
         System.err.println(curve);
-        falsePositives(above(all, DetectorOptions.DEFAULT_MIN_SCORE));
-        Evaluation.ReviewReport review = Evaluation.reviewEffort(above(all, DetectorOptions.DEFAULT_MIN_SCORE), 0.5);
+        falsePositives(Evaluation.above(all, DetectorOptions.DEFAULT_MIN_SCORE));
+        Evaluation.ReviewReport review = Evaluation.reviewEffort(
+                Evaluation.above(all, DetectorOptions.DEFAULT_MIN_SCORE), 0.5);
         return new double[] {map, review.precision(), review.recall()};
     }
 
@@ -205,11 +206,6 @@ public final class TrainerBenchmark {
         }
         System.err.printf(Locale.ROOT, "  false positives at the default minimum score: %d second boxes, %d wrong"
                 + " class, %d misplaced, %d background%n", kinds[0], kinds[1], kinds[2], kinds[3]);
-    }
-
-    private static List<Evaluation.ImagePair> above(List<Evaluation.ImagePair> pairs, double minScore) {
-        return pairs.stream().map(p -> new Evaluation.ImagePair(p.key(), p.truth(), p.predicted().stream()
-                .filter(a -> a.confidence().orElse(0) >= minScore).toList())).toList();
     }
 
     /**

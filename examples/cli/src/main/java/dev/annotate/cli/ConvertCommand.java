@@ -4,6 +4,7 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.AnnotationFormats;
+import dev.annotate.core.format.Dataset;
 import dev.annotate.core.format.DatasetWriter;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.format.ReadResult;
@@ -57,7 +58,7 @@ final class ConvertCommand implements Callable<Integer> {
         AtomicLong converted = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         try (DatasetWriter writer = target.openWriter(out, LabelMap.empty())) {
-            source.read(in, LabelMap.empty(), r -> {
+            Dataset.of(in, source, LabelMap.empty()).read((ReadResult r) -> {
                 r.problems().forEach(p -> spec.commandLine().getErr().println("problem: " + p));
                 if (r.image().isEmpty()) {
                     failed.incrementAndGet();

@@ -2,8 +2,8 @@ package dev.annotate.cli;
 
 import dev.annotate.core.Detector;
 import dev.annotate.core.Detectors;
+import dev.annotate.core.LabelMaps;
 import dev.annotate.tfrecord.Compression;
-import dev.annotate.tfrecord.LabelMaps;
 import dev.annotate.tfrecord.TfExamples;
 import dev.annotate.tfrecord.TfRecordReader;
 import dev.annotate.tfrecord.proto.Example;

@@ -1,11 +1,11 @@
 package dev.annotate.cli;
 
+import dev.annotate.core.LabelMaps;
 import dev.annotate.tfrecord.Compression;
-import dev.annotate.tfrecord.LabelMaps;
 import dev.annotate.tfrecord.VocToTfRecord;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 

@@ -1,6 +1,7 @@
 package dev.annotate.cli;
 
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.LabelMaps;
 import dev.annotate.core.format.Dataset;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
@@ -8,11 +9,10 @@ import dev.annotate.train.PrimitiveTrainer;
 import dev.annotate.train.SavedModelExport;
 import dev.annotate.train.TrainerOptions;
 import dev.annotate.train.TrainingProgress;
-import dev.annotate.tfrecord.LabelMaps;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 

@@ -1,6 +1,7 @@
 package dev.annotate.cli;
 
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.LabelMaps;
 import dev.annotate.core.ReadmeExamples;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
@@ -8,7 +9,6 @@ import dev.annotate.synthetic.SyntheticDataset;
 import dev.annotate.train.PrimitiveTrainer;
 import dev.annotate.train.SavedModelExport;
 import dev.annotate.train.TrainerOptions;
-import dev.annotate.tfrecord.LabelMaps;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -116,6 +116,22 @@ final class TrainCommandTest {
     }
 
     @Test
+    void trainInit_startsFromTheEarlierModelsFolder_andRefusesWhatIsNoModel() throws IOException {
+        String labels = data.resolve("label_map.pbtxt").toString();
+        AnnotateTest.Run warm = run("train", "--voc", data.toString(), "--labels", labels, "--out",
+                root.resolve("m-warm").toString(), "--steps", "2", "--init", model.toString());
+        assertEquals(0, warm.code(), warm.err());
+        assertTrue(Files.isRegularFile(root.resolve("m-warm/model.onnx")));
+
+        Path notAModel = Files.writeString(root.resolve("not-a-model.onnx"), "text");
+        AnnotateTest.Run refused = run("train", "--voc", data.toString(), "--labels", labels, "--out",
+                root.resolve("m-never").toString(), "--steps", "2", "--init", notAModel.toString());
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().startsWith("annotate: error: " + notAModel + ": not"), refused.err());
+        assertTrue(Files.notExists(root.resolve("m-never")));
+    }
+
+    @Test
     void predictRefresh_rewritesOnlyTheMachinesUncheckedFiles() throws IOException {
         Path mixed = withSixMachineFiles("refresh");
         byte[] person = Files.readAllBytes(mixed.resolve("000009.xml"));

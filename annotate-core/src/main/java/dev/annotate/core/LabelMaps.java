@@ -1,12 +1,10 @@
-package dev.annotate.tfrecord;
+package dev.annotate.core;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.TextFormat;
-import dev.annotate.core.FormatException;
-import dev.annotate.core.LabelMap;
 import dev.annotate.core.format.AtomicFiles;
-import dev.annotate.tfrecord.proto.StringIntLabelMap;
-import dev.annotate.tfrecord.proto.StringIntLabelMapItem;
+import dev.annotate.core.proto.StringIntLabelMap;
+import dev.annotate.core.proto.StringIntLabelMapItem;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;

@@ -1,7 +1,5 @@
-package dev.annotate.tfrecord;
+package dev.annotate.core;
 
-import dev.annotate.core.FormatException;
-import dev.annotate.core.LabelMap;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;

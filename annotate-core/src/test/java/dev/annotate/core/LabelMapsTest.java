@@ -1,9 +1,7 @@
-package dev.annotate.tfrecord;
+package dev.annotate.core;
 
-import dev.annotate.core.FormatException;
-import dev.annotate.core.LabelMap;
-import dev.annotate.tfrecord.proto.StringIntLabelMap;
-import dev.annotate.tfrecord.proto.StringIntLabelMapItem;
+import dev.annotate.core.proto.StringIntLabelMap;
+import dev.annotate.core.proto.StringIntLabelMapItem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
