@@ -66,7 +66,8 @@ final class OnnxExportTest {
             w6[i] = (float) rng.nextGaussian();
         }
         List<Layer> l = List.of(
-                new Layer.Conv("s1", PrimitiveModel.INPUT, 1, 2, 3, 3, Layer.Activation.RELU, w9, new float[] {1, 2, 3}),
+                new Layer.Conv("s1", PrimitiveModel.INPUT, 1, 2, 3, 3, Layer.Activation.RELU, w9,
+                        new float[] {1, 2, 3}),
                 new Layer.Conv("s2", "s1", 1, 2, 3, 3, Layer.Activation.RELU, w9, new float[3]),
                 new Layer.Conv("p", "s2", 1, 1, 3, 3, Layer.Activation.NONE, w9, new float[3]),
                 new Layer.Upsample("u", "p"),

@@ -95,7 +95,8 @@ final class CrossFormatProperties {
                         assertEquals(expected.get(j).label(), actual.get(j).label());
                         BoundingBox e = expected.get(j).box();
                         BoundingBox a = actual.get(j).box();
-                        double[] d = {e.xmin() - a.xmin(), e.ymin() - a.ymin(), e.xmax() - a.xmax(), e.ymax() - a.ymax()};
+                        double[] d = {e.xmin() - a.xmin(), e.ymin() - a.ymin(), e.xmax() - a.xmax(),
+                            e.ymax() - a.ymax()};
                         for (double v : d) {
                             assertEquals(0, v, 1e-6, FORMATS.get(k) + " box " + a + " for " + e);
                         }

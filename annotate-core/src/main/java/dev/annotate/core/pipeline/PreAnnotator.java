@@ -136,7 +136,8 @@ public final class PreAnnotator {
 
         /**
          * Beside each image, skipping existing files, one thread per processor, 20 images to review first, the
-         * model named {@value PreAnnotator#UNNAMED_MODEL} in the machine marks (name it with {@link #withModel(String)}).
+         * model named {@value PreAnnotator#UNNAMED_MODEL} in the machine marks (name it with
+         * {@link #withModel(String)}).
          */
         public static Options of(PerImageFormat format) {
             return new Options(format, Optional.empty(), Existing.SKIP, Runtime.getRuntime().availableProcessors(),
