@@ -203,7 +203,7 @@ final class DemoCommand implements Callable<Integer> {
             checkedImages.add(DatasetPairs.key(new Dataset.Part(preAnnotations, new VocFormat()),
                     new VocFormat().readFile(file, LabelMap.empty())));
         }
-        stages.add(new Stage("round 2: a person checks", String.format(Locale.ROOT, "%d of %d pre-annotations"
+        stages.add(new Stage("round 2: person checks", String.format(Locale.ROOT, "%d of %d pre-annotations"
                 + " corrected and saved; %d still unchecked", checked, batch.annotationFiles().size(),
                 batch.annotationFiles().size() - checked), since(t)));
 
@@ -236,7 +236,7 @@ final class DemoCommand implements Callable<Integer> {
         for (Map.Entry<Path, byte[]> e : saved.entrySet()) {
             unchanged += java.util.Arrays.equals(e.getValue(), Files.readAllBytes(e.getKey())) ? 1 : 0;
         }
-        stages.add(new Stage("round 2: predict --existing refresh", String.format(Locale.ROOT, "%d unchecked files"
+        stages.add(new Stage("round 2: refresh (ONNX)", String.format(Locale.ROOT, "%d unchecked files"
                 + " re-predicted; %d of %d checked files unchanged byte for byte", refreshed.written(), unchanged,
                 saved.size()), since(t)));
         stages.add(new Stage("round 1 on the unchecked", measure(firstRound, checkedImages), Duration.ZERO));

@@ -23,8 +23,8 @@ final class DemoCommandTest {
                 "--steps", "20");
         assertEquals(0, r.code(), r.err());
         for (String stage : List.of("generate", "train + export", "pre-annotate (ONNX)", "evaluate saved_model",
-                "evaluate model.onnx", "round 2: a person checks", "round 2: warm-start train",
-                "round 2: predict --existing refresh", "round 1 on the unchecked", "round 2 on the unchecked",
+                "evaluate model.onnx", "round 2: person checks", "round 2: warm-start train",
+                "round 2: refresh (ONNX)", "round 1 on the unchecked", "round 2 on the unchecked",
                 "tfrecord", "total")) {
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith(stage + " ")), stage + " missing from\n" + r.out());
         }
