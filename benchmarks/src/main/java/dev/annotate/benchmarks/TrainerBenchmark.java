@@ -1,11 +1,13 @@
 package dev.annotate.benchmarks;
 
-import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.eval.DatasetPairs;
 import dev.annotate.core.eval.Evaluation;
+import dev.annotate.core.format.Dataset;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.synthetic.SyntheticDataset;
@@ -13,6 +15,7 @@ import dev.annotate.train.PrimitiveTrainer;
 import dev.annotate.train.SavedModelExport;
 import dev.annotate.train.TrainerOptions;
 import dev.annotate.voc.Voc;
+import dev.annotate.voc.VocFormat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -137,17 +140,18 @@ public final class TrainerBenchmark {
      */
     static double[] quality(Path model, SyntheticDataset.Summary truth, List<List<Double>> visible)
             throws Exception {
-        List<Evaluation.ImagePair> all = new ArrayList<>();
-        List<Integer> widths = new ArrayList<>();
+        List<Evaluation.ImagePair> all;
         DetectorOptions low = DetectorOptions.builder().labelMap(SyntheticDataset.LABEL_MAP).minScore(0.01).build();
         try (Detector d = Detectors.open(model, low)) {
-            for (int i = 0; i < truth.images().size(); i++) {
-                AnnotatedImage found = d.detect(truth.images().get(i));
-                AnnotatedImage expected = Voc.read(truth.annotationFiles().get(i)).image().orElseThrow();
-                widths.add(expected.width());
-                all.add(new Evaluation.ImagePair(truth.images().get(i).toString(), expected.annotations(),
-                        found.annotations()));
-            }
+            all = DatasetPairs.detect(Dataset.of(truth.annotationFiles().get(0).getParent(), new VocFormat(),
+                    LabelMap.empty()), d, p -> System.err.println("  problem: " + p), () -> { });
+        }
+        List<Integer> widths = new ArrayList<>();
+        for (Path file : truth.annotationFiles()) {
+            widths.add(Voc.read(file).image().orElseThrow().width());
+        }
+        if (widths.size() != all.size()) {
+            throw new IllegalStateException(all.size() + " images evaluated, " + widths.size() + " generated");
         }
         Evaluation.ApReport ap = Evaluation.averagePrecision(all, Evaluation.Metric.VOC12);
         double map = ap.mean();

@@ -175,6 +175,12 @@ final class TrainCommandTest {
                     "--model", model.resolve(TrainCommand.ONNX).toString()));
             assertEquals(0, evaluations.get(f).code(), f + ": " + evaluations.get(f).err());
         }
+        for (String f : List.of("coco", "yolo")) { // the same training input is proven in annotate-train's tests
+            AnnotateTest.Run t = run("train", "--data", copy.toString(), "--format", f, "--labels", labels, "--out",
+                    root.resolve("m-" + f).toString(), "--steps", "2");
+            assertEquals(0, t.code(), f + ": " + t.err());
+            assertTrue(t.out().startsWith("trained on 16 images in 2 steps\n"), f + ": " + t.out());
+        }
         assertArrayEquals(records.get("voc"), records.get("coco"), "COCO keeps every field a record holds");
         assertEquals(evaluations.get("voc").out(), evaluations.get("coco").out());
         assertEquals(evaluations.get("voc").out(), evaluations.get("yolo").out());
