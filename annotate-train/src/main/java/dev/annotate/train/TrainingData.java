@@ -139,7 +139,8 @@ final class TrainingData {
                             ? f.name() + " annotation files (*" + f.fileExtension() + ")"
                             : p.format().name() + " annotations").distinct().toList())
                     : leftOut[0] == files[0] ? "all " + files[0] + " annotation files are the machine's, unchecked by a"
-                    + " person; check some, or learn from them anyway (include unchecked)"
+                    + " person; check some, or learn from them anyway (--include-unchecked,"
+                    + " TrainerOptions.withIncludeUnchecked)"
                     : "none of its " + files[0] + " annotation files has a readable image");
         }
         if (samples.stream().allMatch(s -> s.boxes().isEmpty())) {

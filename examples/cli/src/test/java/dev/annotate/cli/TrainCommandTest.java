@@ -113,6 +113,14 @@ final class TrainCommandTest {
                 root.resolve("m-all").toString(), "--steps", "2", "--include-unchecked");
         assertEquals(0, all.code(), all.err());
         assertTrue(all.out().startsWith("trained on 16 images in 2 steps\n"), all.out());
+
+        Path machineOnly = root.resolve("mixed-predicted"); // the model's files for all 16, nobody checked them
+        AnnotateTest.Run none = run("train", "--voc", machineOnly.toString(), "--labels", labels, "--out",
+                root.resolve("m-none").toString(), "--steps", "2");
+        assertEquals(2, none.code());
+        assertEquals("annotate: error: " + machineOnly + ": all 16 annotation files are the machine's, unchecked by a"
+                + " person; check some, or learn from them anyway (--include-unchecked,"
+                + " TrainerOptions.withIncludeUnchecked)", none.err().strip());
     }
 
     @Test
