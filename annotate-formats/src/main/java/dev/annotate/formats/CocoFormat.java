@@ -19,6 +19,7 @@ import dev.annotate.core.LabelMap;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.AtomicFiles;
 import dev.annotate.core.format.DatasetWriter;
+import dev.annotate.core.format.MachineMark;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
 
@@ -59,6 +60,10 @@ import java.util.function.Consumer;
  *   <li>{@code bbox} is {@code [x, y, width, height]} in pixels from the top-left corner, the same continuous
  *       frame as {@link BoundingBox}; {@code area} is written as {@code width * height}; {@code iscrowd} 0.</li>
  *   <li>A prediction's confidence is written as {@code score}, as COCO result files carry it, and read back.</li>
+ *   <li>A {@linkplain AnnotatedImage#predictedBy() predicted} image carries its {@link MachineMark} as the image
+ *       member {@value #MARK_MEMBER}; reading gives the model back while the mark matches the boxes, so a COCO copy
+ *       of machine files stays unchecked and one changed since is a person's. Labelling tools that export COCO do
+ *       not keep the member: their files are a person's.</li>
  *   <li>{@code difficult}, {@code truncated} and a pose other than {@code Unspecified} are written, only when
  *       set, in an {@code attributes} object (the place CVAT's COCO export uses for per-object attributes).</li>
  *   <li>Category ids come from the label map given when it names the label; other labels get the next free ids
@@ -94,6 +99,11 @@ public final class CocoFormat implements AnnotationFormat {
     public static final String EXTRA_PREFIX = "coco:";
 
     private static final Set<String> IMAGE_MEMBERS = Set.of("id", "file_name", "width", "height");
+    /** The image member holding a pre-annotation's {@link MachineMark}. */
+    static final String MARK_MEMBER = "annotate_mark";
+    /** What a predicted image's own mark replaces: a stale one kept from a file changed since. */
+    private static final Set<String> PREDICTED_IMAGE_MEMBERS = Set.of("id", "file_name", "width", "height",
+            MARK_MEMBER);
     private static final Set<String> ANNOTATION_MEMBERS =
             Set.of("id", "image_id", "category_id", "bbox", "area", "score", "attributes");
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
@@ -458,7 +468,8 @@ public final class CocoFormat implements AnnotationFormat {
             Path folder = file.toAbsolutePath().getParent();
             AnnotatedImage image = new AnnotatedImage(fileName, Optional.of(folder.resolve(name).toString()),
                     (int) w, (int) h, 3, boxes.getOrDefault(id, List.of()), false, extras(o, IMAGE_MEMBERS));
-            return new ReadResult(file, Optional.of(image), problems.getOrDefault(id, List.of()));
+            return new ReadResult(file, Optional.of(machineMarked(image, o.get(MARK_MEMBER))),
+                    problems.getOrDefault(id, List.of()));
         }
 
         private void readCategories() {
@@ -655,6 +666,23 @@ public final class CocoFormat implements AnnotationFormat {
         return s.length() > 60 ? s.substring(0, 57) + "..." : s;
     }
 
+    /**
+     * The image as the machine wrote it when its {@value #MARK_MEMBER} still matches its boxes: the model named and
+     * the mark no longer among the extras; otherwise the image as read, a person's (a stale mark stays an extra).
+     */
+    private static AnnotatedImage machineMarked(AnnotatedImage image, JsonElement mark) {
+        if (!(mark instanceof JsonPrimitive p) || !p.isString()) {
+            return image;
+        }
+        Optional<String> model = MachineMark.model(p.getAsString(), image);
+        if (model.isEmpty()) {
+            return image;
+        }
+        Map<String, String> extras = new LinkedHashMap<>(image.extras());
+        extras.remove(EXTRA_PREFIX + MARK_MEMBER);
+        return image.withExtras(extras).withPredictedBy(model);
+    }
+
     /** Members outside {@code known}, as {@code coco:<member>} extras holding their JSON text. */
     private static Map<String, String> extras(JsonObject o, Set<String> known) {
         Map<String, String> extras = new LinkedHashMap<>();
@@ -726,7 +754,10 @@ public final class CocoFormat implements AnnotationFormat {
             entry.addProperty("file_name", key);
             entry.addProperty("width", image.width());
             entry.addProperty("height", image.height());
-            putExtras(entry, image.extras(), IMAGE_MEMBERS);
+            if (image.predictedBy().isPresent()) {
+                entry.addProperty(MARK_MEMBER, MachineMark.of(image));
+            }
+            putExtras(entry, image.extras(), image.predictedBy().isPresent() ? PREDICTED_IMAGE_MEMBERS : IMAGE_MEMBERS);
             JsonArray annotations = new JsonArray();
             JsonArray names = new JsonArray();
             for (Annotation a : image.annotations()) {

@@ -94,6 +94,45 @@ final class CocoFormatTest {
     }
 
     @Test
+    void machineFiles_stayTheMachines_untilTheirBoxesChange() throws IOException {
+        AnnotatedImage predicted = new AnnotatedImage("a.jpg", java.util.Optional.empty(), 640, 480, 3,
+                List.of(Annotation.predicted("dog", BoundingBox.of(10, 20, 110, 220), 0.75)), false, Map.of(),
+                java.util.Optional.of("round-1/model.onnx"));
+        AnnotatedImage person = AnnotatedImage.of("b.jpg", 640, 480, 3,
+                List.of(Annotation.of("dog", BoundingBox.of(1, 2, 3, 4))));
+        Path out = dir.resolve("marked.json");
+        try (DatasetWriter w = coco.openWriter(out, LabelMap.empty())) {
+            w.write("a.jpg", predicted);
+            w.write("b.jpg", person);
+        }
+        JsonObject json = JsonParser.parseString(Files.readString(out)).getAsJsonObject();
+        assertTrue(json.getAsJsonArray("images").get(0).getAsJsonObject().get(CocoFormat.MARK_MEMBER).getAsString()
+                .startsWith("annotate pre-annotation; model=round-1/model.onnx; boxes="), json.toString());
+        assertFalse(json.getAsJsonArray("images").get(1).getAsJsonObject().has(CocoFormat.MARK_MEMBER));
+
+        List<ReadResult> back = read(out, LabelMap.empty());
+        AnnotatedImage a = back.get(0).image().orElseThrow();
+        assertEquals(java.util.Optional.of("round-1/model.onnx"), a.predictedBy());
+        assertFalse(a.checked());
+        assertEquals(Map.of(), a.extras(), "the mark is not left among the extras");
+        assertEquals(0.75, a.annotations().get(0).confidence().getAsDouble());
+        assertTrue(back.get(1).image().orElseThrow().checked());
+
+        Path rewritten = dir.resolve("again.json");
+        try (DatasetWriter w = coco.openWriter(rewritten, LabelMap.empty())) {
+            w.write("a.jpg", a);
+        }
+        assertEquals(a, read(rewritten, LabelMap.empty()).get(0).image().orElseThrow(), "a machine file stays one");
+
+        String edited = Files.readString(out).replace("[10.0,20.0,100.0,200.0]", "[10.0,20.0,120.0,200.0]");
+        assertTrue(!edited.equals(Files.readString(out)), "the test edits a box: " + Files.readString(out));
+        AnnotatedImage changed = read(Files.writeString(dir.resolve("edited.json"), edited), LabelMap.empty()).get(0)
+                .image().orElseThrow();
+        assertTrue(changed.checked(), "a box changed since the machine wrote it: a person's file");
+        assertTrue(changed.extras().containsKey("coco:" + CocoFormat.MARK_MEMBER), "the stale mark is kept");
+    }
+
+    @Test
     void rewrite_ofAReadFile_keepsBoxesNamesAndUnmodelledMembers() throws IOException {
         Path file = Files.writeString(dir.resolve("in.json"), OFFICIAL_SHAPE);
         List<ReadResult> first = read(file, LabelMap.empty());

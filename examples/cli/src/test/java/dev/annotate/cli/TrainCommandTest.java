@@ -114,6 +114,14 @@ final class TrainCommandTest {
         assertEquals(0, all.code(), all.err());
         assertTrue(all.out().startsWith("trained on 16 images in 2 steps\n"), all.out());
 
+        AnnotateTest.Run toCoco = run("convert", "--from", "voc", "--to", "coco", "--in", mixed.toString(), "--out",
+                mixed.toString()); // the marks travel: the six stay the machine's in COCO
+        assertEquals(0, toCoco.code(), toCoco.err());
+        AnnotateTest.Run fromCoco = run("train", "--data", mixed.toString(), "--format",
+                "coco", "--labels", labels, "--out", root.resolve("m-mixed-coco").toString(), "--steps", "2");
+        assertEquals(0, fromCoco.code(), fromCoco.err());
+        assertTrue(fromCoco.out().startsWith("trained on 10 images in 2 steps; left out 6 "), fromCoco.out());
+
         Path machineOnly = root.resolve("mixed-predicted"); // the model's files for all 16, nobody checked them
         AnnotateTest.Run none = run("train", "--voc", machineOnly.toString(), "--labels", labels, "--out",
                 root.resolve("m-none").toString(), "--steps", "2");
