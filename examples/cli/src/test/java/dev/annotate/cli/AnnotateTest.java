@@ -183,7 +183,7 @@ final class AnnotateTest {
     void convert_listsFormats_andConvertsVocToVoc() {
         Run list = run("convert", "--list");
         assertEquals(0, list.code(), list.err());
-        assertEquals(java.util.List.of("coco", "voc", "yolo"),
+        assertEquals(java.util.List.of("coco", "labelstudio", "voc", "yolo"),
                 list.out().lines().map(l -> l.split(" ")[0]).toList(), list.out());
         Run r = run("convert", "--from", "voc", "--to", "voc", "--in", data.toString(), "--out",
                 root.resolve("copy").toString());
@@ -214,6 +214,31 @@ final class AnnotateTest {
             assertEquals(original.annotations().stream().map(a -> a.label() + " " + a.box()).toList(),
                     converted.annotations().stream().map(a -> a.label() + " " + a.box()).toList());
             assertEquals(original.fileName(), converted.fileName());
+        }
+    }
+
+    @Test
+    void convert_vocToLabelStudioAndBack_keepsTheBoxesToThePixel() throws IOException {
+        Path tree = Files.createDirectories(root.resolve("studio/batch"));
+        for (String name : new String[] {"000001.jpg", "000001.xml", "000002.jpg", "000002.xml"}) {
+            Files.copy(data.resolve(name), tree.resolve(name));
+        }
+        Path studio = tree.getParent();
+        Run toStudio = run("convert", "--from", "voc", "--to", "labelstudio", "--in", studio.toString(), "--out",
+                studio.toString());
+        assertEquals(0, toStudio.code(), toStudio.err());
+        String json = Files.readString(studio.resolve("tasks.json"));
+        assertTrue(json.contains("\"image\": \"/data/local-files/?d=batch/000001.jpg\""), json);
+
+        Path back = root.resolve("studio-back");
+        Run toVoc = run("convert", "--from", "labelstudio", "--to", "voc", "--in", studio.toString(), "--out",
+                back.toString());
+        assertEquals(0, toVoc.code(), toVoc.err());
+        for (String name : new String[] {"000001.xml", "000002.xml"}) {
+            AnnotatedImage original = Voc.read(tree.resolve(name)).image().orElseThrow();
+            AnnotatedImage converted = Voc.read(back.resolve("batch").resolve(name)).image().orElseThrow();
+            assertEquals(original.annotations().stream().map(a -> a.label() + " " + a.box()).toList(),
+                    converted.annotations().stream().map(a -> a.label() + " " + a.box()).toList());
         }
     }
 
