@@ -172,7 +172,7 @@ public final class CocoFormat implements AnnotationFormat {
      * the exception's class or Gson's advice to parse leniently, its JSON path shortened when long (a deeply nested
      * value's path repeats {@code [0]} hundreds of times).
      */
-    private static String syntaxMessage(Exception e) {
+    static String syntaxMessage(Exception e) {
         Throwable t = e instanceof JsonParseException && e.getCause() instanceof IOException io ? io : e;
         String m = t.getMessage() == null ? t.toString() : t.getMessage();
         m = m.lines().findFirst().orElse("").strip()
@@ -181,7 +181,7 @@ public final class CocoFormat implements AnnotationFormat {
     }
 
     /** Where the first byte sequence that is not UTF-8 starts. */
-    private static String undecodable(Path file) {
+    static String undecodable(Path file) {
         try {
             return dev.annotate.core.format.TextFiles.firstUndecodable(file)
                     .stream().mapToObj(at -> "the bytes at offset " + at + " do not decode (JSON files are UTF-8)")

@@ -148,6 +148,10 @@ public final class LabelStudioFormat implements AnnotationFormat {
         }
         Path folder = file.toAbsolutePath().getParent();
         try (BufferedReader text = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            text.mark(1);
+            if (text.read() != '\uFEFF') { // a byte order mark, as Windows editors write one, is not JSON
+                text.reset();
+            }
             JsonReader json = new JsonReader(text);
             json.setStrictness(Strictness.STRICT);
             if (json.peek() != JsonToken.BEGIN_ARRAY) {
@@ -161,12 +165,17 @@ public final class LabelStudioFormat implements AnnotationFormat {
                 results.accept(task(file, folder, index, task, labels));
             }
             json.endArray();
+            if (json.peek() != JsonToken.END_DOCUMENT) {
+                results.accept(ReadResult.failed(new Problem(file, "", "text after the array of tasks, which were"
+                        + " read; the rest is ignored")));
+            }
         } catch (JsonParseException | IllegalStateException | java.io.EOFException
                  | com.google.gson.stream.MalformedJsonException e) {
-            results.accept(ReadResult.failed(new Problem(file, "", "not valid JSON: " + clean(e.getMessage())
+            results.accept(ReadResult.failed(new Problem(file, "", "not valid JSON: " + CocoFormat.syntaxMessage(e)
                     + "; the tasks before it were read")));
         } catch (java.nio.charset.MalformedInputException e) {
-            results.accept(ReadResult.failed(new Problem(file, "", "not UTF-8 text")));
+            results.accept(ReadResult.failed(new Problem(file, "", "not UTF-8 text: " + CocoFormat.undecodable(file)
+                    + "; the tasks before it were read")));
         }
     }
 
@@ -191,6 +200,7 @@ public final class LabelStudioFormat implements AnnotationFormat {
                 throw new IllegalArgumentException("data." + settings.dataKey() + " '" + location
                         + "' names no file");
             }
+            AnnotatedImage.of(fileName, 1, 1, 1, List.of()); // refuses a name no annotation file can hold
             JsonObject chosen = null;
             boolean human = false;
             for (JsonElement a : array(task, "annotations")) {
@@ -209,7 +219,7 @@ public final class LabelStudioFormat implements AnnotationFormat {
             }
             String where = at;
             JsonArray regions = chosen == null ? new JsonArray() : array(chosen, "result");
-            int[] size = size(regions, folder, location, where, problems);
+            int[] size = size(regions, file, folder, location, where, problems);
             if (size == null) {
                 return new ReadResult(file, Optional.empty(), problems);
             }
@@ -253,7 +263,8 @@ public final class LabelStudioFormat implements AnnotationFormat {
     }
 
     /** {width, height} from the regions, else from the image file; null (with a problem) when neither gives it. */
-    private static int[] size(JsonArray regions, Path folder, String location, String at, List<Problem> problems) {
+    private static int[] size(JsonArray regions, Path file, Path folder, String location, String at,
+                              List<Problem> problems) {
         for (JsonElement r : regions) {
             if (r instanceof JsonObject o && o.get("original_width") instanceof JsonPrimitive w && w.isNumber()
                     && o.get("original_height") instanceof JsonPrimitive h && h.isNumber()) {
@@ -266,16 +277,25 @@ public final class LabelStudioFormat implements AnnotationFormat {
             }
         }
         if (isUrl(location)) {
-            problems.add(new Problem(folder, at, "no region gives the image size and the image is not on this"
+            problems.add(new Problem(file, at, "no region gives the image size and the image is not on this"
                     + " disk (" + location + "); skipped"));
             return null;
         }
         try {
-            ImageHeader header = Images.probe(folder.resolve(location));
-            return new int[] {header.width(), header.height()};
-        } catch (IOException | InvalidPathException e) {
-            problems.add(new Problem(folder, at, "no region gives the image size and the image " + location
-                    + " cannot be read for it: " + clean(e.getMessage()) + "; skipped"));
+            Path image = folder.resolve(location);
+            try {
+                ImageHeader header = Images.probe(image);
+                return new int[] {header.width(), header.height()};
+            } catch (IOException e) {
+                String why = clean(e.getMessage());
+                why = why.startsWith(image + ": ") ? why.substring(image.toString().length() + 2) : why;
+                problems.add(new Problem(file, at, "no region gives the image size and the image " + location
+                        + " cannot be read for it (" + why + "); skipped"));
+                return null;
+            }
+        } catch (InvalidPathException e) {
+            problems.add(new Problem(file, at, "no region gives the image size and '" + location + "' is not a"
+                    + " path here; skipped"));
             return null;
         }
     }
