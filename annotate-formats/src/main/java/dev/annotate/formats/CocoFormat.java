@@ -34,7 +34,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -138,9 +137,7 @@ public final class CocoFormat implements AnnotationFormat {
 
     /** The JSON file of a dataset path: the path itself if it ends in {@code .json}, else the default file in it. */
     public static Path file(Path dataset) {
-        return dataset.getFileName() != null
-                && dataset.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")
-                ? dataset : dataset.resolve(DEFAULT_FILE_NAME);
+        return JsonDatasets.file(dataset, DEFAULT_FILE_NAME);
     }
 
     @Override
@@ -153,10 +150,10 @@ public final class CocoFormat implements AnnotationFormat {
         try {
             scan = Scan.of(file);
         } catch (java.nio.charset.CharacterCodingException e) {
-            results.accept(ReadResult.failed(new Problem(file, "", "not UTF-8 text: " + undecodable(file))));
+            results.accept(ReadResult.failed(new Problem(file, "", "not UTF-8 text: " + JsonDatasets.undecodable(file))));
             return;
         } catch (JsonParseException | IOException e) {
-            results.accept(ReadResult.failed(new Problem(file, "", "not valid JSON: " + syntaxMessage(e))));
+            results.accept(ReadResult.failed(new Problem(file, "", "not valid JSON: " + JsonDatasets.syntaxMessage(e))));
             return;
         }
         if (scan.images == null) {
@@ -165,30 +162,6 @@ public final class CocoFormat implements AnnotationFormat {
             return;
         }
         new Reading(file, scan, labels, results, chunkChars).run();
-    }
-
-    /**
-     * Gson's syntax message, for a person: its first line (the rest links to Gson's troubleshooting page), without
-     * the exception's class or Gson's advice to parse leniently, its JSON path shortened when long (a deeply nested
-     * value's path repeats {@code [0]} hundreds of times).
-     */
-    static String syntaxMessage(Exception e) {
-        Throwable t = e instanceof JsonParseException && e.getCause() instanceof IOException io ? io : e;
-        String m = t.getMessage() == null ? t.toString() : t.getMessage();
-        m = m.lines().findFirst().orElse("").strip()
-                .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON");
-        return m.length() > 160 ? m.substring(0, 157) + "..." : m;
-    }
-
-    /** Where the first byte sequence that is not UTF-8 starts. */
-    static String undecodable(Path file) {
-        try {
-            return dev.annotate.core.format.TextFiles.firstUndecodable(file)
-                    .stream().mapToObj(at -> "the bytes at offset " + at + " do not decode (JSON files are UTF-8)")
-                    .findFirst().orElse("a byte sequence does not decode (JSON files are UTF-8)");
-        } catch (IOException e) {
-            return e.toString();
-        }
     }
 
     /** Opens {@code file} for strict streaming. */
@@ -740,13 +713,7 @@ public final class CocoFormat implements AnnotationFormat {
             if (closed) {
                 throw new IllegalStateException("the COCO writer for " + file + " is closed");
             }
-            String name = relativeImagePath.replace('\\', '/');
-            Path resolved = file.getParent().resolve(name).normalize();
-            if (name.isEmpty() || name.startsWith("/") || !resolved.startsWith(file.getParent())) {
-                throw new IllegalArgumentException("relativeImagePath '" + relativeImagePath
-                        + "' is not a path inside the dataset folder " + file.getParent());
-            }
-            String key = file.getParent().relativize(resolved).toString().replace('\\', '/');
+            String key = JsonDatasets.relativeImagePath(file, relativeImagePath);
             if (records.containsKey(key)) {
                 throw new IllegalArgumentException(file + ": two images for '" + key + "'");
             }

@@ -34,7 +34,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -133,9 +132,7 @@ public final class LabelStudioFormat implements AnnotationFormat {
 
     /** The JSON file of a dataset path: the path itself if it ends in {@code .json}, else the default file in it. */
     public static Path file(Path dataset) {
-        return dataset.getFileName() != null
-                && dataset.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")
-                ? dataset : dataset.resolve(DEFAULT_FILE_NAME);
+        return JsonDatasets.file(dataset, DEFAULT_FILE_NAME);
     }
 
     // ------------------------------------------------------------------ reading
@@ -171,10 +168,10 @@ public final class LabelStudioFormat implements AnnotationFormat {
             }
         } catch (JsonParseException | IllegalStateException | java.io.EOFException
                  | com.google.gson.stream.MalformedJsonException e) {
-            results.accept(ReadResult.failed(new Problem(file, "", "not valid JSON: " + CocoFormat.syntaxMessage(e)
+            results.accept(ReadResult.failed(new Problem(file, "", "not valid JSON: " + JsonDatasets.syntaxMessage(e)
                     + "; the tasks before it were read")));
         } catch (java.nio.charset.MalformedInputException e) {
-            results.accept(ReadResult.failed(new Problem(file, "", "not UTF-8 text: " + CocoFormat.undecodable(file)
+            results.accept(ReadResult.failed(new Problem(file, "", "not UTF-8 text: " + JsonDatasets.undecodable(file)
                     + "; the tasks before it were read")));
         }
     }
@@ -416,13 +413,7 @@ public final class LabelStudioFormat implements AnnotationFormat {
             if (closed) {
                 throw new IllegalStateException(file + ": the writer is closed");
             }
-            String name = relativeImagePath.replace('\\', '/');
-            Path resolved = file.getParent().resolve(name).normalize();
-            if (name.isEmpty() || name.startsWith("/") || !resolved.startsWith(file.getParent())) {
-                throw new IllegalArgumentException("relativeImagePath '" + relativeImagePath
-                        + "' is not a path inside the dataset folder " + file.getParent());
-            }
-            String relative = file.getParent().relativize(resolved).toString().replace('\\', '/');
+            String relative = JsonDatasets.relativeImagePath(file, relativeImagePath);
             int task = ++tasks;
             json.beginObject();
             json.name("data").beginObject().name(settings.dataKey()).value(settings.imagePrefix()
