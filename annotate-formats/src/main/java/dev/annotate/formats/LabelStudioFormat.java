@@ -20,6 +20,7 @@ import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
 import dev.annotate.core.image.ImageHeader;
 import dev.annotate.core.image.Images;
+import dev.annotate.core.pipeline.PreAnnotator;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -230,7 +231,7 @@ public final class LabelStudioFormat implements AnnotationFormat {
             if (!human && chosen != null) {
                 String version = chosen.get("model_version") instanceof JsonPrimitive v && v.isString()
                         ? v.getAsString().strip().replaceAll("[\r\n]+", " ") : "";
-                model = Optional.of(version.isEmpty() ? "unnamed model" : version);
+                model = Optional.of(version.isEmpty() ? PreAnnotator.UNNAMED_MODEL : version);
             }
             AnnotatedImage image = new AnnotatedImage(fileName, path, size[0], size[1], 3, boxes, false, Map.of(),
                     model);

@@ -48,13 +48,6 @@ public final class MachineMark {
     }
 
     /**
-     * Whether {@code text} looks like a mark at all (it may still not match the boxes).
-     */
-    public static boolean isMark(String text) {
-        return text != null && MARK.matcher(text.strip()).matches();
-    }
-
-    /**
      * The model a mark names, when the mark is well-formed and its digest matches the image's boxes as read;
      * empty when the text is no mark or the boxes were changed since the machine wrote them.
      *
