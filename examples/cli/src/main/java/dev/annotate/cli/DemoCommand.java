@@ -25,7 +25,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -196,12 +195,14 @@ final class DemoCommand implements Callable<Integer> {
         int checked = batch.annotationFiles().size() / 3;
         Map<Path, byte[]> saved = new LinkedHashMap<>();
         Set<String> checkedImages = new HashSet<>();
-        for (Path truth : batch.annotationFiles().subList(0, checked)) {
+        for (int i = 0; i < checked; i++) {
+            Path truth = batch.annotationFiles().get(i);
+            byte[] bytes = Files.readAllBytes(truth);
             Path file = preAnnotations.resolve(newBatch.relativize(truth).toString());
-            Files.copy(truth, file, StandardCopyOption.REPLACE_EXISTING);
-            saved.put(file, Files.readAllBytes(file));
-            checkedImages.add(DatasetPairs.key(new Dataset.Part(preAnnotations, new VocFormat()),
-                    new VocFormat().readFile(file, LabelMap.empty())));
+            Files.write(file, bytes);
+            saved.put(file, bytes);
+            // the image's key in DatasetPairs: its path in the batch (the truth file lies beside it)
+            checkedImages.add(newBatch.relativize(batch.images().get(i)).toString().replace('\\', '/'));
         }
         stages.add(new Stage("round 2: person checks", String.format(Locale.ROOT, "%d of %d pre-annotations"
                 + " corrected and saved; %d still unchecked", checked, batch.annotationFiles().size(),

@@ -34,6 +34,10 @@ final class DemoCommandTest {
         assertTrue(r.out().contains("4 unchecked files re-predicted; 2 of 2 checked files unchanged byte for byte"),
                 r.out());
         assertTrue(Files.isRegularFile(out.resolve("model-2/model.onnx")));
+        for (String round : List.of("round 1 on the unchecked", "round 2 on the unchecked")) {
+            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(round) && l.contains(" 4 images: mAP@0.5 ")),
+                    "measured on the 4 unchecked images only:\n" + r.out());
+        }
         assertTrue(Files.isRegularFile(out.resolve("model/saved_model/saved_model.pb")));
         assertTrue(Files.isRegularFile(out.resolve("model/model.onnx")));
         assertTrue(Files.isRegularFile(out.resolve("previews/index.html")));
