@@ -136,13 +136,14 @@ public final class CocoFormat implements AnnotationFormat {
     }
 
     /** The JSON file of a dataset path: the path itself if it ends in {@code .json}, else the default file in it. */
-    public static Path file(Path dataset) {
+    @Override
+    public Path datasetFile(Path dataset) {
         return JsonDatasets.file(dataset, DEFAULT_FILE_NAME);
     }
 
     @Override
     public void read(Path dataset, LabelMap labels, Consumer<ReadResult> results) throws IOException {
-        Path file = file(dataset);
+        Path file = datasetFile(dataset);
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "no COCO JSON file here");
         }
@@ -678,7 +679,7 @@ public final class CocoFormat implements AnnotationFormat {
 
     @Override
     public DatasetWriter openWriter(Path dataset, LabelMap labels) throws IOException {
-        Path file = file(dataset).toAbsolutePath();
+        Path file = datasetFile(dataset).toAbsolutePath();
         Files.createDirectories(file.getParent());
         return new Writing(file, labels);
     }
@@ -802,6 +803,19 @@ public final class CocoFormat implements AnnotationFormat {
                     w.endObject();
                     w.flush();
                 });
+            } finally {
+                Files.deleteIfExists(spill);
+            }
+        }
+
+        @Override
+        public synchronized void discard() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                spillOut.close();
             } finally {
                 Files.deleteIfExists(spill);
             }

@@ -132,7 +132,8 @@ public final class LabelStudioFormat implements AnnotationFormat {
     }
 
     /** The JSON file of a dataset path: the path itself if it ends in {@code .json}, else the default file in it. */
-    public static Path file(Path dataset) {
+    @Override
+    public Path datasetFile(Path dataset) {
         return JsonDatasets.file(dataset, DEFAULT_FILE_NAME);
     }
 
@@ -140,7 +141,7 @@ public final class LabelStudioFormat implements AnnotationFormat {
 
     @Override
     public void read(Path dataset, LabelMap labels, Consumer<ReadResult> results) throws IOException {
-        Path file = file(dataset);
+        Path file = datasetFile(dataset);
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "no Label Studio JSON file here");
         }
@@ -388,13 +389,15 @@ public final class LabelStudioFormat implements AnnotationFormat {
 
     @Override
     public DatasetWriter openWriter(Path dataset, LabelMap labels) throws IOException {
-        return new Writer(file(dataset).toAbsolutePath());
+        return new Writer(datasetFile(dataset).toAbsolutePath());
     }
 
-    /** Streams tasks into a temporary sibling, moved over the file on close. */
+    /** Streams tasks into a temporary sibling, forced to disk and moved over the file on close. */
     private final class Writer implements DatasetWriter {
         private final Path file;
         private final Path temporary;
+        private final java.nio.channels.FileChannel channel;
+        private final java.io.Writer text;
         private final JsonWriter json;
         private int tasks;
         private boolean closed;
@@ -403,8 +406,10 @@ public final class LabelStudioFormat implements AnnotationFormat {
             this.file = file;
             Files.createDirectories(file.getParent());
             this.temporary = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-            this.json = new JsonWriter(new java.io.BufferedWriter(new OutputStreamWriter(
-                    Files.newOutputStream(temporary), StandardCharsets.UTF_8), 1 << 16));
+            this.channel = java.nio.channels.FileChannel.open(temporary, java.nio.file.StandardOpenOption.WRITE);
+            this.text = new java.io.BufferedWriter(new OutputStreamWriter(
+                    java.nio.channels.Channels.newOutputStream(channel), StandardCharsets.UTF_8), 1 << 16);
+            this.json = new JsonWriter(text);
             json.setIndent(" ");
             json.beginArray();
         }
@@ -467,8 +472,24 @@ public final class LabelStudioFormat implements AnnotationFormat {
             closed = true;
             try {
                 json.endArray();
-                json.close();
+                json.flush();
+                channel.force(true);
+                text.close();
                 Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                text.close();
+                Files.deleteIfExists(temporary);
+            }
+        }
+
+        @Override
+        public synchronized void discard() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                text.close();
             } finally {
                 Files.deleteIfExists(temporary);
             }

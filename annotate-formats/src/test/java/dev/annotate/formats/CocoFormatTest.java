@@ -412,7 +412,7 @@ final class CocoFormatTest {
 
     @Test
     void datasetPath_folderMeansItsDefaultFile() {
-        assertEquals(dir.resolve("annotations.json"), CocoFormat.file(dir));
-        assertEquals(dir.resolve("x.JSON"), CocoFormat.file(dir.resolve("x.JSON")));
+        assertEquals(dir.resolve("annotations.json"), new CocoFormat().datasetFile(dir));
+        assertEquals(dir.resolve("x.JSON"), new CocoFormat().datasetFile(dir.resolve("x.JSON")));
     }
 }

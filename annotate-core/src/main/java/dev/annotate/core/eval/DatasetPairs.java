@@ -22,10 +22,9 @@ import java.util.function.Consumer;
  * The {@link Evaluation.ImagePair}s {@link Evaluation} measures, made from datasets in any format: a truth dataset
  * against a detector run on its images, or against a second dataset of saved predictions.
  *
- * <p>Images are matched by their key: the image's path relative to its dataset part, with {@code /} separators
- * ({@code sub/a.jpg}). For a per-image format that is the annotation file's folder under the part plus the image's
- * file name; for a dataset-level format the recorded path relative to the file's folder. So truth in VOC and
- * predictions in COCO of the same tree pair up.
+ * <p>Images are matched by their {@linkplain Dataset.Part#key(ReadResult) key}: the image's path relative to its
+ * dataset part, with {@code /} separators ({@code sub/a.jpg}), so truth in VOC and predictions in COCO of the same
+ * tree pair up.
  *
  * <pre>{@code
  * Dataset truth = Dataset.of(Path.of("checked"), AnnotationFormats.byName("coco"), LabelMap.empty());
@@ -56,7 +55,7 @@ public final class DatasetPairs {
                 if (entry.usable()) {
                     try {
                         AnnotatedImage found = detector.detect(entry.imageFile().get());
-                        pairs.add(new Evaluation.ImagePair(key(part, read), entry.annotated().get().annotations(),
+                        pairs.add(new Evaluation.ImagePair(part.key(read), entry.annotated().get().annotations(),
                                 found.annotations()));
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
@@ -82,44 +81,17 @@ public final class DatasetPairs {
         Map<String, AnnotatedImage> byKey = new HashMap<>();
         predicted.read((part, read) -> {
             read.problems().forEach(problems);
-            read.image().ifPresent(image -> byKey.put(key(part, read), image));
+            read.image().ifPresent(image -> byKey.put(part.key(read), image));
         });
         List<Evaluation.ImagePair> pairs = new ArrayList<>();
         truth.read((part, read) -> {
             read.problems().forEach(problems);
             read.image().ifPresent(image -> {
-                String key = key(part, read);
+                String key = part.key(read);
                 AnnotatedImage p = byKey.get(key);
                 pairs.add(new Evaluation.ImagePair(key, image.annotations(), p == null ? List.of() : p.annotations()));
             });
         });
         return pairs;
-    }
-
-    /** The image's key in its part (see the class comment); the result must hold an image. */
-    public static String key(Dataset.Part part, ReadResult read) {
-        AnnotatedImage image = read.image().orElseThrow();
-        Path root = part.location().toAbsolutePath().normalize();
-        if (part.format() instanceof PerImageFormat) {
-            Path dir = read.source().toAbsolutePath().normalize().getParent();
-            String relative = dir.startsWith(root) ? slashes(root.relativize(dir)) : "";
-            return relative.isEmpty() ? image.fileName() : relative + "/" + image.fileName();
-        }
-        Path folder = Files.isDirectory(root) ? root : root.getParent();
-        if (image.path().isPresent()) {
-            try {
-                Path p = folder.resolve(image.path().get()).normalize();
-                if (p.startsWith(folder)) {
-                    return slashes(folder.relativize(p));
-                }
-            } catch (java.nio.file.InvalidPathException e) {
-                // not a path on this system: the file name stands for it
-            }
-        }
-        return image.fileName();
-    }
-
-    private static String slashes(Path relative) {
-        return relative.toString().replace('\\', '/');
     }
 }

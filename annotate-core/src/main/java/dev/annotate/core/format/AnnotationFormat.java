@@ -43,6 +43,16 @@ public interface AnnotationFormat {
     void read(Path dataset, LabelMap labels, Consumer<ReadResult> results) throws IOException;
 
     /**
+     * The one file a dataset-level format keeps at {@code dataset}: the path itself when it names such a file, else
+     * the format's default file in that folder (COCO's {@code annotations.json}). Image paths inside it are relative
+     * to its folder. The default takes the path as the file; per-image formats have no such file and are never
+     * asked.
+     */
+    default Path datasetFile(Path dataset) {
+        return dataset;
+    }
+
+    /**
      * Opens a writer for a dataset.
      *
      * @param dataset the root directory (or file) to write

@@ -61,6 +61,41 @@ public final class Dataset {
         public Entry locate(ReadResult read) {
             return Dataset.locate(read, format);
         }
+
+        /**
+         * The key of an image read from this part: its path relative to the part, with {@code /} separators
+         * ({@code sub/a.jpg}). For a per-image format, the annotation file's folder under the part plus the image's
+         * file name; for a dataset-level format, the recorded path relative to the {@linkplain
+         * AnnotationFormat#datasetFile(Path) file}'s folder, or the file name when the path lies elsewhere (a URL).
+         * So the same tree annotated in VOC and in COCO gives the same keys.
+         *
+         * @throws java.util.NoSuchElementException if the result has no image
+         */
+        public String key(ReadResult read) {
+            AnnotatedImage image = read.image().orElseThrow();
+            Path root = location.toAbsolutePath().normalize();
+            if (format instanceof PerImageFormat) {
+                Path dir = read.source().toAbsolutePath().normalize().getParent();
+                String relative = dir.startsWith(root) ? slashes(root.relativize(dir)) : "";
+                return relative.isEmpty() ? image.fileName() : relative + "/" + image.fileName();
+            }
+            Path folder = format.datasetFile(root).getParent();
+            if (image.path().isPresent() && folder != null) {
+                try {
+                    Path p = folder.resolve(image.path().get()).normalize();
+                    if (p.startsWith(folder)) {
+                        return slashes(folder.relativize(p));
+                    }
+                } catch (java.nio.file.InvalidPathException e) {
+                    // not a path on this system: the file name stands for it
+                }
+            }
+            return image.fileName();
+        }
+
+        private static String slashes(Path relative) {
+            return relative.toString().replace('\\', '/');
+        }
     }
 
     /**

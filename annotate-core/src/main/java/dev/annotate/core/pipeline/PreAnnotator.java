@@ -3,6 +3,7 @@ package dev.annotate.core.pipeline;
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.Detector;
+import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.format.ReadResult;
 import org.slf4j.Logger;
@@ -39,7 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Pre-annotates a folder tree of images: one annotation file per image, beside it (LabelImg's default) or in a
- * mirrored tree, written atomically, without ever touching a person's work unless told to.
+ * mirrored tree, written atomically, without ever touching a person's work unless told to; or, for a dataset-level
+ * format (COCO, Label Studio), one dataset file for the whole tree.
  *
  * <ul>
  *   <li>Walks the tree recursively (common image extensions, symbolic links followed, loops and unreadable
@@ -54,10 +56,29 @@ import java.util.concurrent.atomic.AtomicLong;
  *       same files an uninterrupted run writes.</li>
  * </ul>
  *
+ * <h2>Dataset-level formats</h2>
+ * With a format that is not a {@link PerImageFormat}, the run writes the format's one
+ * {@linkplain AnnotationFormat#datasetFile(Path) dataset file} at the output location (the image folder when none
+ * is given), which must be the image folder or a folder above it: image paths in the file are relative to its
+ * folder. The guarantees are the same, kept another way:
+ * <ul>
+ *   <li>The file appears complete, atomically, when the run ends, or not at all: a run that fails or is killed
+ *       leaves the previous file (or none) as it was.</li>
+ *   <li>Each image's result is appended, as it comes, to a journal beside the file ({@code .<file>.journal});
+ *       a run started again after a kill takes the journal's images as done and detects only the rest, then
+ *       writes the same file an uninterrupted run writes (images in path order) and deletes the journal.</li>
+ *   <li>An existing dataset file is read first and every image in it is judged by {@link Existing} as a file
+ *       would be: kept, or predicted again. Images in it that this run does not predict (other folders, failures)
+ *       stay as they were. A file holding what the format reads with problems (a region it cannot write back, an
+ *       unreadable entry) is refused before anything is done, unless the policy is {@link Existing#OVERWRITE}:
+ *       writing it back would lose what it could not read.</li>
+ *   <li>The results are held in memory until the file is written (about a kilobyte per image).</li>
+ * </ul>
+ *
  * <pre>{@code
  * try (Detector detector = Detectors.open(Path.of("model/saved_model"))) {
  *     PreAnnotator.Summary s = PreAnnotator.run(detector, Path.of("new-batch"),
- *             PreAnnotator.Options.of((PerImageFormat) AnnotationFormats.byName("voc")), progress -> { });
+ *             PreAnnotator.Options.of(AnnotationFormats.byName("voc")), progress -> { });
  *     System.out.println(s.written() + " written, " + s.failed() + " failed");
  * }
  * }</pre>
@@ -108,15 +129,16 @@ public final class PreAnnotator {
     /**
      * How to run.
      *
-     * @param format the per-image annotation format to write
-     * @param outputDir empty to write beside each image; else the root of a tree mirroring the image tree
+     * @param format the annotation format to write: per-image, or dataset-level (see the class comment)
+     * @param outputDir empty to write beside each image (a dataset-level file: in the image folder); else the root of
+     *     a tree mirroring the image tree (a dataset-level format: the file, or its folder)
      * @param existing the policy for existing annotation files
      * @param threads worker threads, at least 1
      * @param reviewListSize how many least-confident images the summary lists
      * @param model the name every written file's machine mark gives the model (see
      *     {@link AnnotatedImage#predictedBy()}), for example from {@link #modelName(String)}
      */
-    public record Options(PerImageFormat format, Optional<Path> outputDir, Existing existing, int threads,
+    public record Options(AnnotationFormat format, Optional<Path> outputDir, Existing existing, int threads,
                           int reviewListSize, String model) {
 
         /** Validates the values. */
@@ -139,7 +161,7 @@ public final class PreAnnotator {
          * model named {@value PreAnnotator#UNNAMED_MODEL} in the machine marks (name it with
          * {@link #withModel(String)}).
          */
-        public static Options of(PerImageFormat format) {
+        public static Options of(AnnotationFormat format) {
             return new Options(format, Optional.empty(), Existing.SKIP, Runtime.getRuntime().availableProcessors(),
                     20, UNNAMED_MODEL);
         }
@@ -322,14 +344,18 @@ public final class PreAnnotator {
         // pass 1: count, and refuse colliding layouts before anything is written
         Map<Path, List<Path>> collisions = new TreeMap<>();
         long[] total = {0};
+        PerImageFormat perImage = options.format() instanceof PerImageFormat f ? f : null;
         walk(root, failures, dir -> {
             Map<String, Path> seen = new HashMap<>();
             for (Path image : imagesIn(dir)) {
                 total[0]++;
-                String annotation = options.format().annotationFileName(image.getFileName().toString());
+                if (perImage == null) {
+                    continue;
+                }
+                String annotation = perImage.annotationFileName(image.getFileName().toString());
                 Path other = seen.putIfAbsent(annotation, image);
                 if (other != null) {
-                    collisions.computeIfAbsent(target(root, out, image, options.format()), k -> new ArrayList<>(
+                    collisions.computeIfAbsent(target(root, out, image, perImage), k -> new ArrayList<>(
                             List.of(other))).add(image);
                 }
             }
@@ -344,10 +370,13 @@ public final class PreAnnotator {
             throw new IllegalArgumentException(sb.append("\nrename or move one image of each pair").toString());
         }
 
+        List<Failure> notes = Collections.synchronizedList(new ArrayList<>());
+        Output output = perImage != null ? new FileOutput(root, out, options, perImage, detector.labelMap(), notes)
+                : DatasetOutput.open(root, out.orElse(root), options, detector.labelMap(), notes);
         Duration counting = Duration.ofNanos(System.nanoTime() - start);
 
         // pass 2: stream the images through a bounded queue to the workers
-        Run run = new Run(detector, root, out, options, listener, total[0], start, failures);
+        Run run = new Run(detector, output, options, listener, total[0], start, failures);
         BlockingQueue<Path> queue = new ArrayBlockingQueue<>(2 * options.threads());
         ExecutorService workers = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, "pre-annotator");
@@ -364,44 +393,54 @@ public final class PreAnnotator {
                 return null;
             }));
         }
+        boolean written = false;
         try {
-            walk(root, new ArrayList<>(), dir -> {
-                List<Path> inDir = imagesIn(dir);
-                if (!inDir.isEmpty()) {
-                    // once per directory, before its images are queued: a killed run's temporaries never count
-                    removeStaleTemporaries(target(root, out, inDir.get(0), options.format()).getParent(),
-                            options.format());
-                }
-                for (Path image : inDir) {
-                    put(queue, image);
-                }
-            });
-        } finally {
-            for (int i = 0; i < options.threads(); i++) {
-                put(queue, poison);
-            }
             try {
-                for (Future<?> f : running) {
-                    try {
-                        f.get();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        workers.shutdownNow();
-                        throw new java.io.InterruptedIOException("pre-annotation interrupted");
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        workers.shutdownNow();
-                        throw new IllegalStateException("a pre-annotation worker failed", e.getCause());
+                walk(root, new ArrayList<>(), dir -> {
+                    List<Path> inDir = imagesIn(dir);
+                    if (!inDir.isEmpty()) {
+                        output.beforeDirectory(inDir.get(0)); // before its images are queued
                     }
-                }
-                workers.shutdown();
+                    for (Path image : inDir) {
+                        if (!offer(queue, image, running)) {
+                            // a worker died: stop walking; the Future below reports why, replacing this
+                            throw new IllegalStateException("a pre-annotation worker failed");
+                        }
+                    }
+                });
             } finally {
-                run.finishWriting(); // whatever happened, handed-over results are written, not abandoned
+                for (int i = 0; i < options.threads(); i++) {
+                    offer(queue, poison, running);
+                }
+                try {
+                    for (Future<?> f : running) {
+                        try {
+                            f.get();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            workers.shutdownNow();
+                            throw new java.io.InterruptedIOException("pre-annotation interrupted");
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            workers.shutdownNow();
+                            throw new IllegalStateException("a pre-annotation worker failed", e.getCause());
+                        }
+                    }
+                    workers.shutdown();
+                } finally {
+                    run.finishWriting(); // whatever happened, handed-over results are written, not abandoned
+                }
+            }
+            output.finish(); // reached only when every image was handled
+            written = true;
+        } finally {
+            if (!written) {
+                output.abandon();
             }
         }
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         LOG.info("{}: {} images, {} written, {} skipped, {} failed in {}", root, total[0], run.written.get(),
                 run.skipped.get(), run.failed.get(), elapsed);
-        return new Summary(total[0], run.written.get(), run.skipped.get(), run.failed.get(), failures, run.notes,
+        return new Summary(total[0], run.written.get(), run.skipped.get(), run.failed.get(), failures, notes,
                 run.perClass(), run.doubtful(), new Timings(elapsed, counting, Duration.ofNanos(run.detecting.get()),
                         Duration.ofNanos(run.writing.get())));
     }
@@ -410,12 +449,122 @@ public final class PreAnnotator {
         return queue.take();
     }
 
-    private static void put(BlockingQueue<Path> queue, Path p) {
+    /**
+     * Queues {@code p} for the workers, waiting while the queue is full; gives up, returning false, when a worker
+     * has ended, which before the end of the images happens only when it died of an {@link Error} (a bug, memory
+     * exhausted): the others might not take every image, and waiting on would hang the run. The caller's
+     * {@code Future.get} then reports the error.
+     */
+    private static boolean offer(BlockingQueue<Path> queue, Path p, List<Future<?>> workers) {
         try {
-            queue.put(p);
+            while (!queue.offer(p, 50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                if (workers.stream().anyMatch(Future::isDone)) {
+                    return false;
+                }
+            }
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while queueing images", e);
+        }
+    }
+
+    /** Where a run's results go: one file per image, or one dataset file ({@link DatasetOutput}). */
+    interface Output {
+        /** Called once per folder, before its images are queued, with the first of them. */
+        void beforeDirectory(Path firstImage) throws IOException;
+
+        /**
+         * On a worker, what to do with an image: empty to detect it; an empty inner value to keep what exists
+         * (skipped); else the result an earlier run left (resumed, counted as written).
+         */
+        Optional<Optional<AnnotatedImage>> plan(Path image) throws IOException;
+
+        /** On a writing thread: keeps a fresh result. */
+        void write(Path image, AnnotatedImage result) throws IOException;
+
+        /** After every image was handled and written. */
+        void finish() throws IOException;
+
+        /** Instead of {@link #finish()}, when the run stops on an error. */
+        void abandon();
+    }
+
+    /**
+     * Whether {@code policy} lets a run replace existing annotations that read as {@code existing}: a person's
+     * never under {@link Existing#REFRESH}, a verified image never but under {@link Existing#OVERWRITE}.
+     */
+    static boolean replaces(Existing policy, AnnotatedImage existing) {
+        return switch (policy) {
+            case OVERWRITE -> true;
+            case SKIP -> false;
+            case REFRESH -> !existing.checked();
+            case SKIP_VERIFIED -> !existing.verified();
+        };
+    }
+
+    /** One annotation file per image, beside it or in a mirrored tree. */
+    private static final class FileOutput implements Output {
+        private final Path root;
+        private final Optional<Path> out;
+        private final Options options;
+        private final PerImageFormat format;
+        private final dev.annotate.core.LabelMap labels;
+        private final List<Failure> notes;
+
+        FileOutput(Path root, Optional<Path> out, Options options, PerImageFormat format,
+                   dev.annotate.core.LabelMap labels, List<Failure> notes) {
+            this.root = root;
+            this.out = out;
+            this.options = options;
+            this.format = format;
+            this.labels = labels;
+            this.notes = notes;
+        }
+
+        @Override
+        public void beforeDirectory(Path firstImage) throws IOException {
+            removeStaleTemporaries(target(root, out, firstImage, format).getParent(), format);
+        }
+
+        @Override
+        public Optional<Optional<AnnotatedImage>> plan(Path image) {
+            Path target = target(root, out, image, format);
+            return Files.exists(target) && !mayReplace(target) ? Optional.of(Optional.empty()) : Optional.empty();
+        }
+
+        @Override
+        public void write(Path image, AnnotatedImage result) throws IOException {
+            Path target = target(root, out, image, format);
+            Files.createDirectories(target.getParent());
+            format.writeFile(result, target, labels);
+        }
+
+        @Override
+        public void finish() {
+        }
+
+        @Override
+        public void abandon() {
+        }
+
+        /** Whether the policy lets this run replace an existing annotation file. */
+        private boolean mayReplace(Path target) {
+            if (options.existing() == Existing.OVERWRITE || options.existing() == Existing.SKIP) {
+                return options.existing() == Existing.OVERWRITE;
+            }
+            try {
+                ReadResult existing = format.readFile(target, labels);
+                if (existing.image().isEmpty()) {
+                    notes.add(new Failure(target, "existing annotation file is unreadable, left alone: "
+                            + existing.problems()));
+                    return false;
+                }
+                return replaces(options.existing(), existing.image().get());
+            } catch (IOException e) {
+                notes.add(new Failure(target, "existing annotation file cannot be read, left alone: " + e));
+                return false;
+            }
         }
     }
 
@@ -525,8 +674,7 @@ public final class PreAnnotator {
     /** One run's shared state; every method is safe to call from any worker. */
     private static final class Run {
         private final Detector detector;
-        private final Path root;
-        private final Optional<Path> out;
+        private final Output output;
         private final Options options;
         private final Listener listener;
         /** Serialises progress calls; never the listener's own monitor, which is the caller's. */
@@ -534,7 +682,6 @@ public final class PreAnnotator {
         private final long total;
         private final long start;
         private final List<Failure> failures;
-        private final List<Failure> notes = Collections.synchronizedList(new ArrayList<>());
         private final AtomicLong written = new AtomicLong();
         private final AtomicLong skipped = new AtomicLong();
         private final AtomicLong failed = new AtomicLong();
@@ -550,11 +697,10 @@ public final class PreAnnotator {
         private final PriorityQueue<Doubtful> doubtful =
                 new PriorityQueue<>((a, b) -> Double.compare(b.lowestConfidence(), a.lowestConfidence()));
 
-        Run(Detector detector, Path root, Optional<Path> out, Options options, Listener listener, long total,
-            long start, List<Failure> failures) {
+        Run(Detector detector, Output output, Options options, Listener listener, long total, long start,
+            List<Failure> failures) {
             this.detector = detector;
-            this.root = root;
-            this.out = out;
+            this.output = output;
             this.options = options;
             this.listener = listener;
             this.total = total;
@@ -570,19 +716,21 @@ public final class PreAnnotator {
 
         /** On a worker: the existing-file policy, then detection; the writing is handed to {@link #writers}. */
         void handle(Path image) {
-            Path target = target(root, out, image, options.format());
             long t0 = System.nanoTime();
             try {
-                boolean skip = Files.exists(target) && !mayReplace(target);
+                Optional<Optional<AnnotatedImage>> plan = output.plan(image);
                 long t1 = System.nanoTime();
                 writing.addAndGet(t1 - t0);
-                if (skip) {
-                    skipped.incrementAndGet();
-                } else {
+                if (plan.isEmpty()) {
                     AnnotatedImage result = detector.detect(image).withPredictedBy(Optional.of(options.model()));
                     detecting.addAndGet(System.nanoTime() - t1);
-                    writers.execute(() -> write(image, target, result));
+                    writers.execute(() -> write(image, result));
                     return; // the writer reports
+                }
+                if (plan.get().isPresent()) { // done by an earlier run: counts as written by this one
+                    written(image, plan.get().get());
+                } else {
+                    skipped.incrementAndGet();
                 }
             } catch (IOException | RuntimeException e) {
                 fail(image, e);
@@ -594,20 +742,23 @@ public final class PreAnnotator {
          * On a writing thread (or on the worker, when the writers are behind): the atomic write, then the
          * bookkeeping. Forcing a file to disk is mostly waiting, so the next image is decoded meanwhile.
          */
-        private void write(Path image, Path target, AnnotatedImage result) {
+        private void write(Path image, AnnotatedImage result) {
             long t0 = System.nanoTime();
             try {
-                Files.createDirectories(target.getParent());
-                options.format().writeFile(result, target, detector.labelMap());
-                record(image, result);
-                written.incrementAndGet();
-                listener.written(image, result);
+                output.write(image, result);
+                written(image, result);
             } catch (IOException | RuntimeException e) {
                 fail(image, e);
             } finally {
                 writing.addAndGet(System.nanoTime() - t0);
             }
             report();
+        }
+
+        private void written(Path image, AnnotatedImage result) {
+            record(image, result);
+            written.incrementAndGet();
+            listener.written(image, result);
         }
 
         private void fail(Path image, Exception e) {
@@ -627,33 +778,6 @@ public final class PreAnnotator {
                 Thread.currentThread().interrupt();
                 writers.shutdownNow();
                 throw new java.io.InterruptedIOException("pre-annotation interrupted while writing");
-            }
-        }
-
-        /** Whether the policy lets this run replace an existing annotation file. */
-        private boolean mayReplace(Path target) {
-            switch (options.existing()) {
-                case OVERWRITE -> {
-                    return true;
-                }
-                case SKIP -> {
-                    return false;
-                }
-                default -> {
-                    try {
-                        ReadResult existing = options.format().readFile(target, detector.labelMap());
-                        if (existing.image().isEmpty()) {
-                            notes.add(new Failure(target, "existing annotation file is unreadable, left alone: "
-                                    + existing.problems()));
-                            return false;
-                        }
-                        AnnotatedImage read = existing.image().get();
-                        return options.existing() == Existing.REFRESH ? !read.checked() : !read.verified();
-                    } catch (IOException e) {
-                        notes.add(new Failure(target, "existing annotation file cannot be read, left alone: " + e));
-                        return false;
-                    }
-                }
             }
         }
 

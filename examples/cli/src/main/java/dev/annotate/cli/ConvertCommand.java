@@ -9,6 +9,7 @@ import dev.annotate.core.format.DatasetWriter;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.format.ReadResult;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -43,6 +44,9 @@ final class ConvertCommand implements Callable<Integer> {
     @Option(names = "--list", description = "List the installed formats.")
     boolean list;
 
+    @Mixin
+    LabelStudioOptions labelStudio = new LabelStudioOptions();
+
     @Override
     public Integer call() throws Exception {
         if (list) {
@@ -54,10 +58,11 @@ final class ConvertCommand implements Callable<Integer> {
             throw new IllegalArgumentException("convert needs --from, --to, --in and --out (or --list)");
         }
         AnnotationFormat source = AnnotationFormats.byName(from);
-        AnnotationFormat target = AnnotationFormats.byName(to);
+        AnnotationFormat target = labelStudio.format(to);
         AtomicLong converted = new AtomicLong();
         AtomicLong failed = new AtomicLong();
-        try (DatasetWriter writer = target.openWriter(out, LabelMap.empty())) {
+        DatasetWriter writer = target.openWriter(out, LabelMap.empty());
+        try {
             Dataset.of(in, source, LabelMap.empty()).read((ReadResult r) -> {
                 r.problems().forEach(p -> spec.commandLine().getErr().println("problem: " + p));
                 if (r.image().isEmpty()) {
@@ -74,7 +79,11 @@ final class ConvertCommand implements Callable<Integer> {
                     throw new UncheckedIOException(e);
                 }
             });
+        } catch (IOException | RuntimeException e) {
+            writer.discard(); // a dataset-level file is written whole or not at all
+            throw e;
         }
+        writer.close();
         spec.commandLine().getOut().printf("%d converted, %d unreadable or refused%n", converted.get(), failed.get());
         return failed.get() > 0 ? Annotate.SOME_FAILED : 0;
     }

@@ -5,11 +5,11 @@ import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
 import dev.annotate.core.LabelMaps;
 import dev.annotate.core.format.AnnotationFormat;
-import dev.annotate.core.format.AnnotationFormats;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.pipeline.PreAnnotator;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
 
 /** {@code predict --model M --images DIR [...]}: pre-annotate a folder. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = "Pre-annotate a folder of images with a model; writes one annotation file per image.")
+        description = "Pre-annotate a folder of images with a model; writes one annotation file per image, or one"
+                + " dataset file (coco, labelstudio) for the whole folder.")
 final class PredictCommand implements Callable<Integer> {
 
     /** How many least-confident images the summary ranks: the report lists these, the screen the first five. */
@@ -40,13 +41,19 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--labels", description = "Label map (.pbtxt) naming the model's classes.")
     Path labels;
 
-    @Option(names = "--format", defaultValue = "voc", description = "Annotation format (default ${DEFAULT-VALUE}).")
+    @Option(names = "--format", defaultValue = "voc", description = "Annotation format (default ${DEFAULT-VALUE}):"
+            + " voc and yolo write a file per image; coco and labelstudio one file for the folder.")
     String format;
+
+    @Mixin
+    LabelStudioOptions labelStudio = new LabelStudioOptions();
 
     @Option(names = "--min-score", defaultValue = "0.5", description = "Minimum score (default ${DEFAULT-VALUE}).")
     double minScore;
 
-    @Option(names = "--out", description = "Write into a mirrored tree here instead of beside each image.")
+    @Option(names = "--out", description = "Write into a mirrored tree here instead of beside each image; for coco and"
+            + " labelstudio, the dataset file (or its folder), in the image folder or above it (default: in the image"
+            + " folder).")
     Path out;
 
     @Option(names = "--threads", description = "Worker threads (default: processors).")
@@ -67,18 +74,14 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        AnnotationFormat f = AnnotationFormats.byName(format);
-        if (!(f instanceof PerImageFormat perImage)) {
-            throw new IllegalArgumentException("--format " + format + " is a dataset-level format; predict writes"
-                    + " one file per image");
-        }
+        AnnotationFormat f = labelStudio.format(format);
         PreAnnotator.Existing policy = PreAnnotator.Existing.parse(existing);
         int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         DetectorOptions.Builder options = DetectorOptions.builder().minScore(minScore).threads(1);
         if (labels != null) {
             options.labelMap(LabelMaps.read(labels));
         }
-        PreAnnotator.Options run = PreAnnotator.Options.of(perImage).withExisting(policy).withThreads(workers)
+        PreAnnotator.Options run = PreAnnotator.Options.of(f).withExisting(policy).withThreads(workers)
                 .withReviewListSize(REVIEW_LIST).withModel(PreAnnotator.modelName(model.toString()));
         if (out != null) {
             run = run.withOutputDir(out);
@@ -110,6 +113,10 @@ final class PredictCommand implements Callable<Integer> {
         }
         stdout.printf("%d images: %d written, %d skipped (existing), %d failed in %.1f s%n", s.total(), s.written(),
                 s.skipped(), s.failed(), s.elapsed().toMillis() / 1000.0);
+        if (!(f instanceof PerImageFormat)) {
+            stdout.println(f.name() + " file: " + f.datasetFile(out == null ? images : out).toAbsolutePath()
+                    .normalize());
+        }
         for (Map.Entry<String, Long> e : s.detectionsPerClass().entrySet()) {
             stdout.printf("  %-20s %d%n", e.getKey(), e.getValue());
         }
