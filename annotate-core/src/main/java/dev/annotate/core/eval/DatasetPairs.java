@@ -3,14 +3,11 @@ package dev.annotate.core.eval;
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Detector;
 import dev.annotate.core.format.Dataset;
-import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
