@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The pre-annotation pipeline writing a dataset-level format (COCO, Label Studio): one file, complete or absent,
+ * The pre-annotation pipeline writing a dataset-level format (COCO, Label Studio, CVAT): one file, complete or absent,
  * resumed after a crash from its journal, and a person's entries in an existing file kept.
  */
 final class DatasetPreAnnotationTest {
@@ -97,7 +97,7 @@ final class DatasetPreAnnotationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"coco", "labelstudio"})
+    @ValueSource(strings = {"coco", "labelstudio", "cvat"})
     void run_writesOneFileForTheTree_withTheMachinesMark(String name) throws IOException {
         AnnotationFormat format = AnnotationFormats.byName(name);
         PreAnnotator.Summary s = PreAnnotator.run(detector, images, options(name), p -> { });
@@ -119,7 +119,7 @@ final class DatasetPreAnnotationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"coco", "labelstudio"})
+    @ValueSource(strings = {"coco", "labelstudio", "cvat"})
     void aRunThatCrashes_leavesNoFile_andTheNextRunDetectsOnlyWhatIsLeft_andWritesTheSameFile(String name)
             throws IOException {
         AnnotationFormat format = AnnotationFormats.byName(name);
@@ -147,7 +147,7 @@ final class DatasetPreAnnotationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"coco", "labelstudio"})
+    @ValueSource(strings = {"coco", "labelstudio", "cvat"})
     void anExistingFile_keepsAPersonsImages_andWhatThisRunDoesNotPredict(String name) throws IOException {
         AnnotationFormat format = AnnotationFormats.byName(name);
         Path file = format.datasetFile(images);

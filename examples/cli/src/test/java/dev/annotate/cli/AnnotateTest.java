@@ -183,7 +183,7 @@ final class AnnotateTest {
     void convert_listsFormats_andConvertsVocToVoc() {
         Run list = run("convert", "--list");
         assertEquals(0, list.code(), list.err());
-        assertEquals(java.util.List.of("coco", "labelstudio", "voc", "yolo"),
+        assertEquals(java.util.List.of("coco", "cvat", "labelstudio", "voc", "yolo"),
                 list.out().lines().map(l -> l.split(" ")[0]).toList(), list.out());
         Run r = run("convert", "--from", "voc", "--to", "voc", "--in", data.toString(), "--out",
                 root.resolve("copy").toString());

@@ -1,0 +1,758 @@
+package dev.annotate.formats;
+
+import dev.annotate.core.AnnotatedImage;
+import dev.annotate.core.Annotation;
+import dev.annotate.core.BoundingBox;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.format.AnnotationFormat;
+import dev.annotate.core.format.AtomicFiles;
+import dev.annotate.core.format.DatasetWriter;
+import dev.annotate.core.format.MachineMark;
+import dev.annotate.core.format.Problem;
+import dev.annotate.core.format.ReadResult;
+import dev.annotate.voc.internal.SecureXml;
+import jakarta.xml.bind.JAXBContext;
+import jakarta.xml.bind.JAXBException;
+import jakarta.xml.bind.Marshaller;
+import jakarta.xml.bind.Unmarshaller;
+import org.w3c.dom.Element;
+
+import javax.xml.XMLConstants;
+import javax.xml.namespace.QName;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
+import javax.xml.transform.dom.DOMResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.StringWriter;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * CVAT for images 1.1 XML, registered as {@code cvat}: the file CVAT exports as "CVAT for images 1.1"
+ * ({@code annotations.xml}) and imports into a task. A dataset-level format: one file, read and written streaming.
+ *
+ * <h2>The dataset path</h2>
+ * A path ending in {@code .xml} is the file itself; any other path is a folder holding {@value #DEFAULT_FILE_NAME}.
+ *
+ * <h2>What maps to what</h2>
+ * <ul>
+ *   <li>{@code <image name width height>}: the image, {@code name} its path relative to the file's folder (an
+ *       export's images lie in {@code images/} beside the file: looked for there too); {@code id}s are written
+ *       0, 1, ... in order.</li>
+ *   <li>{@code <box label xtl ytl xbr ybr>}: a box in displayed-image pixels. Its {@code <attribute
+ *       name="score">} is the detection's score; {@code difficult}, {@code truncated} (checkbox attributes,
+ *       {@code true}/{@code false}) and {@code pose} are VOC's fields; {@code source} is {@code auto} for a
+ *       machine's box and {@code manual} for a person's when written.</li>
+ *   <li>A machine's image carries its {@link MachineMark} as the image attribute {@code annotate_mark}, which CVAT
+ *       ignores on import.</li>
+ *   <li>Kept through a read and a write, as {@code cvat:} extras: every other attribute of an image or box
+ *       ({@code cvat:@name}), a box's other {@code <attribute>}s ({@code cvat:attribute:name}), {@code occluded}
+ *       and {@code z_order} when not 0, {@code source} when it is not what would be written, and the image's other
+ *       shapes ({@code polygon}, {@code points}, {@code tag}, ...; {@code cvat:elements}), which are written back
+ *       after its boxes. The file's {@code <meta>} is not kept: the writer makes one naming the labels used (the
+ *       label map's first, in id order) and the attributes they carry.</li>
+ *   <li>Reported: a rotated box, or one whose label or corners are unusable (kept as it is with the other shapes,
+ *       not used as a box); a label missing from a non-empty label map (kept); an image without a usable name
+ *       or size (left out); CVAT for video {@code <track>}s (not read).</li>
+ * </ul>
+ * Coordinates are written as CVAT writes them ({@code 12.00}) when whole, else with every digit of the double.
+ */
+public final class CvatFormat implements AnnotationFormat {
+
+    /** The file a dataset folder holds, as in CVAT's export. */
+    public static final String DEFAULT_FILE_NAME = "annotations.xml";
+
+    /** The namespace of this format's extras. */
+    public static final String EXTRA_PREFIX = "cvat:";
+
+    static final String MARK_ATTRIBUTE = "annotate_mark";
+    private static final String ELEMENTS = EXTRA_PREFIX + "elements";
+    private static final String ATTRIBUTE = EXTRA_PREFIX + "attribute:";
+
+    private static final JAXBContext CONTEXT = context();
+    private static final XMLInputFactory STAX = stax();
+
+    private static JAXBContext context() {
+        try {
+            return JAXBContext.newInstance(CvatXml.Image.class, CvatXml.Box.class, CvatXml.Meta.class);
+        } catch (JAXBException e) {
+            throw new IllegalStateException("the CVAT XML binding does not load", e);
+        }
+    }
+
+    /** The JDK's own StAX parser with DTDs and external entities off: a DOCTYPE is refused when met. */
+    private static XMLInputFactory stax() {
+        XMLInputFactory f = XMLInputFactory.newDefaultFactory();
+        f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+        f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+        f.setProperty(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+        f.setProperty(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
+        return f;
+    }
+
+    @Override
+    public String name() {
+        return "cvat";
+    }
+
+    @Override
+    public String description() {
+        return "CVAT for images 1.1 XML, one file for the dataset (import into a CVAT task, or read its export)";
+    }
+
+    /** The XML file of a dataset path: the path itself if it ends in {@code .xml}, else the default file in it. */
+    @Override
+    public Path datasetFile(Path dataset) {
+        return dataset.getFileName() != null
+                && dataset.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".xml")
+                ? dataset : dataset.resolve(DEFAULT_FILE_NAME);
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    @Override
+    public void read(Path dataset, LabelMap labels, Consumer<ReadResult> results) throws IOException {
+        Path file = datasetFile(dataset);
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null, "no CVAT XML file here");
+        }
+        Path folder = file.toAbsolutePath().getParent();
+        int images = 0;
+        // decoded here, strictly: the JDK's parser would print a malformed byte sequence to the console itself
+        try (java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                Files.newInputStream(file), StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)))) {
+            in.mark(1);
+            if (in.read() != '\uFEFF') { // a byte order mark, as Windows editors write one
+                in.reset();
+            }
+            Guarded xml = new Guarded(STAX.createXMLStreamReader(in));
+            try {
+                Unmarshaller unmarshaller = CONTEXT.createUnmarshaller();
+                if (!toStart(xml) || !xml.getLocalName().equals("annotations")) {
+                    results.accept(ReadResult.failed(new Problem(file, "", "not a CVAT XML file: the root element"
+                            + " is not <annotations>")));
+                    return;
+                }
+                xml.next();
+                int tracks = 0;
+                while (toStart(xml)) {
+                    String element = xml.getLocalName();
+                    String at = "line " + xml.getLocation().getLineNumber();
+                    switch (element) {
+                        case "image" -> {
+                            xml.expectEnd();
+                            CvatXml.Image image = unmarshaller.unmarshal(xml, CvatXml.Image.class).getValue();
+                            results.accept(image(file, folder, at, image, labels));
+                            images++;
+                            xml.rethrow();
+                        }
+                        case "version" -> {
+                            String version = xml.getElementText().strip();
+                            xml.next();
+                            if (!version.startsWith("1.")) {
+                                results.accept(ReadResult.failed(new Problem(file, at, "CVAT XML version '"
+                                        + clean(version) + "' is not 1.x; read as 1.1")));
+                            }
+                        }
+                        case "track" -> {
+                            tracks++;
+                            skip(xml);
+                        }
+                        default -> skip(xml); // <meta>, and whatever a later version adds
+                    }
+                }
+                if (tracks > 0) {
+                    results.accept(ReadResult.failed(new Problem(file, "", tracks + " <track>s (CVAT for video)"
+                            + " are not read: export the task as CVAT for images")));
+                }
+                while (xml.getEventType() != XMLStreamConstants.END_DOCUMENT) {
+                    xml.next(); // the rest of the file must be well-formed too: a comment, nothing else
+                }
+            } finally {
+                xml.close();
+            }
+        } catch (XMLStreamException | JAXBException e) {
+            String before = images == 0 ? "" : images == 1 ? "; the image before it was read"
+                    : "; the " + images + " images before it were read";
+            results.accept(ReadResult.failed(new Problem(file, "", undecodable(e)
+                    ? "not UTF-8 text: " + firstUndecodable(file) + before
+                    : "not well-formed XML: " + syntaxMessage(e) + before)));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            results.accept(ReadResult.failed(new Problem(file, "", "not UTF-8 text: " + firstUndecodable(file))));
+        }
+    }
+
+    /**
+     * The reader JAXB unmarshals an {@code <image>} from. After the image's end tag, JAXB moves on one event and
+     * ignores it; in a truncated or broken file that move is what fails, and the image, whole, would be lost with
+     * it. So an error there is held back until the image is handed over ({@link #rethrow()}). Also refuses
+     * elements nested deeper than {@link SecureXml#MAX_DEPTH}, which no CVAT file has and which would exhaust the
+     * stack of whatever walks the tree.
+     */
+    private static final class Guarded extends javax.xml.stream.util.StreamReaderDelegate {
+        private int depth;
+        private int end = -1;
+        private XMLStreamException held;
+
+        Guarded(XMLStreamReader reader) {
+            super(reader);
+        }
+
+        /** The reader is on an element's start tag: hold back an error right after its end tag. */
+        void expectEnd() {
+            end = depth - 1;
+        }
+
+        void rethrow() throws XMLStreamException {
+            end = -1;
+            if (held != null) {
+                throw held;
+            }
+        }
+
+        @Override
+        public int next() throws XMLStreamException {
+            if (held != null) {
+                throw held;
+            }
+            try {
+                int event = super.next();
+                if (event == XMLStreamConstants.START_ELEMENT && ++depth > SecureXml.MAX_DEPTH) {
+                    throw new XMLStreamException("elements are nested deeper than " + SecureXml.MAX_DEPTH,
+                            getLocation());
+                } else if (event == XMLStreamConstants.END_ELEMENT) {
+                    depth--;
+                }
+                return event;
+            } catch (XMLStreamException e) {
+                if (getEventType() == XMLStreamConstants.END_ELEMENT && depth == end) {
+                    held = e;
+                    return XMLStreamConstants.END_ELEMENT;
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Moves to the next start element at this level, skipping text; false at the parent's end or the document's. */
+    private static boolean toStart(XMLStreamReader xml) throws XMLStreamException {
+        while (true) {
+            switch (xml.getEventType()) {
+                case XMLStreamConstants.START_ELEMENT -> {
+                    return true;
+                }
+                case XMLStreamConstants.END_ELEMENT, XMLStreamConstants.END_DOCUMENT -> {
+                    return false;
+                }
+                case XMLStreamConstants.DTD -> throw new XMLStreamException("a DOCTYPE is not allowed",
+                        xml.getLocation());
+                default -> xml.next();
+            }
+        }
+    }
+
+    /** Skips the element the reader is on, ending after its end tag. */
+    private static void skip(XMLStreamReader xml) throws XMLStreamException {
+        int depth = 0;
+        do {
+            int event = xml.next();
+            if (event == XMLStreamConstants.START_ELEMENT) {
+                depth++;
+            } else if (event == XMLStreamConstants.END_ELEMENT) {
+                depth--;
+            }
+        } while (depth >= 0);
+        xml.next();
+    }
+
+    /** The parser's message for a person: where (line and column), then what, on one line. */
+    private static String syntaxMessage(Exception e) {
+        Throwable t = e instanceof JAXBException j && j.getLinkedException() != null ? j.getLinkedException() : e;
+        if (!(t instanceof XMLStreamException) && t.getCause() instanceof XMLStreamException x) {
+            t = x;
+        }
+        String m = t.getMessage() == null ? t.toString() : t.getMessage();
+        int what = m.indexOf("Message: ");
+        m = (what >= 0 ? m.substring(what + "Message: ".length()) : m).replaceAll("\\s+", " ").strip();
+        if (t instanceof XMLStreamException x && x.getLocation() != null && x.getLocation().getLineNumber() > 0) {
+            m = "line " + x.getLocation().getLineNumber() + ", column " + x.getLocation().getColumnNumber() + ": " + m;
+        }
+        return m.length() > 200 ? m.substring(0, 197) + "..." : m;
+    }
+
+    private static boolean undecodable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() != t ? t.getCause() : null) {
+            if (t instanceof java.nio.charset.CharacterCodingException) {
+                return true;
+            }
+            if (t instanceof XMLStreamException x && x.getNestedException() instanceof java.nio.charset.CharacterCodingException) {
+                return true;
+            }
+            if (t instanceof JAXBException j && j.getLinkedException() != null && undecodable(j.getLinkedException())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Where the first byte sequence that is not UTF-8 starts. */
+    private static String firstUndecodable(Path file) {
+        try {
+            return dev.annotate.core.format.TextFiles.firstUndecodable(file).stream()
+                    .mapToObj(at -> "the bytes at offset " + at + " do not decode (CVAT XML is UTF-8)")
+                    .findFirst().orElse("a byte sequence does not decode (CVAT XML is UTF-8)");
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private ReadResult image(Path file, Path folder, String line, CvatXml.Image x, LabelMap labels) {
+        String name = x.name == null ? "" : x.name.strip();
+        String at = line + ", image '" + clean(name) + "'";
+        List<Problem> problems = new ArrayList<>();
+        try {
+            String fileName = name.substring(name.replace('\\', '/').lastIndexOf('/') + 1);
+            if (fileName.isEmpty()) {
+                throw new IllegalArgumentException("has no name naming its file");
+            }
+            int width = dimension(x.width, "width");
+            int height = dimension(x.height, "height");
+            Map<String, String> imageExtras = new LinkedHashMap<>();
+            String mark = null;
+            for (Map.Entry<QName, String> a : x.more.entrySet()) {
+                if (a.getKey().getLocalPart().equals(MARK_ATTRIBUTE) && a.getKey().getNamespaceURI().isEmpty()) {
+                    mark = a.getValue();
+                } else {
+                    imageExtras.put(EXTRA_PREFIX + "@" + qualified(a.getKey()), a.getValue());
+                }
+            }
+            List<Element> kept = new ArrayList<>();
+            List<Annotation> boxes = new ArrayList<>();
+            List<String> sources = new ArrayList<>();
+            for (int b = 0; b < x.boxes.size(); b++) {
+                CvatXml.Box box = x.boxes.get(b);
+                String where = at + ", box " + (b + 1);
+                try {
+                    boxes.add(box(box, labels, file, where, problems));
+                    sources.add(box.source);
+                } catch (IllegalArgumentException e) {
+                    problems.add(new Problem(file, where, e.getMessage() + "; kept as it is, not used as a box"));
+                    kept.add(toElement(box));
+                }
+            }
+            kept.addAll(x.other);
+            if (!kept.isEmpty()) {
+                imageExtras.put(ELEMENTS, fragment(kept));
+            }
+            AnnotatedImage asRead = new AnnotatedImage(fileName, Optional.of(path(folder, name)), width, height, 3,
+                    boxes, false, imageExtras);
+            Optional<String> model = mark == null ? Optional.empty() : MachineMark.model(mark, asRead);
+            if (mark != null && model.isEmpty()) {
+                imageExtras.put(EXTRA_PREFIX + "@" + MARK_ATTRIBUTE, mark); // changed by a person: theirs, kept
+            }
+            String written = model.isPresent() ? "auto" : "manual";
+            List<Annotation> withSources = new ArrayList<>();
+            for (int b = 0; b < boxes.size(); b++) {
+                Annotation a = boxes.get(b);
+                String source = sources.get(b);
+                if (source != null && !source.equals(written)) {
+                    Map<String, String> extras = new LinkedHashMap<>(a.extras());
+                    extras.put(EXTRA_PREFIX + "@source", source);
+                    a = a.withExtras(extras);
+                }
+                withSources.add(a);
+            }
+            return new ReadResult(file, Optional.of(new AnnotatedImage(fileName, asRead.path(), width, height, 3,
+                    withSources, false, imageExtras, model)), problems);
+        } catch (IllegalArgumentException e) {
+            problems.add(new Problem(file, at, e.getMessage() + "; the image is left out"));
+            return new ReadResult(file, Optional.empty(), problems);
+        }
+    }
+
+    /** Where the image is: beside the file, else in {@code images/} beside it (a CVAT export's layout). */
+    private static String path(Path folder, String name) {
+        try {
+            Path beside = folder.resolve(name).normalize();
+            Path exported = folder.resolve("images").resolve(name).normalize();
+            return (!Files.exists(beside) && Files.exists(exported) ? exported : beside).toString();
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("name '" + clean(name) + "' is not a path on this system");
+        }
+    }
+
+    private static int dimension(String text, String what) {
+        try {
+            if (text == null) {
+                throw new IllegalArgumentException("has no " + what);
+            }
+            int v = Integer.parseInt(text.strip());
+            if (v < 1) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " '" + clean(String.valueOf(text))
+                    + "' is not a whole number of pixels");
+        }
+    }
+
+    private static Annotation box(CvatXml.Box box, LabelMap labels, Path file, String at, List<Problem> problems) {
+        String label = box.label == null ? "" : box.label;
+        if (label.isBlank()) {
+            throw new IllegalArgumentException("has no label");
+        }
+        Map<String, String> extras = new LinkedHashMap<>();
+        for (Map.Entry<QName, String> a : box.more.entrySet()) {
+            String name = qualified(a.getKey());
+            if (name.equals("rotation") && coordinate(a.getValue(), "rotation") % 360 != 0) {
+                throw new IllegalArgumentException("is rotated by " + clean(a.getValue()) + " degrees");
+            }
+            extras.put(EXTRA_PREFIX + "@" + name, a.getValue());
+        }
+        double[] c = {coordinate(box.xtl, "xtl"), coordinate(box.ytl, "ytl"), coordinate(box.xbr, "xbr"),
+            coordinate(box.ybr, "ybr")};
+        BoundingBox b;
+        try {
+            b = BoundingBox.of(c[0], c[1], c[2], c[3]);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("corners (" + box.xtl + ", " + box.ytl + ", " + box.xbr + ", "
+                    + box.ybr + ") are not a box: " + e.getMessage());
+        }
+        if (box.occluded != null && !box.occluded.strip().equals("0")) {
+            extras.put(EXTRA_PREFIX + "@occluded", box.occluded);
+        }
+        if (box.zOrder != null && !box.zOrder.strip().equals("0")) {
+            extras.put(EXTRA_PREFIX + "@z_order", box.zOrder);
+        }
+        OptionalDouble score = OptionalDouble.empty();
+        boolean difficult = false;
+        boolean truncated = false;
+        String pose = Annotation.UNSPECIFIED_POSE;
+        for (CvatXml.Attribute a : box.attributes) {
+            String name = a.name == null ? "" : a.name;
+            String value = a.value == null ? "" : a.value.strip();
+            switch (name) {
+                case "score" -> {
+                    double s = parse(value);
+                    if (s >= 0 && s <= 1) {
+                        score = OptionalDouble.of(s);
+                    } else {
+                        problems.add(new Problem(file, at, "score '" + clean(value) + "' is not a number from 0"
+                                + " to 1; kept as an attribute"));
+                        extras.put(ATTRIBUTE + name, a.value == null ? "" : a.value);
+                    }
+                }
+                case "difficult", "truncated" -> {
+                    Boolean flag = flag(value);
+                    if (flag == null) {
+                        problems.add(new Problem(file, at, name + " '" + clean(value) + "' is not true or false;"
+                                + " kept as an attribute"));
+                        extras.put(ATTRIBUTE + name, a.value == null ? "" : a.value);
+                    } else if (name.equals("difficult")) {
+                        difficult = flag;
+                    } else {
+                        truncated = flag;
+                    }
+                }
+                case "pose" -> pose = value.isEmpty() ? Annotation.UNSPECIFIED_POSE : value;
+                default -> extras.put(ATTRIBUTE + name, a.value == null ? "" : a.value);
+            }
+        }
+        if (!box.other.isEmpty()) {
+            extras.put(ELEMENTS, fragment(box.other));
+        }
+        if (!labels.names().isEmpty() && !labels.names().contains(label)) {
+            problems.add(new Problem(file, at, "label '" + label + "' is not in the label map " + labels.names()
+                    + "; kept"));
+        }
+        return new Annotation(label, b, score, difficult, truncated, pose, extras);
+    }
+
+    private static double coordinate(String text, String what) {
+        if (text == null) {
+            throw new IllegalArgumentException("has no " + what);
+        }
+        double v = parse(text.strip());
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException(what + " '" + clean(String.valueOf(text)) + "' is not a number");
+        }
+        return v;
+    }
+
+    private static double parse(String text) {
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static Boolean flag(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes" -> Boolean.TRUE;
+            case "false", "0", "no" -> Boolean.FALSE;
+            default -> null;
+        };
+    }
+
+    /**
+     * Kept elements as text, without whitespace-only text anywhere in them: in CVAT's shapes it is only the
+     * exporter's indentation, which a write re-indents, so it is dropped for a read and write to give the same.
+     */
+    private static String fragment(List<Element> elements) {
+        elements.forEach(CvatFormat::dropBlankText);
+        return SecureXml.toFragment(elements);
+    }
+
+    private static void dropBlankText(org.w3c.dom.Node node) {
+        org.w3c.dom.NodeList children = node.getChildNodes();
+        for (int i = children.getLength() - 1; i >= 0; i--) {
+            org.w3c.dom.Node child = children.item(i);
+            if (child.getNodeType() == org.w3c.dom.Node.TEXT_NODE && child.getNodeValue().isBlank()) {
+                node.removeChild(child);
+            } else if (child.getNodeType() == org.w3c.dom.Node.ELEMENT_NODE) {
+                dropBlankText(child);
+            }
+        }
+    }
+
+    private static String qualified(QName name) {
+        return name.getPrefix().isEmpty() ? name.getLocalPart() : name.getPrefix() + ":" + name.getLocalPart();
+    }
+
+    /** A box the reader could not use, as an element to keep with the image's other shapes. */
+    private static Element toElement(CvatXml.Box box) {
+        try {
+            DOMResult dom = new DOMResult();
+            CONTEXT.createMarshaller().marshal(box, dom);
+            return ((org.w3c.dom.Document) dom.getNode()).getDocumentElement();
+        } catch (JAXBException e) {
+            throw new IllegalStateException("a CVAT box does not marshal", e);
+        }
+    }
+
+    private static String clean(String s) {
+        String t = s == null ? "" : s.replaceAll("\\p{Cntrl}", "?").strip();
+        return t.length() > 120 ? t.substring(0, 117) + "..." : t;
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    @Override
+    public DatasetWriter openWriter(Path dataset, LabelMap labels) throws IOException {
+        Path file = datasetFile(dataset).toAbsolutePath();
+        Files.createDirectories(file.getParent());
+        return new Writer(file, labels);
+    }
+
+    /**
+     * Marshals each image, as it comes, into a spill file beside the target; {@link #close()} writes the document
+     * atomically: the header and the {@code <meta>} (known only at the end: the labels and attributes used), then
+     * the images copied from the spill file, which is deleted.
+     */
+    private static final class Writer implements DatasetWriter {
+        private final Path file;
+        private final LabelMap labels;
+        private final Path spill;
+        private final OutputStream spillOut;
+        private final Marshaller marshaller;
+        private final Set<String> labelsSeen = new TreeSet<>();
+        private final Set<String> attributesUsed = new TreeSet<>();
+        private int images;
+        private boolean closed;
+
+        Writer(Path file, LabelMap labels) throws IOException {
+            this.file = file;
+            this.labels = labels;
+            this.spill = Files.createTempFile(file.getParent(), "." + file.getFileName() + ".", ".tmp");
+            this.spillOut = new java.io.BufferedOutputStream(Files.newOutputStream(spill), 1 << 16);
+            try {
+                this.marshaller = CONTEXT.createMarshaller();
+                marshaller.setProperty(Marshaller.JAXB_FORMATTED_OUTPUT, Boolean.TRUE);
+                marshaller.setProperty(Marshaller.JAXB_FRAGMENT, Boolean.TRUE);
+                marshaller.setProperty(Marshaller.JAXB_ENCODING, "UTF-8");
+                marshaller.setProperty("org.glassfish.jaxb.indentString", "  "); // CVAT's own indentation
+            } catch (JAXBException e) {
+                throw new IllegalStateException("the CVAT XML binding does not marshal", e);
+            }
+        }
+
+        @Override
+        public synchronized void write(String relativeImagePath, AnnotatedImage image) throws IOException {
+            if (closed) {
+                throw new IllegalStateException("the CVAT writer for " + file + " is closed");
+            }
+            String name = JsonDatasets.relativeImagePath(file, relativeImagePath);
+            boolean machine = image.predictedBy().isPresent();
+            CvatXml.Image x = new CvatXml.Image();
+            x.id = Integer.toString(images);
+            x.name = name;
+            x.width = Integer.toString(image.width());
+            x.height = Integer.toString(image.height());
+            List<Element> kept = new ArrayList<>();
+            for (Map.Entry<String, String> e : image.extras().entrySet()) {
+                if (e.getKey().startsWith(EXTRA_PREFIX + "@")) {
+                    x.more.put(new QName(e.getKey().substring(EXTRA_PREFIX.length() + 1)), e.getValue());
+                } else if (e.getKey().equals(ELEMENTS)) {
+                    kept.addAll(SecureXml.fromFragment(e.getValue()));
+                }
+            }
+            if (machine) {
+                x.more.put(new QName(MARK_ATTRIBUTE), MachineMark.of(image));
+            }
+            for (Annotation a : image.annotations()) {
+                x.boxes.add(box(a, machine ? "auto" : "manual"));
+                labelsSeen.add(a.label());
+            }
+            x.other = kept;
+            StringWriter text = new StringWriter();
+            try {
+                marshaller.marshal(x, text);
+            } catch (JAXBException e) {
+                throw new IOException(file + ": image " + name + " does not marshal: " + e, e);
+            }
+            StringBuilder indented = new StringBuilder();
+            text.toString().strip().lines().forEach(l -> indented.append("  ").append(l).append('\n'));
+            spillOut.write(indented.toString().getBytes(StandardCharsets.UTF_8));
+            images++;
+        }
+
+        private CvatXml.Box box(Annotation a, String source) throws IOException {
+            BoundingBox b = a.box();
+            CvatXml.Box x = new CvatXml.Box();
+            x.label = a.label();
+            x.source = a.extras().getOrDefault(EXTRA_PREFIX + "@source", source);
+            x.occluded = a.extras().getOrDefault(EXTRA_PREFIX + "@occluded", "0");
+            x.xtl = number(b.xmin());
+            x.ytl = number(b.ymin());
+            x.xbr = number(b.xmax());
+            x.ybr = number(b.ymax());
+            x.zOrder = a.extras().getOrDefault(EXTRA_PREFIX + "@z_order", "0");
+            for (Map.Entry<String, String> e : a.extras().entrySet()) {
+                String key = e.getKey();
+                if (key.startsWith(EXTRA_PREFIX + "@") && !Set.of("source", "occluded", "z_order")
+                        .contains(key.substring(EXTRA_PREFIX.length() + 1))) {
+                    x.more.put(new QName(key.substring(EXTRA_PREFIX.length() + 1)), e.getValue());
+                }
+            }
+            if (a.confidence().isPresent()) {
+                x.attributes.add(new CvatXml.Attribute("score", number(a.confidence().getAsDouble())));
+                attributesUsed.add("score");
+            }
+            if (a.difficult()) {
+                x.attributes.add(new CvatXml.Attribute("difficult", "true"));
+                attributesUsed.add("difficult");
+            }
+            if (a.truncated()) {
+                x.attributes.add(new CvatXml.Attribute("truncated", "true"));
+                attributesUsed.add("truncated");
+            }
+            if (!a.pose().equals(Annotation.UNSPECIFIED_POSE)) {
+                x.attributes.add(new CvatXml.Attribute("pose", a.pose()));
+                attributesUsed.add("pose");
+            }
+            for (Map.Entry<String, String> e : a.extras().entrySet()) {
+                if (e.getKey().startsWith(ATTRIBUTE)) {
+                    x.attributes.add(new CvatXml.Attribute(e.getKey().substring(ATTRIBUTE.length()), e.getValue()));
+                }
+            }
+            String elements = a.extras().get(ELEMENTS);
+            if (elements != null) {
+                x.other.addAll(SecureXml.fromFragment(elements));
+            }
+            return x;
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                spillOut.close();
+                CvatXml.Meta meta = meta();
+                AtomicFiles.write(file, out -> {
+                    out.write("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>1.1</version>\n"
+                            .getBytes(StandardCharsets.UTF_8));
+                    StringWriter text = new StringWriter();
+                    try {
+                        marshaller.marshal(meta, text);
+                    } catch (JAXBException e) {
+                        throw new IOException(file + ": the meta does not marshal: " + e, e);
+                    }
+                    StringBuilder indented = new StringBuilder();
+                    text.toString().strip().lines().forEach(l -> indented.append("  ").append(l).append('\n'));
+                    out.write(indented.toString().getBytes(StandardCharsets.UTF_8));
+                    Files.copy(spill, out);
+                    out.write("</annotations>\n".getBytes(StandardCharsets.UTF_8));
+                });
+            } finally {
+                Files.deleteIfExists(spill);
+            }
+        }
+
+        @Override
+        public synchronized void discard() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                spillOut.close();
+            } finally {
+                Files.deleteIfExists(spill);
+            }
+        }
+
+        /** The labels used, the label map's first in id order, with the attributes this file's boxes carry. */
+        private CvatXml.Meta meta() {
+            CvatXml.Meta meta = new CvatXml.Meta();
+            meta.task.name = file.getFileName().toString();
+            meta.task.size = Integer.toString(images);
+            Set<String> names = new java.util.LinkedHashSet<>(labels.names());
+            names.addAll(labelsSeen);
+            for (String name : names) {
+                CvatXml.Label label = new CvatXml.Label();
+                label.name = name;
+                for (String a : attributesUsed) {
+                    label.attributes.add(switch (a) {
+                        case "difficult", "truncated" -> new CvatXml.LabelAttribute(a, "checkbox", "false", "false");
+                        default -> new CvatXml.LabelAttribute(a, "text", "", "");
+                    });
+                }
+                meta.task.labels.add(label);
+            }
+            return meta;
+        }
+    }
+
+    /** A coordinate or score: {@code 12.00} when whole, as CVAT writes, else the double's shortest exact form. */
+    static String number(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return String.format(Locale.ROOT, "%.2f", v);
+        }
+        return BigDecimal.valueOf(v).toPlainString();
+    }
+}
