@@ -425,42 +425,9 @@ public final class LabelStudioFormat implements AnnotationFormat {
             json.name("data").beginObject().name(settings.dataKey()).value(settings.imagePrefix()
                     + (settings.imagePrefix().equals(LOCAL_FILES) ? encode(relative) : relative)).endObject();
             boolean machine = image.predictedBy().isPresent();
-            json.name(machine ? "predictions" : "annotations").beginArray().beginObject();
-            if (machine) {
-                double lowest = image.annotations().isEmpty() ? 0 : 1;
-                for (Annotation a : image.annotations()) {
-                    lowest = Math.min(lowest, a.confidenceOr(1));
-                }
-                json.name("model_version").value(image.predictedBy().get());
-                json.name("score").value(lowest);
-            }
-            json.name("result").beginArray();
-            int k = 0;
-            for (Annotation a : image.annotations()) {
-                BoundingBox b = a.box().clamp(image.width(), image.height());
-                json.beginObject();
-                json.name("id").value("t" + task + "r" + (++k));
-                json.name("type").value(RECTANGLE);
-                json.name("from_name").value(settings.fromName());
-                json.name("to_name").value(settings.toName());
-                json.name("original_width").value(image.width());
-                json.name("original_height").value(image.height());
-                json.name("image_rotation").value(0);
-                if (machine && a.confidence().isPresent()) {
-                    json.name("score").value(a.confidence().getAsDouble());
-                }
-                json.name("value").beginObject();
-                json.name("x").value(100 * b.xmin() / image.width());
-                json.name("y").value(100 * b.ymin() / image.height());
-                json.name("width").value(100 * (b.xmax() - b.xmin()) / image.width());
-                json.name("height").value(100 * (b.ymax() - b.ymin()) / image.height());
-                json.name("rotation").value(0);
-                json.name(RECTANGLE).beginArray().value(a.label()).endArray();
-                json.endObject();
-                json.endObject();
-            }
+            json.name(machine ? "predictions" : "annotations").beginArray();
+            writePrediction(json, image, settings, "t" + task + "r");
             json.endArray();
-            json.endObject().endArray();
             json.endObject();
         }
 
@@ -494,6 +461,57 @@ public final class LabelStudioFormat implements AnnotationFormat {
                 Files.deleteIfExists(temporary);
             }
         }
+    }
+
+    /**
+     * One prediction (a machine's image: {@code model_version}, {@code score} its lowest detection score, 0 without
+     * detections) or annotation (a person's) object with its {@code result} regions, as a task holds it and as the
+     * ML backend answers. Region ids are {@code idPrefix} and 1, 2, ...
+     */
+    static void writePrediction(JsonWriter json, AnnotatedImage image, Settings settings, String idPrefix)
+            throws IOException {
+        boolean machine = image.predictedBy().isPresent();
+        json.beginObject();
+        if (machine) {
+            json.name("model_version").value(image.predictedBy().get());
+            json.name("score").value(lowestScore(image));
+        }
+        json.name("result").beginArray();
+        int k = 0;
+        for (Annotation a : image.annotations()) {
+            BoundingBox b = a.box().clamp(image.width(), image.height());
+            json.beginObject();
+            json.name("id").value(idPrefix + (++k));
+            json.name("type").value(RECTANGLE);
+            json.name("from_name").value(settings.fromName());
+            json.name("to_name").value(settings.toName());
+            json.name("original_width").value(image.width());
+            json.name("original_height").value(image.height());
+            json.name("image_rotation").value(0);
+            if (machine && a.confidence().isPresent()) {
+                json.name("score").value(a.confidence().getAsDouble());
+            }
+            json.name("value").beginObject();
+            json.name("x").value(100 * b.xmin() / image.width());
+            json.name("y").value(100 * b.ymin() / image.height());
+            json.name("width").value(100 * (b.xmax() - b.xmin()) / image.width());
+            json.name("height").value(100 * (b.ymax() - b.ymin()) / image.height());
+            json.name("rotation").value(0);
+            json.name(RECTANGLE).beginArray().value(a.label()).endArray();
+            json.endObject();
+            json.endObject();
+        }
+        json.endArray();
+        json.endObject();
+    }
+
+    /** An image's least confident detection score, 0 for an image without detections: Label Studio sorts by it. */
+    static double lowestScore(AnnotatedImage image) {
+        double lowest = image.annotations().isEmpty() ? 0 : 1;
+        for (Annotation a : image.annotations()) {
+            lowest = Math.min(lowest, a.confidenceOr(1));
+        }
+        return lowest;
     }
 
     /** A path as Label Studio's local-files URL parameter: each segment URL-encoded, the slashes kept. */

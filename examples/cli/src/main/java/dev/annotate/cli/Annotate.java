@@ -22,7 +22,7 @@ import java.util.Arrays;
  */
 @Command(name = "annotate", mixinStandardHelpOptions = true, version = "annotate 0.1.0",
         description = "Pre-annotate image datasets for object detection.",
-        subcommands = {DemoCommand.class, GenerateCommand.class, TrainCommand.class, PredictCommand.class, TfRecordCommand.class, EvaluateCommand.class,
+        subcommands = {DemoCommand.class, GenerateCommand.class, TrainCommand.class, PredictCommand.class, ServeCommand.class, TfRecordCommand.class, EvaluateCommand.class,
                 ConvertCommand.class, InspectCommand.class})
 public final class Annotate implements Runnable {
 

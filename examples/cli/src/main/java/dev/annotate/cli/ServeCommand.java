@@ -1,0 +1,85 @@
+package dev.annotate.cli;
+
+import dev.annotate.core.Detector;
+import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.Detectors;
+import dev.annotate.core.LabelMaps;
+import dev.annotate.core.pipeline.PreAnnotator;
+import dev.annotate.formats.LabelStudioBackend;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code serve --model M}: a Label Studio ML backend, until the process is stopped (Ctrl-C). */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve a model as a Label Studio ML backend (connect it in the project's Model settings)."
+                + " Reads BASIC_AUTH_USER/BASIC_AUTH_PASS, LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY and"
+                + " LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT from the environment, as Label Studio's backends do.")
+final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "A .onnx file, a SavedModel directory or a frozen .pb.")
+    Path model;
+
+    @Option(names = "--labels", description = "Label map (.pbtxt) naming the model's classes.")
+    Path labels;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Address to listen on (default ${DEFAULT-VALUE}: this machine only).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "9090", description = "Port (default ${DEFAULT-VALUE}; 0: any free one).")
+    int port;
+
+    @Option(names = "--min-score", defaultValue = "0.5", description = "Minimum score (default ${DEFAULT-VALUE}).")
+    double minScore;
+
+    @Option(names = "--local-files", paramLabel = "DIR", description = "Read images here: Label Studio's local-files"
+            + " document root (default: LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT); others are fetched from Label Studio.")
+    Path localFiles;
+
+    @Option(names = "--label-studio-url", paramLabel = "URL",
+            description = "Label Studio, to fetch uploaded images from (default: LABEL_STUDIO_URL).")
+    URI labelStudioUrl;
+
+    @Option(names = "--threads", description = "Requests handled at once (default: processors).")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        DetectorOptions.Builder options = DetectorOptions.builder().minScore(minScore).threads(1);
+        if (labels != null) {
+            options.labelMap(LabelMaps.read(labels));
+        }
+        LabelStudioBackend.Options defaults = LabelStudioBackend.Options.defaults(
+                PreAnnotator.modelName(model.toString()));
+        LabelStudioBackend.Options serve = new LabelStudioBackend.Options(host, port, defaults.modelVersion(),
+                Optional.empty(), Optional.ofNullable(localFiles), Optional.ofNullable(labelStudioUrl),
+                Optional.empty(), threads == null ? defaults.threads() : threads, defaults.maxBodyBytes(),
+                defaults.maxImageBytes()).withEnvironment(System.getenv());
+        PrintWriter out = spec.commandLine().getOut();
+        NativeOutput.quietFor(model);
+        try (Detector detector = Detectors.open(model, options.build());
+             LabelStudioBackend backend = LabelStudioBackend.start(detector, serve)) {
+            out.println("serving " + serve.modelVersion() + " as a Label Studio ML backend at " + backend.uri()
+                    + (serve.basicAuth().isPresent() ? " (basic auth)" : ""));
+            out.println("images: " + serve.localFiles().map(p -> "under " + p.toAbsolutePath() + ", else ").orElse("")
+                    + serve.labelStudioUrl().map(u -> "fetched from " + u).orElse("fetched from the host Label Studio"
+                    + " names in /setup"));
+            out.flush();
+            Runtime.getRuntime().addShutdownHook(new Thread(backend::close, "annotate-serve-stop")); // Ctrl-C
+            new CountDownLatch(1).await(); // serves until the process is stopped
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,120 @@
+package dev.annotate.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.annotate.onnx.Fixtures;
+import dev.annotate.synthetic.SyntheticDataset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code annotate serve} as a user starts it, in its own process: Label Studio's predict request for the tasks
+ * {@code predict --format labelstudio} wrote gets the same regions that file holds.
+ */
+final class ServeCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void serve_answersPredictWithTheRegionsPredictWrites() throws Exception {
+        Path images = dir.resolve("images");
+        SyntheticDataset.generate(images, new SyntheticDataset.Options(6, 5, 320, 480, 0.1));
+        Path model = Files.write(dir.resolve("model.onnx"), Fixtures.yolov8(640));
+        assertEquals(0, Annotate.execute(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
+                "predict", "--model", model.toString(), "--images", images.toString(), "--format", "labelstudio",
+                "--min-score", "0.3"));
+        JsonArray tasks = JsonParser.parseString(Files.readString(images.resolve("tasks.json"))).getAsJsonArray();
+        TreeSet<String> labels = new TreeSet<>();
+        for (JsonElement t : tasks) {
+            for (JsonElement region : prediction(t.getAsJsonObject()).getAsJsonArray("result")) {
+                labels.add(region.getAsJsonObject().getAsJsonObject("value").getAsJsonArray("rectanglelabels")
+                        .get(0).getAsString());
+            }
+        }
+        assertTrue(!labels.isEmpty(), "the model found something to compare");
+        StringBuilder config = new StringBuilder("<View><Image name=\"image\" value=\"$image\"/>"
+                + "<RectangleLabels name=\"label\" toName=\"image\">");
+        labels.forEach(l -> config.append("<Label value=\"").append(l).append("\"/>"));
+        config.append("</RectangleLabels></View>");
+
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process server = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                Annotate.class.getName(), "serve", "--model", model.toString(), "--port", "0", "--local-files",
+                images.toString(), "--min-score", "0.3").redirectError(dir.resolve("serve.err").toFile()).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String first = out.readLine();
+            assertTrue(first != null && first.startsWith("serving " + dir.getFileName() + "/model.onnx as a Label"
+                    + " Studio ML backend at http://127.0.0.1:"), first + "\n" + Files.readString(dir.resolve(
+                    "serve.err")));
+            URI uri = URI.create(first.substring(first.indexOf("http://")).split(" ")[0]);
+            HttpClient client = HttpClient.newHttpClient();
+            assertEquals(200, client.send(HttpRequest.newBuilder(uri.resolve("/health")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+
+            JsonObject request = new JsonObject();
+            JsonArray asked = new JsonArray();
+            for (int i = 0; i < tasks.size(); i++) {
+                JsonObject task = new JsonObject();
+                task.addProperty("id", i + 1);
+                task.add("data", tasks.get(i).getAsJsonObject().get("data"));
+                asked.add(task);
+            }
+            request.add("tasks", asked);
+            request.addProperty("label_config", config.toString());
+            request.addProperty("project", "1.1732960000");
+            request.add("params", new JsonObject());
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri.resolve("/predict"))
+                    .POST(HttpRequest.BodyPublishers.ofString(request.toString())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            JsonArray results = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("results");
+            assertEquals(tasks.size(), results.size());
+            for (int i = 0; i < tasks.size(); i++) {
+                JsonObject written = prediction(tasks.get(i).getAsJsonObject());
+                JsonObject served = results.get(i).getAsJsonObject();
+                assertEquals(written.get("model_version"), served.get("model_version"));
+                assertEquals(written.get("score"), served.get("score"));
+                assertEquals(withoutIds(written.getAsJsonArray("result")), withoutIds(served.getAsJsonArray("result")),
+                        "task " + i);
+            }
+        } finally {
+            server.destroy();
+            server.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static JsonObject prediction(JsonObject task) {
+        return task.getAsJsonArray("predictions").get(0).getAsJsonObject();
+    }
+
+    private static List<JsonObject> withoutIds(JsonArray regions) {
+        return regions.asList().stream().map(e -> {
+            JsonObject copy = e.getAsJsonObject().deepCopy();
+            copy.remove("id");
+            return copy;
+        }).toList();
+    }
+}
