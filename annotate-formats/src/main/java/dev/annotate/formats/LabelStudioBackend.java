@@ -67,8 +67,13 @@ import java.util.concurrent.TimeUnit;
  *       {@code <RectangleLabels>} and the {@code <Image>} it points to. Detections of labels the config does not
  *       list are left out and counted in the log. A task whose image fails gets an empty result; the error is
  *       logged and the other tasks are answered.</li>
- *   <li>{@code POST /webhook}: {@code START_TRAINING} answers that training is started elsewhere (see
- *       {@link Options}); any other action {@code {"status": "Unknown event"}}.</li>
+ *   <li>{@code POST /webhook}: {@code START_TRAINING} (a project's "Start training") retrains when the backend
+ *       was started with a {@link Retrainer}: it answers 201 at once, then in the background downloads the
+ *       project's JSON export from Label Studio ({@code /api/projects/<id>/export}), reads it as a
+ *       {@link LabelStudioFormat} dataset (the images under {@link Options#localFiles()}; the project's annotations
+ *       are a person's, tasks with only predictions are left out by the trainer), trains, and from then on answers
+ *       with the new model and its {@code model_version}. One training at a time; without a retrainer it answers
+ *       that training is not served. Any other action: {@code {"status": "Unknown event"}}.</li>
  * </ul>
  *
  * <h2>Images</h2>
@@ -184,7 +189,50 @@ public final class LabelStudioBackend implements AutoCloseable {
     record Schema(String fromName, String toName, String dataKey, Set<String> labels) {
     }
 
-    private final Detector detector;
+    /** Trains a new model when Label Studio asks ({@code START_TRAINING}). */
+    @FunctionalInterface
+    public interface Retrainer {
+        /**
+         * Trains on a project's annotations, starting from the model serving now, and opens the result.
+         *
+         * @param dataset the project's export, read as {@link LabelStudioFormat}; only a person's annotations count
+         * @param labels the serving model's classes (ids kept), then the labeling config's others
+         * @return the new model, open, and the name it answers as {@code model_version}
+         * @throws Exception whatever the training met; the backend logs it and goes on with the current model
+         */
+        Trained retrain(dev.annotate.core.format.Dataset dataset, dev.annotate.core.LabelMap labels)
+                throws Exception;
+    }
+
+    /**
+     * A model a {@link Retrainer} made.
+     *
+     * @param detector the model, open; the backend closes it when it is replaced or the backend closes
+     * @param modelVersion the name answered as {@code model_version}, for example {@code serve-rounds/round-1}
+     */
+    public record Trained(Detector detector, String modelVersion) {
+        /** Validates. */
+        public Trained {
+            Objects.requireNonNull(detector, "detector");
+            Objects.requireNonNull(modelVersion, "modelVersion");
+        }
+    }
+
+    /** The model serving now and its version; replaced under the write lock after a training. */
+    private Detector detector;
+    private String modelVersion;
+    private final java.util.concurrent.locks.ReadWriteLock serving =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private final Optional<Retrainer> retrainer;
+    private final ExecutorService training = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "annotate-serve-training");
+        t.setDaemon(true);
+        return t;
+    });
+    private final java.util.concurrent.atomic.AtomicBoolean trainingUnderWay =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    /** Models a training made, closed with the backend (the one passed to start is the caller's). */
+    private final List<Detector> trained = new ArrayList<>();
     private final Options options;
     private final HttpServer server;
     private final ExecutorService executor;
@@ -194,9 +242,11 @@ public final class LabelStudioBackend implements AutoCloseable {
     private volatile Optional<URI> setupHost = Optional.empty();
     private volatile Optional<String> setupToken = Optional.empty();
 
-    private LabelStudioBackend(Detector detector, Options options) throws IOException {
+    private LabelStudioBackend(Detector detector, Options options, Optional<Retrainer> retrainer) throws IOException {
         this.detector = Objects.requireNonNull(detector, "detector");
         this.options = Objects.requireNonNull(options, "options");
+        this.modelVersion = options.modelVersion();
+        this.retrainer = Objects.requireNonNull(retrainer, "retrainer");
         this.downloads = Files.createTempDirectory("annotate-serve");
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(10)).build();
@@ -216,7 +266,18 @@ public final class LabelStudioBackend implements AutoCloseable {
      * @throws IOException if the address cannot be bound (the message names it)
      */
     public static LabelStudioBackend start(Detector detector, Options options) throws IOException {
-        LabelStudioBackend backend = new LabelStudioBackend(detector, options);
+        return start(detector, options, Optional.empty());
+    }
+
+    /**
+     * Starts serving, retraining with {@code retrainer} when Label Studio asks; returns at once. The detector
+     * passed stays the caller's to close; models a training made are closed with the backend.
+     *
+     * @throws IOException if the address cannot be bound (the message names it)
+     */
+    public static LabelStudioBackend start(Detector detector, Options options, Optional<Retrainer> retrainer)
+            throws IOException {
+        LabelStudioBackend backend = new LabelStudioBackend(detector, options, retrainer);
         backend.server.start();
         LOG.info("Label Studio ML backend for {} at {}", options.modelVersion(), backend.uri());
         return backend;
@@ -241,10 +302,19 @@ public final class LabelStudioBackend implements AutoCloseable {
     public void close() {
         server.stop(0); // the JDK's server waits out any delay given, requests or not
         executor.shutdownNow();
+        training.shutdownNow();
         try {
             executor.awaitTermination(5, TimeUnit.SECONDS);
+            training.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        serving.writeLock().lock();
+        try {
+            trained.forEach(Detector::close);
+            trained.clear();
+        } finally {
+            serving.writeLock().unlock();
         }
         try (var left = Files.list(downloads)) {
             for (Path p : left.toList()) {
@@ -297,7 +367,8 @@ public final class LabelStudioBackend implements AutoCloseable {
                     }
                     case "/webhook" -> {
                         expect(method, "POST");
-                        send(exchange, 200, webhook(body(exchange)));
+                        JsonObject answer = webhook(body(exchange));
+                        send(exchange, answer.get("status").getAsString().equals("ok") ? 201 : 200, answer);
                     }
                     default -> throw new Refused(404, "no endpoint " + path + "; there are /health, /metrics,"
                             + " /setup, /predict and /webhook");
@@ -404,22 +475,107 @@ public final class LabelStudioBackend implements AutoCloseable {
             schema(string(request, "schema")); // a config without rectangles is refused now, not at the first predict
         }
         JsonObject answer = new JsonObject();
-        answer.addProperty("model_version", options.modelVersion());
+        answer.addProperty("model_version", modelVersion());
         return answer;
     }
 
-    private JsonObject webhook(JsonObject request) {
+    /** The version of the model serving now: {@link Options#modelVersion()} until a training replaced it. */
+    public String modelVersion() {
+        serving.readLock().lock();
+        try {
+            return modelVersion;
+        } finally {
+            serving.readLock().unlock();
+        }
+    }
+
+    private JsonObject webhook(JsonObject request) throws Refused {
         String action = string(request, "action");
         JsonObject answer = new JsonObject();
-        if (action.equals("START_TRAINING")) {
+        if (!action.equals("START_TRAINING")) {
+            answer.addProperty("status", "Unknown event");
+            return answer;
+        }
+        if (retrainer.isEmpty()) {
             answer.addProperty("status", "error");
             answer.addProperty("error", "this backend does not train; export the project as JSON, then run"
-                    + " annotate train --data export.json --format labelstudio --init " + options.modelVersion()
+                    + " annotate train --data export.json --format labelstudio --init " + modelVersion()
                     + " and serve the new model");
             return answer;
         }
-        answer.addProperty("status", "Unknown event");
+        JsonObject project = request.get("project") instanceof JsonObject p ? p : new JsonObject();
+        String id = project.get("id") instanceof JsonPrimitive p ? p.getAsString() : "";
+        if (!id.matches("[0-9]+")) {
+            throw new Refused(400, "START_TRAINING names no project id (project.id)");
+        }
+        Schema schema = schema(string(project, "label_config"));
+        if (options.localFiles().isEmpty()) {
+            throw new Refused(400, "training needs the project's images on this disk: start the backend with"
+                    + " --local-files (Label Studio's local-files document root)");
+        }
+        if (!trainingUnderWay.compareAndSet(false, true)) {
+            answer.addProperty("status", "error");
+            answer.addProperty("error", "a training is under way; ask again when it is done");
+            return answer;
+        }
+        training.execute(() -> {
+            try {
+                train(id, schema);
+            } catch (Exception | Error e) {
+                LOG.error("training on project {} failed; still serving {}", id, modelVersion(), e);
+            } finally {
+                trainingUnderWay.set(false);
+            }
+        });
+        answer.addProperty("status", "ok");
+        answer.addProperty("result", "training on project " + id + " started, from " + modelVersion());
         return answer;
+    }
+
+    /** Downloads project {@code id}'s export beside its images, trains on it, and serves the new model. */
+    private void train(String id, Schema schema) throws Exception {
+        Path root = options.localFiles().get().toAbsolutePath().normalize();
+        Path export = root.resolve(".annotate-serve-project-" + id + ".json");
+        try {
+            download(projectUrl(id), export);
+            dev.annotate.core.LabelMap labels;
+            serving.readLock().lock();
+            try {
+                labels = detector.labelMap();
+            } finally {
+                serving.readLock().unlock();
+            }
+            for (String name : new java.util.TreeSet<>(schema.labels())) {
+                if (labels.byName(name).isEmpty()) {
+                    labels = labels.withAppended(name);
+                }
+            }
+            LabelStudioFormat format = new LabelStudioFormat(new LabelStudioFormat.Settings(
+                    LabelStudioFormat.LOCAL_FILES, schema.dataKey(), schema.fromName(), schema.toName()));
+            LOG.info("training on project {} ({} classes) from {}", id, labels.size(), modelVersion());
+            Trained next = retrainer.get().retrain(dev.annotate.core.format.Dataset.of(export, format, labels),
+                    labels);
+            serving.writeLock().lock();
+            try {
+                detector = next.detector();
+                modelVersion = next.modelVersion();
+                trained.add(next.detector());
+                if (trained.size() > 1) {
+                    trained.remove(0).close(); // the previous trained model: no request holds it now
+                }
+            } finally {
+                serving.writeLock().unlock();
+            }
+            LOG.info("now serving {}", next.modelVersion());
+        } finally {
+            Files.deleteIfExists(export);
+        }
+    }
+
+    private URI projectUrl(String id) throws IOException {
+        URI host = setupHost.or(options::labelStudioUrl).orElseThrow(() -> new IOException("no Label Studio host"
+                + " to download the project from: set LABEL_STUDIO_URL"));
+        return host.resolve("/api/projects/" + id + "/export?exportType=JSON");
     }
 
     private byte[] predict(JsonObject request) throws Refused, IOException {
@@ -448,7 +604,7 @@ public final class LabelStudioBackend implements AutoCloseable {
             }
             if (result == null) {
                 json.beginObject().name("result").beginArray().endArray().name("score").value(0)
-                        .name("model_version").value(options.modelVersion()).endObject();
+                        .name("model_version").value(modelVersion()).endObject();
             } else {
                 LabelStudioFormat.writePrediction(json, result, new LabelStudioFormat.Settings("",
                         schema.dataKey(), schema.fromName(), schema.toName()), "t" + id + "r");
@@ -470,13 +626,23 @@ public final class LabelStudioBackend implements AutoCloseable {
         String reference = value.getAsString().strip();
         Optional<Path> local = local(reference);
         if (local.isPresent()) {
-            return detector.detect(local.get()).withPredictedBy(Optional.of(options.modelVersion()));
+            return detect(local.get());
         }
         Path downloaded = fetch(reference);
         try {
-            return detector.detect(downloaded).withPredictedBy(Optional.of(options.modelVersion()));
+            return detect(downloaded);
         } finally {
             Files.deleteIfExists(downloaded);
+        }
+    }
+
+    /** Runs the model serving now, which a training does not replace meanwhile. */
+    private AnnotatedImage detect(Path image) throws IOException {
+        serving.readLock().lock();
+        try {
+            return detector.detect(image).withPredictedBy(Optional.of(modelVersion));
+        } finally {
+            serving.readLock().unlock();
         }
     }
 
@@ -545,7 +711,25 @@ public final class LabelStudioBackend implements AutoCloseable {
                     + host.map(h -> " " + origin(h)).orElse(" (none is known)") + "; this backend fetches from no other"
                     + " host");
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(1)).GET();
+        String name = url.getPath() == null ? "" : url.getPath();
+        String extension = name.lastIndexOf('.') > name.lastIndexOf('/') ? name.substring(name.lastIndexOf('.'))
+                .replaceAll("[^A-Za-z0-9.]", "") : "";
+        Path file = Files.createTempFile(downloads, "image", extension.length() <= 6 ? extension : "");
+        try {
+            download(url, file);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
+        return file;
+    }
+
+    /**
+     * GETs {@code url} (on the Label Studio host: the callers check) into {@code file} with the token, at most
+     * {@link Options#maxImageBytes()} bytes for an image, 16 times that for a project export.
+     */
+    private void download(URI url, Path file) throws IOException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5)).GET();
         setupToken.or(options::accessToken).ifPresent(t -> request.header("Authorization", "Token " + t));
         HttpResponse<InputStream> response;
         try {
@@ -554,30 +738,20 @@ public final class LabelStudioBackend implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted fetching " + url);
         }
-        try (InputStream in = response.body()) {
+        long limit = url.getPath().startsWith("/api/") ? 16 * options.maxImageBytes() : options.maxImageBytes();
+        try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(file)) {
             if (response.statusCode() != 200) {
                 throw new IOException(url + " answered HTTP " + response.statusCode());
             }
-            String name = url.getPath() == null ? "" : url.getPath();
-            String extension = name.lastIndexOf('.') > name.lastIndexOf('/') ? name.substring(name.lastIndexOf('.'))
-                    .replaceAll("[^A-Za-z0-9.]", "") : "";
-            Path file = Files.createTempFile(downloads, "image", extension.length() <= 6 ? extension : "");
-            try (OutputStream out = Files.newOutputStream(file)) {
-                byte[] buffer = new byte[1 << 16];
-                long total = 0;
-                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                    total += n;
-                    if (total > options.maxImageBytes()) {
-                        throw new IOException(url + " is larger than the " + options.maxImageBytes()
-                                + " bytes this backend fetches");
-                    }
-                    out.write(buffer, 0, n);
+            byte[] buffer = new byte[1 << 16];
+            long total = 0;
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                total += n;
+                if (total > limit) {
+                    throw new IOException(url + " is larger than the " + limit + " bytes this backend fetches");
                 }
-            } catch (IOException e) {
-                Files.deleteIfExists(file);
-                throw e;
+                out.write(buffer, 0, n);
             }
-            return file;
         }
     }
 

@@ -346,6 +346,83 @@ final class LabelStudioBackendTest {
         assertEquals("{\"status\":\"Unknown event\"}", other.body());
     }
 
+    /**
+     * START_TRAINING with a retrainer: the project's export is downloaded from Label Studio with the token, read as
+     * a dataset of the project's images, and the model the retrainer returns serves from then on; one training at a
+     * time.
+     */
+    @Test
+    void startTraining_downloadsTheExport_trains_andServesTheNewModel() throws Exception {
+        String export = """
+                [{"id": 1, "data": {"img": "/data/local-files/?d=a0.png"},
+                  "annotations": [{"id": 9, "result": [{"id": "x", "type": "rectanglelabels", "from_name": "boxes",
+                    "to_name": "photo", "original_width": 40, "original_height": 30,
+                    "value": {"x": 10, "y": 10, "width": 50, "height": 50, "rotation": 0,
+                              "rectanglelabels": ["bus"]}}]}]},
+                 {"id": 2, "data": {"img": "/data/local-files/?d=a1.png"}, "annotations": [],
+                  "predictions": [{"model_version": "round-1/m.onnx", "score": 0.4, "result": []}]}]
+                """;
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpServer labelStudio = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        labelStudio.createContext("/", exchange -> {
+            asked.add(exchange.getRequestURI() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
+            byte[] body = export.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        labelStudio.start();
+        Path busModel = Files.write(dir.resolve("bus.fixture"), List.of("bus 0.7 0.2 0.2 0.8 0.8"));
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        LabelStudioBackend.Retrainer retrainer = (dataset, labels) -> {
+            seen.add("labels " + labels.names());
+            dataset.read((part, r) -> seen.add(r.image().map(i -> i.fileName() + " " + (i.checked() ? "checked"
+                    : "unchecked") + " " + i.annotations().size()).orElse("unreadable")));
+            release.await();
+            return new LabelStudioBackend.Trained(new FixtureDetectorProvider().open(busModel,
+                    DetectorOptions.defaults()), "round-2/m.onnx");
+        };
+        try {
+            LabelStudioBackend.Options o = options().withEnvironment(Map.of("LABEL_STUDIO_URL",
+                    "http://127.0.0.1:" + labelStudio.getAddress().getPort(), "LABEL_STUDIO_API_KEY", "k"));
+            backend = LabelStudioBackend.start(detector, new LabelStudioBackend.Options(o.host(), 0, o.modelVersion(),
+                    o.basicAuth(), o.localFiles(), o.labelStudioUrl(), o.accessToken(), o.threads(), o.maxBodyBytes(),
+                    o.maxImageBytes()), Optional.of(retrainer));
+            String start = "{\"action\": \"START_TRAINING\", \"project\": {\"id\": 7, \"label_config\": "
+                    + new com.google.gson.JsonPrimitive(CONFIG) + "}}";
+            HttpResponse<String> started = post("/webhook", start);
+            assertEquals(201, started.statusCode(), started.body());
+            assertEquals("{\"status\":\"ok\",\"result\":\"training on project 7 started, from round-1/m.onnx\"}",
+                    started.body());
+            HttpResponse<String> again = post("/webhook", start);
+            assertEquals(200, again.statusCode());
+            assertTrue(again.body().contains("a training is under way"), again.body());
+            release.countDown();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!backend.modelVersion().equals("round-2/m.onnx") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals("round-2/m.onnx", backend.modelVersion());
+            assertEquals(List.of("/api/projects/7/export?exportType=JSON Token k"), asked);
+            assertEquals(List.of("labels [car, tree, bus]", "a0.png checked 1", "a1.png unchecked 0"), seen);
+            try (var left = Files.list(images)) {
+                assertEquals(List.of(), left.filter(p -> p.getFileName().toString().endsWith(".json")).toList(),
+                        "the downloaded export is removed");
+            }
+            JsonObject served = JsonParser.parseString(post("/predict", predictRequest(localUrls())).body())
+                    .getAsJsonObject().getAsJsonArray("results").get(0).getAsJsonObject();
+            assertEquals("round-2/m.onnx", served.get("model_version").getAsString());
+            assertEquals("[\"bus\"]", served.getAsJsonArray("result").get(0).getAsJsonObject()
+                    .getAsJsonObject("value").get("rectanglelabels").toString());
+            assertEquals("{\"model_version\":\"round-2/m.onnx\"}", post("/setup", "{\"project\": \"7.1\"}").body());
+        } finally {
+            release.countDown();
+            labelStudio.stop(0);
+        }
+    }
+
     @Test
     void options_refuseABadPort_andHideThePassword() {
         assertTrue(new LabelStudioBackend.Credentials("u", "p").toString().contains("***"));

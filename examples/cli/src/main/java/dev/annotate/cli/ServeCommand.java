@@ -3,17 +3,24 @@ package dev.annotate.cli;
 import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
+import dev.annotate.core.LabelMap;
 import dev.annotate.core.LabelMaps;
+import dev.annotate.core.format.Dataset;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.formats.LabelStudioBackend;
+import dev.annotate.onnx.OnnxExport;
+import dev.annotate.train.TrainerOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -55,6 +62,21 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Requests handled at once (default: processors).")
     Integer threads;
 
+    @Option(names = "--train-out", paramLabel = "DIR", description = "Where Label Studio's \"Start training\" writes"
+            + " each new model, as round-1, round-2, ... (default: serve-rounds beside the model's folder).")
+    Path trainOut;
+
+    @Option(names = "--train-minutes", defaultValue = "1",
+            description = "Most minutes a training from Label Studio takes (default ${DEFAULT-VALUE}).")
+    double trainMinutes;
+
+    @Option(names = "--train-steps", defaultValue = "100000",
+            description = "Most steps a training from Label Studio takes (default ${DEFAULT-VALUE}).")
+    int trainSteps;
+
+    /** The model file trainings start from: the one serving, or the newest round. */
+    private volatile Path current;
+
     @Override
     public Integer call() throws Exception {
         DetectorOptions.Builder options = DetectorOptions.builder().minScore(minScore).threads(1);
@@ -69,8 +91,15 @@ final class ServeCommand implements Callable<Integer> {
                 defaults.maxImageBytes()).withEnvironment(System.getenv());
         PrintWriter out = spec.commandLine().getOut();
         NativeOutput.quietFor(model);
+        if (!(trainMinutes > 0) || trainSteps < 1) {
+            throw new IllegalArgumentException("--train-minutes and --train-steps must be > 0");
+        }
+        current = model;
+        Path rounds = trainOut != null ? trainOut : model.toAbsolutePath().getParent().resolveSibling("serve-rounds");
+        DetectorOptions trainedOptions = DetectorOptions.builder().minScore(minScore).threads(1).build();
         try (Detector detector = Detectors.open(model, options.build());
-             LabelStudioBackend backend = LabelStudioBackend.start(detector, serve)) {
+             LabelStudioBackend backend = LabelStudioBackend.start(detector, serve,
+                     Optional.of((dataset, labelMap) -> retrain(dataset, labelMap, rounds, trainedOptions)))) {
             out.println("serving " + serve.modelVersion() + " as a Label Studio ML backend at " + backend.uri()
                     + (serve.basicAuth().isPresent() ? " (basic auth)" : ""));
             out.println("images: " + serve.localFiles().map(p -> "under " + p.toAbsolutePath() + ", else ").orElse("")
@@ -81,5 +110,37 @@ final class ServeCommand implements Callable<Integer> {
             new CountDownLatch(1).await(); // serves until the process is stopped
         }
         return 0;
+    }
+
+    /**
+     * Label Studio's "Start training": a warm start from the model serving (when it is one {@code train} made;
+     * else from scratch) on the project's checked annotations, written as the next {@code round-N} folder.
+     */
+    private LabelStudioBackend.Trained retrain(Dataset dataset, LabelMap labelMap, Path rounds,
+                                               DetectorOptions detectorOptions) throws IOException {
+        TrainerOptions o = TrainerOptions.defaults().withSteps(trainSteps).withSkipBadImages(true)
+                .withTimeBudget(Duration.ofMillis(Math.round(trainMinutes * 60_000)));
+        Path onnx = Files.isDirectory(current) ? current.resolve(TrainCommand.ONNX) : current;
+        if (!Files.isRegularFile(onnx) && Files.isDirectory(current)) {
+            onnx = current.toAbsolutePath().getParent().resolve(TrainCommand.ONNX); // --model m/saved_model
+        }
+        try {
+            o = o.withInit(OnnxExport.read(onnx));
+        } catch (IOException | RuntimeException e) {
+            spec.commandLine().getErr().println("note: " + current + " is not a model train made (" + e.getMessage()
+                    + "); training from scratch");
+        }
+        int n = 1;
+        while (Files.exists(rounds.resolve("round-" + n))) {
+            n++;
+        }
+        Path out = rounds.resolve("round-" + n);
+        TrainCommand.Trained trained = TrainCommand.trainAndExport(dataset, labelMap, o, out);
+        spec.commandLine().getOut().printf("round-%d: trained on %d images in %d steps; serving %s%n", n,
+                trained.last().images(), trained.last().step(), out.resolve(TrainCommand.ONNX));
+        spec.commandLine().getOut().flush();
+        current = out.resolve(TrainCommand.ONNX);
+        return new LabelStudioBackend.Trained(Detectors.open(current, detectorOptions),
+                PreAnnotator.modelName(current.toString()));
     }
 }

@@ -106,6 +106,85 @@ final class ServeCommandTest {
         }
     }
 
+    /**
+     * Label Studio's "Start training": the project's export (here what {@code convert} makes of the checked VOC
+     * files, served as Label Studio serves it) trains the next round from the serving model, which then serves.
+     */
+    @Test
+    void serve_startTraining_warmStartsOnTheProjectsAnnotations_andServesTheNewRound() throws Exception {
+        Path images = dir.resolve("images");
+        SyntheticDataset.generate(images, new SyntheticDataset.Options(12, 9, 160, 480, 0.25));
+        PrintWriter quiet = new PrintWriter(new StringWriter());
+        assertEquals(0, Annotate.execute(quiet, quiet, "train", "--voc", images.toString(), "--labels",
+                images.resolve("label_map.pbtxt").toString(), "--out", dir.resolve("m").toString(), "--steps", "3"));
+        // as Label Studio exports the project: images under its local-files root, which is the images folder
+        assertEquals(0, Annotate.execute(quiet, quiet, "convert", "--from", "voc", "--to", "labelstudio", "--in",
+                images.toString(), "--out", images.resolve("export.json").toString()));
+        byte[] export = Files.readAllBytes(images.resolve("export.json"));
+        java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer labelStudio = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        labelStudio.createContext("/", exchange -> {
+            asked.add(exchange.getRequestURI() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
+            exchange.sendResponseHeaders(200, export.length);
+            try (java.io.OutputStream out = exchange.getResponseBody()) {
+                out.write(export);
+            }
+        });
+        labelStudio.start();
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder command = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+                Annotate.class.getName(), "serve", "--model", dir.resolve("m/model.onnx").toString(), "--port", "0",
+                "--local-files", images.toString(), "--train-steps", "3", "--train-out", dir.resolve("rounds")
+                .toString()).redirectError(dir.resolve("serve.err").toFile());
+        command.environment().put("LABEL_STUDIO_URL", "http://127.0.0.1:" + labelStudio.getAddress().getPort());
+        command.environment().put("LABEL_STUDIO_API_KEY", "tok");
+        Process server = command.start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String first = out.readLine();
+            assertTrue(first != null && first.contains(" at http://"), first + "\n"
+                    + Files.readString(dir.resolve("serve.err")));
+            URI uri = URI.create(first.substring(first.indexOf("http://")).split(" ")[0]);
+            HttpClient client = HttpClient.newHttpClient();
+            JsonObject project = new JsonObject();
+            project.addProperty("id", 3);
+            project.addProperty("label_config", "<View><Image name=\"image\" value=\"$image\"/><RectangleLabels"
+                    + " name=\"label\" toName=\"image\"><Label value=\"circle\"/></RectangleLabels></View>");
+            JsonObject webhook = new JsonObject();
+            webhook.addProperty("action", "START_TRAINING");
+            webhook.add("project", project);
+            HttpResponse<String> started = client.send(HttpRequest.newBuilder(uri.resolve("/webhook"))
+                    .POST(HttpRequest.BodyPublishers.ofString(webhook.toString())).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(201, started.statusCode(), started.body());
+
+            String version = "";
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            while (!version.equals("round-1/model.onnx") && server.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                version = JsonParser.parseString(client.send(HttpRequest.newBuilder(uri.resolve("/setup"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"project\": \"3.1\"}")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body()).getAsJsonObject().get("model_version")
+                        .getAsString();
+            }
+            assertEquals("round-1/model.onnx", version, Files.readString(dir.resolve("serve.err")));
+            assertEquals(java.util.List.of("/api/projects/3/export?exportType=JSON Token tok"), asked);
+            assertTrue(Files.isRegularFile(dir.resolve("rounds/round-1/model.onnx")));
+            String trained = out.readLine(); // after "images: ..." and any progress lines
+            for (int i = 0; i < 50 && trained != null && !trained.startsWith("round-1:"); i++) {
+                trained = out.readLine();
+            }
+            assertTrue(trained != null && trained.startsWith("round-1: trained on 12 images in 3 steps; serving "),
+                    trained);
+        } finally {
+            server.destroy();
+            server.waitFor(30, TimeUnit.SECONDS);
+            labelStudio.stop(0);
+        }
+    }
+
     private static JsonObject prediction(JsonObject task) {
         return task.getAsJsonArray("predictions").get(0).getAsJsonObject();
     }
