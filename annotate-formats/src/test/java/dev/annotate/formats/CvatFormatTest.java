@@ -7,7 +7,6 @@ import dev.annotate.core.LabelMap;
 import dev.annotate.core.format.AnnotationFormats;
 import dev.annotate.core.format.DatasetWriter;
 import dev.annotate.core.format.ReadResult;
-import dev.annotate.voc.VocFormat;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -224,84 +223,6 @@ final class CvatFormatTest {
     }
 
     // ------------------------------------------------------------------ properties
-
-    /**
-     * Images VOC holds exactly: whole-pixel corners off the border (LabelImg marks a box touching it truncated),
-     * flags, poses, a machine's with scores and its model.
-     */
-    @Provide
-    Arbitrary<List<AnnotatedImage>> vocImages() {
-        Arbitrary<String> label = Arbitraries.strings().withCharRange('!', '~').withChars(' ', 'é', '車', '<', '&')
-                .ofMinLength(1).ofMaxLength(10).filter(s -> !s.isBlank() && s.strip().equals(s));
-        Arbitrary<Integer> side = Arbitraries.integers().between(4, 5000);
-        Arbitrary<AnnotatedImage> image = Combinators.combine(side, side, Arbitraries.of(true, false))
-                .flatAs((w, h, machine) -> Combinators.combine(label, Arbitraries.integers().between(2, w - 2),
-                                Arbitraries.integers().between(2, h - 2), Arbitraries.integers().between(0, w),
-                                Arbitraries.integers().between(0, h), Arbitraries.doubles().between(0, 1)
-                                        .map(d -> Math.round(d * 1e4) / 1e4),
-                                Arbitraries.of(true, false), Arbitraries.of("Unspecified", "Left", "Frontal"))
-                        .as((l, x, y, bw, bh, score, flag, pose) -> {
-                            BoundingBox b = BoundingBox.of(x, y, Math.min(w - 1, x + bw), Math.min(h - 1, y + bh));
-                            Annotation a = machine ? Annotation.predicted(l, b, score) : Annotation.of(l, b);
-                            return a.withFlags(flag, !flag).withPose(pose);
-                        })
-                        .list().ofMinSize(0).ofMaxSize(6).map(boxes -> new AnnotatedImage("x.jpg",
-                                Optional.empty(), w, h, 3, boxes, false, Map.of(),
-                                machine ? Optional.of("round-" + w + "/model.onnx") : Optional.empty())));
-        return image.list().ofMinSize(1).ofMaxSize(5);
-    }
-
-    @Property(tries = 60)
-    void vocToCvatToVoc_keepsBoxesLabelsScoresFlagsAndTheMark(@ForAll("vocImages") List<AnnotatedImage> images)
-            throws IOException {
-        Path root = Files.createTempDirectory("cvat");
-        try {
-            VocFormat voc = new VocFormat();
-            List<AnnotatedImage> fromVoc = new ArrayList<>();
-            for (int i = 0; i < images.size(); i++) {
-                Path xml = root.resolve("voc/" + i + ".xml");
-                Files.createDirectories(xml.getParent());
-                voc.writeFile(images.get(i).withPath(i + ".jpg"), xml, LabelMap.empty());
-                fromVoc.add(voc.readFile(xml, LabelMap.empty()).image().orElseThrow());
-            }
-            try (DatasetWriter w = format.openWriter(root.resolve("cvat"), LabelMap.empty())) {
-                for (int i = 0; i < fromVoc.size(); i++) {
-                    w.write("img/" + i + ".jpg", fromVoc.get(i));
-                }
-            }
-            List<ReadResult> back = read(format, root.resolve("cvat"), LabelMap.empty());
-            assertEquals(images.size(), back.size());
-            for (int i = 0; i < images.size(); i++) {
-                assertEquals(List.of(), back.get(i).problems());
-                AnnotatedImage cvat = back.get(i).image().orElseThrow();
-                Path again = root.resolve("again/" + i + ".xml");
-                Files.createDirectories(again.getParent());
-                voc.writeFile(cvat, again, LabelMap.empty());
-                AnnotatedImage out = voc.readFile(again, LabelMap.empty()).image().orElseThrow();
-                AnnotatedImage in = images.get(i);
-                assertEquals(in.width(), out.width());
-                assertEquals(in.height(), out.height());
-                assertEquals(in.predictedBy(), out.predictedBy());
-                assertEquals(in.annotations().size(), out.annotations().size());
-                for (int k = 0; k < in.annotations().size(); k++) {
-                    Annotation a = in.annotations().get(k);
-                    Annotation b = out.annotations().get(k);
-                    assertEquals(a.label(), b.label());
-                    assertEquals(a.difficult(), b.difficult());
-                    assertEquals(a.truncated(), b.truncated());
-                    assertEquals(a.pose(), b.pose());
-                    assertEquals(a.confidence().isPresent(), b.confidence().isPresent());
-                    assertEquals(a.confidenceOr(0), b.confidenceOr(0), 1e-9);
-                    assertEquals(a.box().xmin(), b.box().xmin(), 0.01);
-                    assertEquals(a.box().ymin(), b.box().ymin(), 0.01);
-                    assertEquals(a.box().xmax(), b.box().xmax(), 0.01);
-                    assertEquals(a.box().ymax(), b.box().ymax(), 0.01);
-                }
-            }
-        } finally {
-            delete(root);
-        }
-    }
 
     /** Any double box comes back exactly: the writer keeps every digit of a coordinate that is not whole. */
     @Property(tries = 100)
