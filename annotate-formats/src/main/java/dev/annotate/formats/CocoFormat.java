@@ -138,7 +138,7 @@ public final class CocoFormat implements AnnotationFormat {
     /** The JSON file of a dataset path: the path itself if it ends in {@code .json}, else the default file in it. */
     @Override
     public Path datasetFile(Path dataset) {
-        return JsonDatasets.file(dataset, DEFAULT_FILE_NAME);
+        return DatasetFiles.file(dataset, DEFAULT_FILE_NAME);
     }
 
     @Override
@@ -151,10 +151,10 @@ public final class CocoFormat implements AnnotationFormat {
         try {
             scan = Scan.of(file);
         } catch (java.nio.charset.CharacterCodingException e) {
-            results.accept(ReadResult.failed(new Problem(file, "", "not UTF-8 text: " + JsonDatasets.undecodable(file))));
+            results.accept(ReadResult.failed(new Problem(file, "", "not UTF-8 text: " + DatasetFiles.undecodable(file))));
             return;
         } catch (JsonParseException | IOException e) {
-            results.accept(ReadResult.failed(new Problem(file, "", "not valid JSON: " + JsonDatasets.syntaxMessage(e))));
+            results.accept(ReadResult.failed(new Problem(file, "", "not valid JSON: " + DatasetFiles.syntaxMessage(e))));
             return;
         }
         if (scan.images == null) {
@@ -714,7 +714,7 @@ public final class CocoFormat implements AnnotationFormat {
             if (closed) {
                 throw new IllegalStateException("the COCO writer for " + file + " is closed");
             }
-            String key = JsonDatasets.relativeImagePath(file, relativeImagePath);
+            String key = DatasetFiles.relativeImagePath(file, relativeImagePath);
             if (records.containsKey(key)) {
                 throw new IllegalArgumentException(file + ": two images for '" + key + "'");
             }
@@ -814,11 +814,7 @@ public final class CocoFormat implements AnnotationFormat {
                 return;
             }
             closed = true;
-            try {
-                spillOut.close();
-            } finally {
-                Files.deleteIfExists(spill);
-            }
+            DatasetFiles.discard(spillOut, spill);
         }
 
         private java.nio.channels.FileChannel closeSpill() throws IOException {

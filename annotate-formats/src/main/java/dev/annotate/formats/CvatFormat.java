@@ -45,6 +45,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
+import static dev.annotate.formats.DatasetFiles.clean;
+
 /**
  * CVAT for images 1.1 XML, registered as {@code cvat}: the file CVAT exports as "CVAT for images 1.1"
  * ({@code annotations.xml}) and imports into a task. A dataset-level format: one file, read and written streaming.
@@ -305,7 +307,8 @@ public final class CvatFormat implements AnnotationFormat {
             if (t instanceof java.nio.charset.CharacterCodingException) {
                 return true;
             }
-            if (t instanceof XMLStreamException x && x.getNestedException() instanceof java.nio.charset.CharacterCodingException) {
+            if (t instanceof XMLStreamException x
+                    && x.getNestedException() instanceof java.nio.charset.CharacterCodingException) {
                 return true;
             }
             if (t instanceof JAXBException j && j.getLinkedException() != null && undecodable(j.getLinkedException())) {
@@ -552,10 +555,6 @@ public final class CvatFormat implements AnnotationFormat {
         }
     }
 
-    private static String clean(String s) {
-        String t = s == null ? "" : s.replaceAll("\\p{Cntrl}", "?").strip();
-        return t.length() > 120 ? t.substring(0, 117) + "..." : t;
-    }
 
     // ------------------------------------------------------------------ writing
 
@@ -603,7 +602,7 @@ public final class CvatFormat implements AnnotationFormat {
             if (closed) {
                 throw new IllegalStateException("the CVAT writer for " + file + " is closed");
             }
-            String name = JsonDatasets.relativeImagePath(file, relativeImagePath);
+            String name = DatasetFiles.relativeImagePath(file, relativeImagePath);
             boolean machine = image.predictedBy().isPresent();
             CvatXml.Image x = new CvatXml.Image();
             x.id = Integer.toString(images);
@@ -626,15 +625,7 @@ public final class CvatFormat implements AnnotationFormat {
                 labelsSeen.add(a.label());
             }
             x.other = kept;
-            StringWriter text = new StringWriter();
-            try {
-                marshaller.marshal(x, text);
-            } catch (JAXBException e) {
-                throw new IOException(file + ": image " + name + " does not marshal: " + e, e);
-            }
-            StringBuilder indented = new StringBuilder();
-            text.toString().strip().lines().forEach(l -> indented.append("  ").append(l).append('\n'));
-            spillOut.write(indented.toString().getBytes(StandardCharsets.UTF_8));
+            spillOut.write(indented(x, "image " + name));
             images++;
         }
 
@@ -696,15 +687,7 @@ public final class CvatFormat implements AnnotationFormat {
                 AtomicFiles.write(file, out -> {
                     out.write("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>1.1</version>\n"
                             .getBytes(StandardCharsets.UTF_8));
-                    StringWriter text = new StringWriter();
-                    try {
-                        marshaller.marshal(meta, text);
-                    } catch (JAXBException e) {
-                        throw new IOException(file + ": the meta does not marshal: " + e, e);
-                    }
-                    StringBuilder indented = new StringBuilder();
-                    text.toString().strip().lines().forEach(l -> indented.append("  ").append(l).append('\n'));
-                    out.write(indented.toString().getBytes(StandardCharsets.UTF_8));
+                    out.write(indented(meta, "the meta"));
                     Files.copy(spill, out);
                     out.write("</annotations>\n".getBytes(StandardCharsets.UTF_8));
                 });
@@ -719,11 +702,20 @@ public final class CvatFormat implements AnnotationFormat {
                 return;
             }
             closed = true;
+            DatasetFiles.discard(spillOut, spill);
+        }
+
+        /** An element as UTF-8 XML, indented one level (it goes inside {@code <annotations>}). */
+        private byte[] indented(Object element, String what) throws IOException {
+            StringWriter text = new StringWriter();
             try {
-                spillOut.close();
-            } finally {
-                Files.deleteIfExists(spill);
+                marshaller.marshal(element, text);
+            } catch (JAXBException e) {
+                throw new IOException(file + ": " + what + " does not marshal: " + e, e);
             }
+            StringBuilder indented = new StringBuilder();
+            text.toString().strip().lines().forEach(l -> indented.append("  ").append(l).append('\n'));
+            return indented.toString().getBytes(StandardCharsets.UTF_8);
         }
 
         /** The labels used, the label map's first in id order, with the attributes this file's boxes carry. */

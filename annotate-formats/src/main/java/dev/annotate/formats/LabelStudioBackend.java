@@ -438,7 +438,7 @@ public final class LabelStudioBackend implements AutoCloseable {
             }
             return json.getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
-            throw new Refused(400, "request body is not valid JSON: " + JsonDatasets.syntaxMessage(e));
+            throw new Refused(400, "request body is not valid JSON: " + DatasetFiles.syntaxMessage(e));
         }
     }
 

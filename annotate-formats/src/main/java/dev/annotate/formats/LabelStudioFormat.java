@@ -41,6 +41,8 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.function.Consumer;
 
+import static dev.annotate.formats.DatasetFiles.clean;
+
 /**
  * Label Studio's tasks JSON, registered as {@code labelstudio}: writing gives a file to import into a project,
  * reading takes a project's JSON export. A dataset-level format: one file, an array of tasks, one per image.
@@ -134,7 +136,7 @@ public final class LabelStudioFormat implements AnnotationFormat {
     /** The JSON file of a dataset path: the path itself if it ends in {@code .json}, else the default file in it. */
     @Override
     public Path datasetFile(Path dataset) {
-        return JsonDatasets.file(dataset, DEFAULT_FILE_NAME);
+        return DatasetFiles.file(dataset, DEFAULT_FILE_NAME);
     }
 
     // ------------------------------------------------------------------ reading
@@ -170,10 +172,10 @@ public final class LabelStudioFormat implements AnnotationFormat {
             }
         } catch (JsonParseException | IllegalStateException | java.io.EOFException
                  | com.google.gson.stream.MalformedJsonException e) {
-            results.accept(ReadResult.failed(new Problem(file, "", "not valid JSON: " + JsonDatasets.syntaxMessage(e)
+            results.accept(ReadResult.failed(new Problem(file, "", "not valid JSON: " + DatasetFiles.syntaxMessage(e)
                     + "; the tasks before it were read")));
         } catch (java.nio.charset.MalformedInputException e) {
-            results.accept(ReadResult.failed(new Problem(file, "", "not UTF-8 text: " + JsonDatasets.undecodable(file)
+            results.accept(ReadResult.failed(new Problem(file, "", "not UTF-8 text: " + DatasetFiles.undecodable(file)
                     + "; the tasks before it were read")));
         }
     }
@@ -380,10 +382,6 @@ public final class LabelStudioFormat implements AnnotationFormat {
         return o.get(member) instanceof JsonPrimitive p && p.isNumber() ? p.getAsDouble() : fallback;
     }
 
-    private static String clean(String s) {
-        String t = s == null ? "" : s.replaceAll("\\s+", " ").strip();
-        return t.length() > 120 ? t.substring(0, 117) + "..." : t;
-    }
 
     // ------------------------------------------------------------------ writing
 
@@ -419,7 +417,7 @@ public final class LabelStudioFormat implements AnnotationFormat {
             if (closed) {
                 throw new IllegalStateException(file + ": the writer is closed");
             }
-            String relative = JsonDatasets.relativeImagePath(file, relativeImagePath);
+            String relative = DatasetFiles.relativeImagePath(file, relativeImagePath);
             int task = ++tasks;
             json.beginObject();
             json.name("data").beginObject().name(settings.dataKey()).value(settings.imagePrefix()
@@ -455,11 +453,7 @@ public final class LabelStudioFormat implements AnnotationFormat {
                 return;
             }
             closed = true;
-            try {
-                text.close();
-            } finally {
-                Files.deleteIfExists(temporary);
-            }
+            DatasetFiles.discard(text, temporary);
         }
     }
 

@@ -63,8 +63,8 @@ final class CvatFormatTest {
             w.write("sub/b c.jpg", person);
         }
         String xml = Files.readString(dir.resolve("annotations.xml"));
-        assertTrue(xml.startsWith("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n  <version>1.1</version>\n"
-                + "  <meta>\n"), xml);
+        assertTrue(xml.startsWith("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n"
+                + "  <version>1.1</version>\n  <meta>\n"), xml);
         assertTrue(xml.contains("<image id=\"0\" name=\"a.jpg\" width=\"640\" height=\"480\" annotate_mark=\""
                 + "annotate pre-annotation; model=round-1/model.onnx; boxes="), xml);
         assertTrue(xml.contains("<box label=\"car\" source=\"auto\" occluded=\"0\" xtl=\"10.00\" ytl=\"20.00\""

@@ -28,8 +28,8 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * LabelImg's VOC files through the review tools' formats and back: VOC → CVAT → VOC and VOC → Label Studio → VOC
- * keep every box within 0.01 px, the labels, the scores and the machine's mark; CVAT also the {@code difficult} and
+ * LabelImg's VOC files through the review tools' formats and back: VOC → CVAT → VOC and
+ * VOC → Label Studio → VOC keep every box within 0.01 px, the labels, the scores and the machine's mark; CVAT also the {@code difficult} and
  * {@code truncated} flags and the pose, which Label Studio's rectangles have no place for.
  */
 final class VocRoundTripProperties {

@@ -7,10 +7,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 
-/** What the dataset-level JSON formats (COCO, Label Studio) share: where the file is, image keys, messages. */
-final class JsonDatasets {
+/**
+ * What the dataset-level formats (COCO, Label Studio, CVAT) share: where the file is, image keys, messages, giving
+ * up a write.
+ */
+final class DatasetFiles {
 
-    private JsonDatasets() {
+    private DatasetFiles() {
     }
 
     /** The JSON file of a dataset path: the path itself if it ends in {@code .json}, else {@code defaultName} in it. */
@@ -57,6 +60,21 @@ final class JsonDatasets {
                     .findFirst().orElse("a byte sequence does not decode (JSON files are UTF-8)");
         } catch (IOException e) {
             return e.toString();
+        }
+    }
+
+    /** A value quoted in a message: on one line, control characters as {@code ?}, at most 120 characters. */
+    static String clean(String s) {
+        String t = s == null ? "" : s.replaceAll("\\s+", " ").replaceAll("\\p{Cntrl}", "?").strip();
+        return t.length() > 120 ? t.substring(0, 117) + "..." : t;
+    }
+
+    /** A writer giving up: closes what it was writing and deletes it. */
+    static void discard(java.io.Closeable open, Path temporary) throws IOException {
+        try {
+            open.close();
+        } finally {
+            java.nio.file.Files.deleteIfExists(temporary);
         }
     }
 }
