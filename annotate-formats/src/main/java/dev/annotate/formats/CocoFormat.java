@@ -105,7 +105,13 @@ public final class CocoFormat implements AnnotationFormat {
             MARK_MEMBER);
     private static final Set<String> ANNOTATION_MEMBERS =
             Set.of("id", "image_id", "category_id", "bbox", "area", "score", "attributes");
-    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+    /** Made on first use, not when the format is installed (see {@link CvatFormat}'s binding). */
+    private static final class Json {
+        static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
+        private Json() {
+        }
+    }
 
     /**
      * About how many characters of annotation JSON one reading pass holds in memory (see {@code Reading}): 32
@@ -240,7 +246,7 @@ public final class CocoFormat implements AnnotationFormat {
                                 }
                                 scan.imageIdOf[scan.images.size()] = integer(e instanceof JsonObject o ? o.get("id")
                                         : null);
-                                scan.images.add(GSON.toJson(e));
+                                scan.images.add(Json.GSON.toJson(e));
                             }
                             r.endArray();
                         } else {
@@ -573,10 +579,10 @@ public final class CocoFormat implements AnnotationFormat {
                 JsonObject rest = attributes.deepCopy();
                 List.of("difficult", "truncated", "pose").forEach(rest::remove);
                 if (!rest.isEmpty()) {
-                    extras.put(EXTRA_PREFIX + "attributes", GSON.toJson(rest));
+                    extras.put(EXTRA_PREFIX + "attributes", Json.GSON.toJson(rest));
                 }
             } else if (o.has("attributes")) {
-                extras.put(EXTRA_PREFIX + "attributes", GSON.toJson(o.get("attributes")));
+                extras.put(EXTRA_PREFIX + "attributes", Json.GSON.toJson(o.get("attributes")));
             }
             BoundingBox box = new BoundingBox(b[0], b[1], b[0] + b[2], b[1] + b[3]);
             return new Annotation(label, box, score, difficult, truncated, pose, extras);
@@ -636,7 +642,7 @@ public final class CocoFormat implements AnnotationFormat {
     }
 
     private static String abbreviate(JsonElement e) {
-        String s = GSON.toJson(e);
+        String s = Json.GSON.toJson(e);
         return s.length() > 60 ? s.substring(0, 57) + "..." : s;
     }
 
@@ -662,7 +668,7 @@ public final class CocoFormat implements AnnotationFormat {
         Map<String, String> extras = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : o.entrySet()) {
             if (!known.contains(e.getKey()) && !isDefault(e.getKey(), e.getValue())) {
-                extras.put(EXTRA_PREFIX + e.getKey(), GSON.toJson(e.getValue()));
+                extras.put(EXTRA_PREFIX + e.getKey(), Json.GSON.toJson(e.getValue()));
             }
         }
         return extras;
@@ -737,7 +743,7 @@ public final class CocoFormat implements AnnotationFormat {
             record.add("image", entry);
             record.add("annotations", annotations);
             record.add("labels", names);
-            byte[] bytes = GSON.toJson(record).getBytes(StandardCharsets.UTF_8);
+            byte[] bytes = Json.GSON.toJson(record).getBytes(StandardCharsets.UTF_8);
             spillOut.write(bytes);
             records.put(key, new long[] {spilled, bytes.length});
             spilled += bytes.length;
@@ -758,7 +764,7 @@ public final class CocoFormat implements AnnotationFormat {
                     JsonObject info = new JsonObject();
                     info.addProperty("description", "written by annotate (dev.annotate)");
                     w.name("info");
-                    GSON.toJson(info, w);
+                    Json.GSON.toJson(info, w);
                     w.name("licenses").beginArray().endArray();
                     w.name("images").beginArray();
                     long imageId = 0;
@@ -767,7 +773,7 @@ public final class CocoFormat implements AnnotationFormat {
                         JsonObject o = new JsonObject();
                         o.addProperty("id", ++imageId);
                         entry.entrySet().forEach(m -> o.add(m.getKey(), m.getValue()));
-                        GSON.toJson(o, w);
+                        Json.GSON.toJson(o, w);
                     }
                     w.endArray();
                     w.name("annotations").beginArray();
@@ -787,7 +793,7 @@ public final class CocoFormat implements AnnotationFormat {
                                     .filter(m -> !m.getKey().equals("id") && !m.getKey().equals("image_id")
                                             && !m.getKey().equals("category_id"))
                                     .forEach(m -> o.add(m.getKey(), m.getValue()));
-                            GSON.toJson(o, w);
+                            Json.GSON.toJson(o, w);
                         }
                     }
                     w.endArray();
@@ -797,7 +803,7 @@ public final class CocoFormat implements AnnotationFormat {
                         o.addProperty("id", c.getValue());
                         o.addProperty("name", c.getKey());
                         o.addProperty("supercategory", "none");
-                        GSON.toJson(o, w);
+                        Json.GSON.toJson(o, w);
                     });
                     w.endArray();
                     w.endObject();

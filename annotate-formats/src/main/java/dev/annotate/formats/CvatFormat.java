@@ -89,8 +89,17 @@ public final class CvatFormat implements AnnotationFormat {
     private static final String ELEMENTS = EXTRA_PREFIX + "elements";
     private static final String ATTRIBUTE = EXTRA_PREFIX + "attribute:";
 
-    private static final JAXBContext CONTEXT = context();
-    private static final XMLInputFactory STAX = stax();
+    /**
+     * The binding and the parser factory, made on first use: every installed format is instantiated whenever one is
+     * looked up by name, and a JAXB context costs a tenth of a second that a VOC run would pay for nothing.
+     */
+    private static final class Xml {
+        static final JAXBContext CONTEXT = context();
+        static final XMLInputFactory STAX = stax();
+
+        private Xml() {
+        }
+    }
 
     private static JAXBContext context() {
         try {
@@ -147,9 +156,9 @@ public final class CvatFormat implements AnnotationFormat {
             if (in.read() != '\uFEFF') { // a byte order mark, as Windows editors write one
                 in.reset();
             }
-            Guarded xml = new Guarded(STAX.createXMLStreamReader(in));
+            Guarded xml = new Guarded(Xml.STAX.createXMLStreamReader(in));
             try {
-                Unmarshaller unmarshaller = CONTEXT.createUnmarshaller();
+                Unmarshaller unmarshaller = Xml.CONTEXT.createUnmarshaller();
                 if (!toStart(xml) || !xml.getLocalName().equals("annotations")) {
                     results.accept(ReadResult.failed(new Problem(file, "", "not a CVAT XML file: the root element"
                             + " is not <annotations>")));
@@ -548,7 +557,7 @@ public final class CvatFormat implements AnnotationFormat {
     private static Element toElement(CvatXml.Box box) {
         try {
             DOMResult dom = new DOMResult();
-            CONTEXT.createMarshaller().marshal(box, dom);
+            Xml.CONTEXT.createMarshaller().marshal(box, dom);
             return ((org.w3c.dom.Document) dom.getNode()).getDocumentElement();
         } catch (JAXBException e) {
             throw new IllegalStateException("a CVAT box does not marshal", e);
@@ -587,7 +596,7 @@ public final class CvatFormat implements AnnotationFormat {
             this.spill = Files.createTempFile(file.getParent(), "." + file.getFileName() + ".", ".tmp");
             this.spillOut = new java.io.BufferedOutputStream(Files.newOutputStream(spill), 1 << 16);
             try {
-                this.marshaller = CONTEXT.createMarshaller();
+                this.marshaller = Xml.CONTEXT.createMarshaller();
                 marshaller.setProperty(Marshaller.JAXB_FORMATTED_OUTPUT, Boolean.TRUE);
                 marshaller.setProperty(Marshaller.JAXB_FRAGMENT, Boolean.TRUE);
                 marshaller.setProperty(Marshaller.JAXB_ENCODING, "UTF-8");

@@ -94,6 +94,7 @@ public final class OnnxProvider implements DetectorProvider {
     }
 
     private static OrtEnvironment environment() {
+        dev.annotate.onnx.internal.OrtNativeCache.prepare(); // unpacked once, not on every start
         try {
             return OrtEnvironment.getEnvironment();
         } catch (RuntimeException | UnsatisfiedLinkError e) {
