@@ -47,6 +47,7 @@ public final class DetectorOptions {
     private final Map<String, String> labelRenames;
     private final int threads;
     private final long maxPixels;
+    private final Optional<DecodeSize> decodeSize;
     private final Optional<LabelMap> labelMap;
     private final Map<Class<? extends BackendOptions>, BackendOptions> backends;
 
@@ -59,6 +60,7 @@ public final class DetectorOptions {
         this.labelRenames = Collections.unmodifiableMap(new LinkedHashMap<>(b.labelRenames));
         this.threads = b.threads;
         this.maxPixels = b.maxPixels;
+        this.decodeSize = Optional.ofNullable(b.decodeSize);
         this.labelMap = Optional.ofNullable(b.labelMap);
         this.backends = Collections.unmodifiableMap(new LinkedHashMap<>(b.backends));
     }
@@ -84,6 +86,7 @@ public final class DetectorOptions {
         b.labelRenames.putAll(labelRenames);
         b.threads = threads;
         b.maxPixels = maxPixels;
+        b.decodeSize = decodeSize.orElse(null);
         b.labelMap = labelMap.orElse(null);
         b.backends.putAll(backends);
         return b;
@@ -132,6 +135,15 @@ public final class DetectorOptions {
         return maxPixels;
     }
 
+    /**
+     * How small a large image may be decoded ({@link DecodeSize}); empty, the default, for what the model says: its
+     * fixed input size, or the size a primitive model export resizes every image to, so that large photographs
+     * cost a fraction of a full decode without anyone asking. A model that says neither is fed every pixel.
+     */
+    public Optional<DecodeSize> decodeSize() {
+        return decodeSize;
+    }
+
     /** Class names to use instead of those the model ships with, if given. */
     public Optional<LabelMap> labelMap() {
         return labelMap;
@@ -163,6 +175,7 @@ public final class DetectorOptions {
                 && labelRenames.equals(other.labelRenames)
                 && threads == other.threads
                 && maxPixels == other.maxPixels
+                && decodeSize.equals(other.decodeSize)
                 && labelMap.equals(other.labelMap)
                 && backends.equals(other.backends);
     }
@@ -170,14 +183,14 @@ public final class DetectorOptions {
     @Override
     public int hashCode() {
         return Objects.hash(minScore, maxDetections, nmsIou, classAgnosticNms, allowedLabels, labelRenames,
-                threads, maxPixels, labelMap, backends);
+                threads, maxPixels, decodeSize, labelMap, backends);
     }
 
     @Override
     public String toString() {
         return "DetectorOptions{minScore=" + minScore + ", maxDetections=" + maxDetections + ", nmsIou=" + nmsIou
                 + ", classAgnosticNms=" + classAgnosticNms + ", allowedLabels=" + allowedLabels
-                + ", labelRenames=" + labelRenames + ", threads=" + threads + ", maxPixels=" + maxPixels
+                + ", labelRenames=" + labelRenames + ", threads=" + threads + ", maxPixels=" + maxPixels + ", decodeSize=" + decodeSize
                 + ", labelMap=" + labelMap.map(m -> m.size() + " entries").orElse("from model")
                 + ", backends=" + backends.values() + "}";
     }
@@ -192,6 +205,7 @@ public final class DetectorOptions {
         private final Map<String, String> labelRenames = new LinkedHashMap<>();
         private int threads = Runtime.getRuntime().availableProcessors();
         private long maxPixels = Images.DEFAULT_MAX_PIXELS;
+        private DecodeSize decodeSize;
         private LabelMap labelMap;
         private final Map<Class<? extends BackendOptions>, BackendOptions> backends = new LinkedHashMap<>();
 
@@ -259,6 +273,12 @@ public final class DetectorOptions {
                 throw new IllegalArgumentException("maxPixels (" + value + ") must be >= 1");
             }
             maxPixels = value;
+            return this;
+        }
+
+        /** See {@link DetectorOptions#decodeSize()}. */
+        public Builder decodeSize(DecodeSize value) {
+            decodeSize = Objects.requireNonNull(value, "decodeSize");
             return this;
         }
 

@@ -52,6 +52,8 @@ final class OnnxDetector extends AbstractDetector {
     private final OnnxOptions.Resize resize;
     private final int fixedWidth;
     private final int fixedHeight;
+    /** For a dynamic input, the size the graph resizes to, as its metadata says; -1 when it says none. */
+    private final int resizesTo;
     private final LabelMap labels;
     private final boolean zeroBased;
     private final Path model;
@@ -98,6 +100,7 @@ final class OnnxDetector extends AbstractDetector {
             this.fixedWidth = dynamic ? -1 : (int) w;
             this.fixedHeight = dynamic ? -1 : (int) h;
         }
+        this.resizesTo = dynamic ? resizesTo(session) : -1;
         this.resize = onnx.resize().orElse(
                 layout == OnnxLayout.YOLOV5 || layout == OnnxLayout.YOLOV8 || layout == OnnxLayout.END_TO_END
                         ? OnnxOptions.Resize.LETTERBOX : OnnxOptions.Resize.STRETCH);
@@ -108,11 +111,29 @@ final class OnnxDetector extends AbstractDetector {
         return layout;
     }
 
-    /** Fixed-size inputs need no more pixels than the input holds: large files are decoded subsampled. */
+    /**
+     * Fixed-size inputs need no more pixels than the input holds, nor does a graph that resizes every image to a
+     * size its metadata states (the primitive exports, {@link OnnxExport#INPUT_SIZE_METADATA}): large files are
+     * decoded subsampled.
+     */
     @Override
     protected java.util.Optional<java.awt.Dimension> inputSize() {
-        return fixedWidth > 0 && fixedHeight > 0
-                ? java.util.Optional.of(new java.awt.Dimension(fixedWidth, fixedHeight)) : java.util.Optional.empty();
+        if (fixedWidth > 0 && fixedHeight > 0) {
+            return java.util.Optional.of(new java.awt.Dimension(fixedWidth, fixedHeight));
+        }
+        return resizesTo > 0 ? java.util.Optional.of(new java.awt.Dimension(resizesTo, resizesTo))
+                : java.util.Optional.empty();
+    }
+
+    /** The size a dynamic-input graph says it resizes to, or -1. */
+    private static int resizesTo(OrtSession session) throws OrtException {
+        String size = session.getMetadata().getCustomMetadata().get(OnnxExport.INPUT_SIZE_METADATA);
+        try {
+            int n = size == null ? -1 : Integer.parseInt(size.strip());
+            return n > 0 ? n : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     @Override

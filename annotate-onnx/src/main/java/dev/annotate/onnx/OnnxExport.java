@@ -25,13 +25,20 @@ import java.util.Objects;
  * {@code detection_classes}, {@code num_detections}), so {@link OnnxLayout#TF_OD_API} runs it, and the same
  * images give the same detections as the SavedModel export of the same model. The class names go into the
  * {@code names} metadata ({@code {0: 'race car', ...}}, key = label-map id - 1, as {@link OnnxLayout} reads it),
- * so the file alone names its detections. IR 8, opset 17; every input and output is typed.
+ * so the file alone names its detections, and the size it resizes images to into {@value #INPUT_SIZE_METADATA}.
+ * IR 8, opset 17; every input and output is typed.
  *
  * <pre>{@code
  * OnnxExport.write(model, Path.of("my-model/model.onnx"));
  * }</pre>
  */
 public final class OnnxExport {
+
+    /**
+     * The metadata key saying the size (square) the graph resizes every image to, whatever size it is fed: a
+     * detector need not decode a large image at more than that ({@link dev.annotate.core.DetectorOptions#decodeSize()}).
+     */
+    public static final String INPUT_SIZE_METADATA = "annotate_input_size";
 
     private OnnxExport() {
     }
@@ -183,7 +190,8 @@ public final class OnnxExport {
         Map<String, int[]> shapes = PrimitiveModel.shapes(size, model.layers());
         OnnxGraph.Builder g = OnnxGraph.builder("annotate_primitive_detector")
                 .input("input_tensor", ElementType.UINT8, 1, -1, -1, 3)
-                .metadata("names", names(model.labels()));
+                .metadata("names", names(model.labels()))
+                .metadata(INPUT_SIZE_METADATA, Integer.toString(size));
 
         // preparation: NHWC uint8 -> NCHW float, stretched with half-pixel bilinear, scaled to [0, 1]
         g.node("Cast", List.of("input_tensor"), List.of("input_float"), Attribute.i("to", ElementType.FLOAT.onnx()));

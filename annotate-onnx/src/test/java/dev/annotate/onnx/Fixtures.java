@@ -275,8 +275,23 @@ public final class Fixtures {
 
     /** tf2onnx TF OD API with a fixed [1, size, size, 3] input, or a dynamic one for -1. */
     public static byte[] tfOdApi(int size) {
+        return tfOdApi(size, -1);
+    }
+
+    /**
+     * The dynamic TF OD API fixture with the metadata a primitive export carries: it says the graph resizes every
+     * image to {@code resizesTo} (the fixture itself answers in fractions of what it is fed, as such a graph does).
+     */
+    public static byte[] tfOdApiResizingTo(int resizesTo) {
+        return tfOdApi(-1, resizesTo);
+    }
+
+    private static byte[] tfOdApi(int size, int resizesTo) {
         OnnxGraph.Builder g = OnnxGraph.builder("tf_od_api").input("input_tensor", ElementType.UINT8, 1, size, size,
                 3);
+        if (resizesTo > 0) {
+            g.metadata(OnnxExport.INPUT_SIZE_METADATA, Integer.toString(resizesTo));
+        }
         String b = brightBox(g, "input_tensor", 3, 1, 2, 128f);
         // normalise: b / (W, H, W, H)
         g.initializer("hw_idx", Tensor.longs(new long[] {2, 1, 2, 1}, 4));

@@ -1,5 +1,6 @@
 package dev.annotate.onnx;
 
+import dev.annotate.core.DecodeSize;
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
@@ -33,6 +34,7 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -185,6 +187,56 @@ final class OnnxDetectorTest {
             assertTrue(Math.abs(box.xmin() - 240) <= tolerance && Math.abs(box.ymin() - 360) <= tolerance
                     && Math.abs(box.xmax() - 1200) <= tolerance && Math.abs(box.ymax() - 1440) <= tolerance,
                     box::toString);
+        }
+    }
+
+    /**
+     * A model that resizes every image to a size its metadata states (the primitive exports) gets large files
+     * decoded subsampled by default (#18): its boxes are those of a full decode within a pixel, in full-resolution
+     * displayed pixels, whatever the EXIF orientation; {@link DecodeSize#FULL} decodes every pixel.
+     */
+    @Test
+    void aModelThatResizesToAStatedSize_getsLargeFilesDecodedSmaller_withFullSizeBoxesWithinAPixel()
+            throws IOException {
+        Path model = Files.write(dir.resolve("resizing.onnx"), Fixtures.tfOdApiResizingTo(256));
+        for (int[] s : List.of(new int[] {1536, 1152, 400, 300, 1200, 900}, new int[] {1538, 1155, 400, 300, 1200,
+                900})) { // edges on multiples of the subsampling, 4; sides that are, and are not
+            decodedSmallerWithinAPixel(model, s);
+        }
+    }
+
+    private void decodedSmallerWithinAPixel(Path model, int[] s) throws IOException {
+        BufferedImage displayed = scene(s);
+        try (Detector subsampled = Detectors.open(model);
+             Detector full = Detectors.open(model, DetectorOptions.builder().decodeSize(DecodeSize.FULL).build())) {
+            assertEquals(java.util.Optional.of(new java.awt.Dimension(256, 256)),
+                    ((OnnxDetector) subsampled).inputSize());
+            for (ExifOrientation o : List.of(ExifOrientation.NORMAL, ExifOrientation.ROTATE_180,
+                    ExifOrientation.ROTATE_90_CW, ExifOrientation.ROTATE_270_CW, ExifOrientation.TRANSPOSE)) {
+                ExifOrientation inverse = o == ExifOrientation.ROTATE_90_CW ? ExifOrientation.ROTATE_270_CW
+                        : o == ExifOrientation.ROTATE_270_CW ? ExifOrientation.ROTATE_90_CW : o;
+                byte[] jpeg = dev.annotate.core.image.TestImages.jpeg(inverse.apply(displayed), 0.95f);
+                Path file = Files.write(dir.resolve("large-" + s[0] + "-" + o + ".jpg"), o == ExifOrientation.NORMAL ? jpeg
+                        : dev.annotate.core.image.TestImages.withExifOrientation(jpeg, o.tag(),
+                        java.nio.ByteOrder.BIG_ENDIAN));
+                assertEquals(4, dev.annotate.core.image.Images.read(file, Long.MAX_VALUE, 256, 256).subsampling());
+                AnnotatedImage a = subsampled.detect(file);
+                AnnotatedImage b = full.detect(file);
+                assertEquals(s[0], a.width(), o.toString());
+                assertEquals(s[1], a.height(), o.toString());
+                assertEquals(b.annotations().size(), a.annotations().size(), o.toString());
+                assertFalse(a.annotations().isEmpty());
+                for (int k = 0; k < a.annotations().size(); k++) {
+                    BoundingBox x = a.annotations().get(k).box();
+                    BoundingBox y = b.annotations().get(k).box();
+                    assertEquals(b.annotations().get(k).label(), a.annotations().get(k).label());
+                    String what = o + ": " + x + " vs " + y;
+                    assertEquals(y.xmin(), x.xmin(), 1, what);
+                    assertEquals(y.ymin(), x.ymin(), 1, what);
+                    assertEquals(y.xmax(), x.xmax(), 1, what);
+                    assertEquals(y.ymax(), x.ymax(), 1, what);
+                }
+            }
         }
     }
 

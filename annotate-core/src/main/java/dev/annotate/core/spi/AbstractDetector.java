@@ -83,9 +83,10 @@ public abstract class AbstractDetector implements Detector {
     }
 
     /**
-     * The smallest image the model needs, when it resizes every input to a fixed size: {@link #detect(Path)} then
-     * decodes large files at reduced resolution (see {@link Images#read(Path, long, int, int)}). Empty (the
-     * default) decodes every pixel.
+     * The smallest image the model needs, when it resizes every input to a fixed size (in the backend, or inside
+     * the model, as the primitive exports do): {@link #detect(Path)} then decodes large files at reduced resolution
+     * (see {@link Images#read(Path, long, int, int)}), unless {@link DetectorOptions#decodeSize()} says otherwise.
+     * Empty (the default) decodes every pixel.
      */
     protected Optional<java.awt.Dimension> inputSize() {
         return Optional.empty();
@@ -94,13 +95,16 @@ public abstract class AbstractDetector implements Detector {
     @Override
     public AnnotatedImage detect(Path image) throws IOException {
         ensureOpen();
-        Optional<java.awt.Dimension> size = inputSize();
+        Optional<java.awt.Dimension> size = options.decodeSize()
+                .map(d -> new java.awt.Dimension(d.width(), d.height())).or(this::inputSize);
         DecodedImage decoded = size.isPresent()
                 ? Images.read(image, options.maxPixels(), size.get().width, size.get().height)
                 : Images.read(image, options.maxPixels());
         List<Annotation> found = detect(decoded.image());
         int s = decoded.subsampling();
         if (s > 1) {
+            // decoded column i is full column i x s (the last decoded one stands for fewer than s full columns, so
+            // s, not the ratio of the widths, puts a box where a full decode does)
             int w = decoded.header().width();
             int h = decoded.header().height();
             found = found.stream().map(a -> a.withBox(a.box().scale(s, s).clamp(w, h))).toList();
