@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -122,6 +123,11 @@ public final class CvatFormat implements AnnotationFormat {
     @Override
     public String name() {
         return "cvat";
+    }
+
+    @Override
+    public void prepare() {
+        Objects.requireNonNull(Xml.CONTEXT, "the CVAT binding");
     }
 
     @Override

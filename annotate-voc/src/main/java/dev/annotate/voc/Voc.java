@@ -115,6 +115,11 @@ public final class Voc {
     private Voc() {
     }
 
+    /** Makes the JAXB binding now (a tenth of a second) if it is not made yet; see {@code AnnotationFormat#prepare}. */
+    public static void prepare() {
+        Objects.requireNonNull(CONTEXT, "the VOC binding");
+    }
+
     private static JAXBContext context() {
         try {
             return JAXBContext.newInstance(XmlAnnotation.class);

@@ -18,6 +18,11 @@ import java.nio.file.Path;
 public final class VocFormat implements PerImageFormat {
 
     @Override
+    public void prepare() {
+        Voc.prepare();
+    }
+
+    @Override
     public String name() {
         return "voc";
     }

@@ -53,6 +53,14 @@ public interface AnnotationFormat {
     }
 
     /**
+     * Loads what reading and writing this format need (an XML binding, say), so that a caller can have it done
+     * beside other start-up work, such as loading a model, instead of before the first file. Safe to call from any
+     * thread, any number of times; does nothing by default.
+     */
+    default void prepare() {
+    }
+
+    /**
      * Opens a writer for a dataset.
      *
      * @param dataset the root directory (or file) to write

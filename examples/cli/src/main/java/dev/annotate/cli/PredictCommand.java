@@ -90,6 +90,20 @@ final class PredictCommand implements Callable<Integer> {
         Previews previews = preview == null ? null : new Previews(images, preview);
         PreAnnotator.Summary s;
         NativeOutput.quietFor(model);
+        // beside the model's loading (mostly one core): the format's binding, the JPEG decoder and the protobuf
+        // text parser a label map beside the model needs, a fifth of a second of a one-image run otherwise
+        Thread warm = new Thread(() -> {
+            f.prepare();
+            javax.imageio.ImageIO.getImageReadersByFormatName("jpeg").hasNext();
+            try {
+                LabelMaps.parse("item { id: 1 name: 'warm-up' }".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        Path.of("warm-up.pbtxt"));
+            } catch (dev.annotate.core.FormatException | RuntimeException e) {
+                // only a warm-up: whatever it meets, the real reading reports
+            }
+        }, "annotate-warm-up");
+        warm.setDaemon(true);
+        warm.start();
         try (Detector detector = Detectors.open(model, options.build());
              ProgressBar bar = Bars.open("predict", -1)) {
             s = PreAnnotator.run(detector, images, run, new PreAnnotator.Listener() {
