@@ -96,7 +96,13 @@ public final class OrtNativeCache {
             return Optional.of(dir);
         }
         Files.createDirectories(cache);
-        if (Files.exists(dir)) { // damaged: set aside under a name no reader looks at, then removed
+        // the folder appears whole (renamed into place) or not at all, so one seen incomplete just now may have been
+        // put in place since by another process, which may be loading from it: looked at again before setting aside
+        if (Files.exists(dir)) {
+            if (complete(dir, names, sizes)) {
+                return Optional.of(dir);
+            }
+            // damaged (an existing folder was whole when renamed in): set aside under a name no reader looks at
             Path stale = cache.resolve(".stale-" + dir.getFileName() + "-" + System.nanoTime());
             try {
                 Files.move(dir, stale, StandardCopyOption.ATOMIC_MOVE);

@@ -23,6 +23,36 @@ final class OrtNativeCacheTest {
         return OrtNativeCache.class.getResource(resource).openConnection().getContentLengthLong();
     }
 
+    /** Processes starting at once on a fresh machine: each gets the complete folder, none removes another's. */
+    @Test
+    void startsAtOnce_allGetTheSameCompleteFolder() throws Exception {
+        int n = 6;
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(n);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            List<java.util.concurrent.Future<Path>> dirs = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                dirs.add(pool.submit(() -> {
+                    together.await();
+                    return OrtNativeCache.unpacked(cache).orElseThrow();
+                }));
+            }
+            Path first = dirs.get(0).get();
+            for (var d : dirs) {
+                assertEquals(first, d.get());
+            }
+            try (Stream<Path> s = Files.list(first)) {
+                assertTrue(s.count() >= 2);
+            }
+            try (Stream<Path> s = Files.list(cache)) {
+                assertEquals(List.of(first.getFileName().toString()), s.map(p -> p.getFileName().toString())
+                        .toList(), "no staging or stale folder left");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void unpacksOnce_findsItAgain_andReplacesADamagedCopy() throws IOException {
         Path dir = OrtNativeCache.unpacked(cache).orElseThrow(); // this build runs on Linux x64 or a supported peer
