@@ -90,6 +90,18 @@ public record AnnotatedImage(
         return verified || predictedBy.isEmpty();
     }
 
+    /**
+     * The score of the least confident annotation (one without a score counts as 1), or 0 when there is none: an
+     * image the model found nothing in is the first a person should look at.
+     */
+    public double lowestConfidence() {
+        double lowest = annotations.isEmpty() ? 0 : 1;
+        for (Annotation a : annotations) {
+            lowest = Math.min(lowest, a.confidenceOr(1));
+        }
+        return lowest;
+    }
+
     /** This image with other annotations, everything else kept. */
     public AnnotatedImage withAnnotations(List<Annotation> newAnnotations) {
         return new AnnotatedImage(fileName, path, width, height, depth, newAnnotations, verified, extras,

@@ -468,7 +468,7 @@ public final class LabelStudioFormat implements AnnotationFormat {
         json.beginObject();
         if (machine) {
             json.name("model_version").value(image.predictedBy().get());
-            json.name("score").value(lowestScore(image));
+            json.name("score").value(image.lowestConfidence());
         }
         json.name("result").beginArray();
         int k = 0;
@@ -497,15 +497,6 @@ public final class LabelStudioFormat implements AnnotationFormat {
         }
         json.endArray();
         json.endObject();
-    }
-
-    /** An image's least confident detection score, 0 for an image without detections: Label Studio sorts by it. */
-    static double lowestScore(AnnotatedImage image) {
-        double lowest = image.annotations().isEmpty() ? 0 : 1;
-        for (Annotation a : image.annotations()) {
-            lowest = Math.min(lowest, a.confidenceOr(1));
-        }
-        return lowest;
     }
 
     /** A path as Label Studio's local-files URL parameter: each segment URL-encoded, the slashes kept. */

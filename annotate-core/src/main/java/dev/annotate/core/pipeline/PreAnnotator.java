@@ -786,14 +786,12 @@ public final class PreAnnotator {
         }
 
         private void record(Path image, AnnotatedImage result) {
-            double lowest = result.annotations().isEmpty() ? 0 : 1;
             for (Annotation a : result.annotations()) {
                 perClass.computeIfAbsent(a.label(), k -> new AtomicLong()).incrementAndGet();
-                lowest = Math.min(lowest, a.confidenceOr(1));
             }
             if (options.reviewListSize() > 0) {
                 synchronized (doubtful) {
-                    doubtful.add(new Doubtful(image, lowest, result.annotations().size()));
+                    doubtful.add(new Doubtful(image, result.lowestConfidence(), result.annotations().size()));
                     if (doubtful.size() > options.reviewListSize()) {
                         doubtful.poll();
                     }
