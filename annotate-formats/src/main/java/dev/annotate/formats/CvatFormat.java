@@ -138,9 +138,7 @@ public final class CvatFormat implements AnnotationFormat {
     /** The XML file of a dataset path: the path itself if it ends in {@code .xml}, else the default file in it. */
     @Override
     public Path datasetFile(Path dataset) {
-        return dataset.getFileName() != null
-                && dataset.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".xml")
-                ? dataset : dataset.resolve(DEFAULT_FILE_NAME);
+        return DatasetFiles.file(dataset, DEFAULT_FILE_NAME);
     }
 
     // ------------------------------------------------------------------ reading

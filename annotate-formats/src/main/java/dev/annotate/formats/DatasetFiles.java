@@ -16,10 +16,14 @@ final class DatasetFiles {
     private DatasetFiles() {
     }
 
-    /** The JSON file of a dataset path: the path itself if it ends in {@code .json}, else {@code defaultName} in it. */
+    /**
+     * The file of a dataset path: the path itself if it ends in {@code defaultName}'s extension ({@code .json},
+     * {@code .xml}; in any case), else {@code defaultName} in it.
+     */
     static Path file(Path dataset, String defaultName) {
+        String extension = defaultName.substring(defaultName.lastIndexOf('.')).toLowerCase(Locale.ROOT);
         return dataset.getFileName() != null
-                && dataset.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")
+                && dataset.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(extension)
                 ? dataset : dataset.resolve(defaultName);
     }
 
