@@ -7,6 +7,7 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.TestFiles;
 import dev.annotate.core.format.AnnotationFormats;
 import dev.annotate.core.format.DatasetWriter;
 import dev.annotate.core.format.ReadResult;
@@ -404,9 +405,7 @@ final class CocoFormatTest {
                 }
             }
         } finally {
-            try (Stream<Path> walk = Files.walk(d)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TestFiles.deleteTree(d);
         }
     }
 

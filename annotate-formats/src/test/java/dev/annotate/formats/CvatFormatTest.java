@@ -4,6 +4,7 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.TestFiles;
 import dev.annotate.core.format.AnnotationFormats;
 import dev.annotate.core.format.DatasetWriter;
 import dev.annotate.core.format.ReadResult;
@@ -20,7 +21,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -235,7 +235,7 @@ final class CvatFormatTest {
             AnnotatedImage back = read(format, root, LabelMap.empty()).get(0).image().orElseThrow();
             assertEquals(image.withPath(root.toAbsolutePath().resolve("x.jpg").toString()), back);
         } finally {
-            delete(root);
+            TestFiles.deleteTree(root);
         }
     }
 
@@ -279,12 +279,6 @@ final class CvatFormatTest {
             }
         } finally {
             Files.delete(file);
-        }
-    }
-
-    private static void delete(Path root) throws IOException {
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.TestFiles;
 import dev.annotate.core.format.AnnotationFormats;
 import dev.annotate.core.format.DatasetWriter;
 import dev.annotate.core.format.ReadResult;
@@ -26,11 +27,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -155,9 +154,7 @@ final class LabelStudioFormatTest {
                 }
             }
         } finally {
-            try (Stream<Path> walk = Files.walk(root)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TestFiles.deleteTree(root);
         }
     }
 
@@ -173,9 +170,7 @@ final class LabelStudioFormatTest {
                 assertEquals(image.annotations().get(k).box(), back.annotations().get(k).box());
             }
         } finally {
-            try (Stream<Path> walk = Files.walk(root)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TestFiles.deleteTree(root);
         }
     }
 

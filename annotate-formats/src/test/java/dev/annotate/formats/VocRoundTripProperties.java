@@ -4,6 +4,7 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.TestFiles;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.DatasetWriter;
 import dev.annotate.core.format.ReadResult;
@@ -19,11 +20,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -128,9 +127,7 @@ final class VocRoundTripProperties {
                 }
             }
         } finally {
-            try (Stream<Path> walk = Files.walk(root)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            TestFiles.deleteTree(root);
         }
     }
 }
