@@ -120,7 +120,7 @@ final class ServeCommand implements Callable<Integer> {
                                                DetectorOptions detectorOptions) throws IOException {
         TrainerOptions o = TrainerOptions.defaults().withSteps(trainSteps).withSkipBadImages(true)
                 .withTimeBudget(Duration.ofMillis(Math.round(trainMinutes * 60_000)));
-        Path onnx = Files.isDirectory(current) ? current.resolve(TrainCommand.ONNX) : current;
+        Path onnx = TrainCommand.onnxIn(current);
         if (!Files.isRegularFile(onnx) && Files.isDirectory(current)) {
             onnx = current.toAbsolutePath().getParent().resolve(TrainCommand.ONNX); // --model m/saved_model
         }

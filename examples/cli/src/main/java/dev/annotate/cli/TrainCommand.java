@@ -85,7 +85,7 @@ final class TrainCommand implements Callable<Integer> {
                 .withTimeBudget(Duration.ofMillis(Math.round(minutes * 60_000))).withSkipBadImages(skipBadImages)
                 .withIncludeUnchecked(includeUnchecked);
         if (init != null) {
-            options = options.withInit(OnnxExport.read(Files.isDirectory(init) ? init.resolve(ONNX) : init));
+            options = options.withInit(OnnxExport.read(onnxIn(init)));
         }
         LabelMap labelMap = LabelMaps.read(labels);
         Trained trained = trainAndExport(data.dataset(labelMap), labelMap, options, out);
@@ -128,6 +128,11 @@ final class TrainCommand implements Callable<Integer> {
         OnnxExport.write(model, out.resolve(ONNX));
         LabelMaps.write(model.labels(), out.resolve(LABEL_MAP));
         return new Trained(model, last[0]);
+    }
+
+    /** The ONNX export of a model folder {@code train} wrote, or the path itself when it is a file. */
+    static Path onnxIn(Path model) {
+        return Files.isDirectory(model) ? model.resolve(ONNX) : model;
     }
 
     /** A trained and exported model, and the last step's report (images used, files left out). */
