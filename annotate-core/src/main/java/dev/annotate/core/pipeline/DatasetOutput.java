@@ -95,14 +95,7 @@ final class DatasetOutput implements PreAnnotator.Output {
      */
     private static void removeStaleTemporaries(Path file) throws IOException {
         String prefix = "." + file.getFileName();
-        try (java.nio.file.DirectoryStream<Path> stale = Files.newDirectoryStream(file.getParent(), p -> {
-            String n = p.getFileName().toString();
-            return n.startsWith(prefix) && n.endsWith(".tmp");
-        })) {
-            for (Path p : stale) {
-                Files.deleteIfExists(p);
-            }
-        }
+        PreAnnotator.removeTemporaries(file.getParent(), n -> n.startsWith(prefix) && n.endsWith(".tmp"));
     }
 
     private static void readExisting(Path file, AnnotationFormat format, LabelMap labels, Existing policy,

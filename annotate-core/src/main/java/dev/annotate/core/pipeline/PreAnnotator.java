@@ -583,15 +583,18 @@ public final class PreAnnotator {
      * output directory: never a result, removed before the directory's images are handled.
      */
     private static void removeStaleTemporaries(Path dir, PerImageFormat format) throws IOException {
+        String marker = format.fileExtension() + ".";
+        removeTemporaries(dir, n -> n.startsWith(".") && n.endsWith(".tmp") && n.contains(marker));
+    }
+
+    /** Deletes the files directly in {@code dir} whose names {@code stale} accepts; nothing if there is no dir. */
+    static void removeTemporaries(Path dir, java.util.function.Predicate<String> stale) throws IOException {
         if (!Files.isDirectory(dir)) {
             return;
         }
-        String marker = format.fileExtension() + ".";
-        try (DirectoryStream<Path> stale = Files.newDirectoryStream(dir, p -> {
-            String n = p.getFileName().toString();
-            return n.startsWith(".") && n.endsWith(".tmp") && n.contains(marker);
-        })) {
-            for (Path p : stale) {
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(dir,
+                p -> stale.test(p.getFileName().toString()))) {
+            for (Path p : found) {
                 Files.deleteIfExists(p);
             }
         }
