@@ -231,8 +231,8 @@ public final class LabelStudioBackend implements AutoCloseable {
     });
     private final java.util.concurrent.atomic.AtomicBoolean trainingUnderWay =
             new java.util.concurrent.atomic.AtomicBoolean();
-    /** Models a training made, closed with the backend (the one passed to start is the caller's). */
-    private final List<Detector> trained = new ArrayList<>();
+    /** The detector passed to start: the caller's to close; one a training made is closed here when replaced. */
+    private final Detector given;
     private final Options options;
     private final HttpServer server;
     private final ExecutorService executor;
@@ -244,6 +244,7 @@ public final class LabelStudioBackend implements AutoCloseable {
 
     private LabelStudioBackend(Detector detector, Options options, Optional<Retrainer> retrainer) throws IOException {
         this.detector = Objects.requireNonNull(detector, "detector");
+        this.given = detector;
         this.options = Objects.requireNonNull(options, "options");
         this.modelVersion = options.modelVersion();
         this.retrainer = Objects.requireNonNull(retrainer, "retrainer");
@@ -311,8 +312,10 @@ public final class LabelStudioBackend implements AutoCloseable {
         }
         serving.writeLock().lock();
         try {
-            trained.forEach(Detector::close);
-            trained.clear();
+            if (detector != given) {
+                detector.close();
+                detector = given;
+            }
         } finally {
             serving.writeLock().unlock();
         }
@@ -557,12 +560,11 @@ public final class LabelStudioBackend implements AutoCloseable {
                     labels);
             serving.writeLock().lock();
             try {
+                if (detector != given) {
+                    detector.close(); // the previous trained model: no request holds it now
+                }
                 detector = next.detector();
                 modelVersion = next.modelVersion();
-                trained.add(next.detector());
-                if (trained.size() > 1) {
-                    trained.remove(0).close(); // the previous trained model: no request holds it now
-                }
             } finally {
                 serving.writeLock().unlock();
             }
