@@ -86,7 +86,7 @@ public final class CvatFormat implements AnnotationFormat {
     /** The namespace of this format's extras. */
     public static final String EXTRA_PREFIX = "cvat:";
 
-    static final String MARK_ATTRIBUTE = "annotate_mark";
+    private static final String MARK_ATTRIBUTE = "annotate_mark";
     private static final String ELEMENTS = EXTRA_PREFIX + "elements";
     private static final String ATTRIBUTE = EXTRA_PREFIX + "attribute:";
 

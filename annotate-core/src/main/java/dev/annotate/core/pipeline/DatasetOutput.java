@@ -131,11 +131,6 @@ final class DatasetOutput implements PreAnnotator.Output {
         problems.forEach(p -> notes.add(new Failure(file, "replaced, as told (overwrite): " + p)));
     }
 
-    /** The dataset file this run writes. */
-    Path file() {
-        return file;
-    }
-
     private String key(Path image) {
         return file.getParent().relativize(image).toString().replace('\\', '/');
     }
