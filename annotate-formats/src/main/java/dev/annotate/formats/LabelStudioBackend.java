@@ -588,6 +588,8 @@ public final class LabelStudioBackend implements AutoCloseable {
             throw new Refused(400, "request has no \"label_config\" (the project's labeling config)");
         }
         Schema schema = schema(config.getAsString());
+        LabelStudioFormat.Settings names = new LabelStudioFormat.Settings("", schema.dataKey(), schema.fromName(),
+                schema.toName());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         JsonWriter json = new JsonWriter(new OutputStreamWriter(bytes, StandardCharsets.UTF_8));
         json.beginObject().name("results").beginArray();
@@ -608,8 +610,7 @@ public final class LabelStudioBackend implements AutoCloseable {
                 json.beginObject().name("result").beginArray().endArray().name("score").value(0)
                         .name("model_version").value(modelVersion()).endObject();
             } else {
-                LabelStudioFormat.writePrediction(json, result, new LabelStudioFormat.Settings("",
-                        schema.dataKey(), schema.fromName(), schema.toName()), "t" + id + "r");
+                LabelStudioFormat.writePrediction(json, result, names, "t" + id + "r");
             }
         }
         json.endArray().endObject();
