@@ -126,12 +126,23 @@ public final class DetectorOptions {
     }
 
     /**
-     * Threads one inference may use inside the backend; default: the number of available processors, which gives
-     * one image the shortest wait. When images run side by side ({@code PreAnnotator}'s workers, a server), 1 is
-     * faster overall: see {@code PreAnnotator.Options#threads()}.
+     * Threads one inference may use inside the backend; default 1. Images run side by side
+     * ({@code PreAnnotator}'s workers, {@code DatasetPairs.detect}, a server's requests) go fastest with one
+     * inference thread each and one image per processor: the default, with which a pipeline's own default runs as
+     * many images at once as there are processors (see {@code PreAnnotator.Options#threads()}). For the shortest
+     * wait on a single image on an otherwise idle machine, give the number of processors.
      */
     public int threads() {
         return threads;
+    }
+
+    /**
+     * How many images detected side by side fill the available processors when each inference uses
+     * {@link #threads()}: the processors divided by the threads, at least 1. What {@code PreAnnotator} and
+     * {@code DatasetPairs.detect} run at once unless told otherwise.
+     */
+    public int parallelImages() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / threads);
     }
 
     /** Images with more pixels are refused before decoding; default {@link Images#DEFAULT_MAX_PIXELS}. */
@@ -207,7 +218,7 @@ public final class DetectorOptions {
         private boolean classAgnosticNms;
         private final Set<String> allowedLabels = new LinkedHashSet<>();
         private final Map<String, String> labelRenames = new LinkedHashMap<>();
-        private int threads = Runtime.getRuntime().availableProcessors();
+        private int threads = 1;
         private long maxPixels = Images.DEFAULT_MAX_PIXELS;
         private DecodeSize decodeSize;
         private LabelMap labelMap;

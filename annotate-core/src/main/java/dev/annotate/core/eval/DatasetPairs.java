@@ -7,12 +7,15 @@ import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
@@ -35,35 +38,68 @@ public final class DatasetPairs {
     }
 
     /**
-     * Runs {@code detector} on each usable image of {@code truth}.
+     * Runs {@code detector} on each usable image of {@code truth}, as many images at once as the processors hold
+     * beside the detector's inference threads ({@link dev.annotate.core.DetectorOptions#parallelImages()}).
      *
-     * @param problems receives every problem of the truth files; an unusable file is left out
-     * @param eachImage called after each truth file, used or not (for progress)
+     * @param problems receives every problem of the truth files, on the calling thread; an unusable file is left out
+     * @param eachImage called after each truth file, used or not (for progress), one call at a time
+     * @return the pairs in the truth dataset's order
      * @throws IOException if a part cannot be listed, or the detector cannot read an image that was located
      */
     public static List<Evaluation.ImagePair> detect(Dataset truth, Detector detector, Consumer<Problem> problems,
                                                     Runnable eachImage) throws IOException {
         Objects.requireNonNull(detector, "detector");
-        List<Evaluation.ImagePair> pairs = new ArrayList<>();
+        Object lock = new Object();
+        Runnable progress = () -> {
+            synchronized (lock) {
+                eachImage.run();
+            }
+        };
+        int threads = detector.options().parallelImages();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "evaluation");
+            t.setDaemon(true);
+            return t;
+        });
         try {
+            List<Future<Evaluation.ImagePair>> pending = new ArrayList<>();
             truth.read((part, read) -> {
                 Dataset.Entry entry = part.locate(read);
                 entry.problems().forEach(problems);
-                if (entry.usable()) {
+                if (!entry.usable()) {
+                    progress.run();
+                    return;
+                }
+                String key = part.key(read);
+                pending.add(pool.submit(() -> {
                     try {
                         AnnotatedImage found = detector.detect(entry.imageFile().get());
-                        pairs.add(new Evaluation.ImagePair(part.key(read), entry.annotated().get().annotations(),
-                                found.annotations()));
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
+                        return new Evaluation.ImagePair(key, entry.annotated().get().annotations(),
+                                found.annotations());
+                    } finally {
+                        progress.run();
                     }
-                }
-                eachImage.run();
+                }));
             });
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
+            List<Evaluation.ImagePair> pairs = new ArrayList<>(pending.size());
+            for (Future<Evaluation.ImagePair> f : pending) {
+                pairs.add(f.get());
+            }
+            return pairs;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("evaluation interrupted");
+        } finally {
+            pool.shutdownNow();
         }
-        return pairs;
     }
 
     /**

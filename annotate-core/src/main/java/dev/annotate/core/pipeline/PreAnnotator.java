@@ -3,6 +3,7 @@ package dev.annotate.core.pipeline;
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.Detector;
+import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.format.ReadResult;
@@ -133,11 +134,13 @@ public final class PreAnnotator {
      * @param outputDir empty to write beside each image (a dataset-level file: in the image folder); else the root of
      *     a tree mirroring the image tree (a dataset-level format: the file, or its folder)
      * @param existing the policy for existing annotation files
-     * @param threads worker threads, at least 1: each decodes and detects one image at a time, so the inference
-     *     threads of the detector ({@link dev.annotate.core.DetectorOptions#threads()}) multiply. For throughput, keep
-     *     workers x inference threads at the processors: one inference thread and one worker per processor is the
-     *     fastest measured (300 images, 2 cores: 1 x 2 1.53 s, 2 x 2 1.88 s, 2 x 1 2.01 s), which is what
-     *     {@code annotate predict} opens its detector with
+     * @param threads worker threads, or {@link #AUTO_THREADS} (the default): each worker decodes and detects one
+     *     image at a time, so the detector's inference threads ({@link DetectorOptions#threads()})
+     *     multiply. {@code AUTO_THREADS} keeps workers x inference threads within the processors
+     *     ({@link #workers(DetectorOptions)}): with the detector's default of one inference thread, one worker per processor,
+     *     the fastest measured (300 images, 2 cores: 1 inference thread x 2 workers 1.53 s, 2 x 2 1.88 s,
+     *     2 x 1 2.01 s). A number given is used as it is, for a detector whose work is not on these processors
+     *     (a GPU, a remote model)
      * @param reviewListSize how many least-confident images the summary lists
      * @param model the name every written file's machine mark gives the model (see
      *     {@link AnnotatedImage#predictedBy()}), for example from {@link #modelName(String)}
@@ -150,8 +153,8 @@ public final class PreAnnotator {
             Objects.requireNonNull(format, "format");
             Objects.requireNonNull(outputDir, "outputDir");
             Objects.requireNonNull(existing, "existing");
-            if (threads < 1) {
-                throw new IllegalArgumentException("threads (" + threads + ") must be >= 1");
+            if (threads < 1 && threads != AUTO_THREADS) {
+                throw new IllegalArgumentException("threads (" + threads + ") must be >= 1, or AUTO_THREADS");
             }
             if (reviewListSize < 0) {
                 throw new IllegalArgumentException("reviewListSize (" + reviewListSize + ") must be >= 0");
@@ -160,14 +163,25 @@ public final class PreAnnotator {
             AnnotatedImage.of("check.jpg", 1, 1, 1, List.of()).withPredictedBy(Optional.of(model)); // validates
         }
 
+        /** {@link #threads()} meaning: as many workers as the processors hold beside the detector's threads. */
+        public static final int AUTO_THREADS = 0;
+
         /**
-         * Beside each image, skipping existing files, one thread per processor, 20 images to review first, the
-         * model named {@value PreAnnotator#UNNAMED_MODEL} in the machine marks (name it with
-         * {@link #withModel(String)}).
+         * Beside each image, skipping existing files, {@linkplain #AUTO_THREADS workers for the processors}, 20
+         * images to review first, the model named {@value PreAnnotator#UNNAMED_MODEL} in the machine marks (name it
+         * with {@link #withModel(String)}).
          */
         public static Options of(AnnotationFormat format) {
-            return new Options(format, Optional.empty(), Existing.SKIP, Runtime.getRuntime().availableProcessors(),
-                    20, UNNAMED_MODEL);
+            return new Options(format, Optional.empty(), Existing.SKIP, AUTO_THREADS, 20, UNNAMED_MODEL);
+        }
+
+        /**
+         * The worker threads a run uses with {@code detector}: {@link #threads()} if given, else
+         * {@link DetectorOptions#parallelImages() as many as the processors hold} beside its
+         * inference threads.
+         */
+        public int workers(DetectorOptions detector) {
+            return threads != AUTO_THREADS ? threads : detector.parallelImages();
         }
 
         /** These options writing into a mirrored tree under {@code dir}. */
@@ -180,7 +194,7 @@ public final class PreAnnotator {
             return new Options(format, outputDir, policy, threads, reviewListSize, model);
         }
 
-        /** These options with another number of worker threads. */
+        /** These options with another number of worker threads, or {@link #AUTO_THREADS}. */
         public Options withThreads(int n) {
             return new Options(format, outputDir, existing, n, reviewListSize, model);
         }
@@ -380,16 +394,17 @@ public final class PreAnnotator {
         Duration counting = Duration.ofNanos(System.nanoTime() - start);
 
         // pass 2: stream the images through a bounded queue to the workers
-        Run run = new Run(detector, output, options, listener, total[0], start, failures);
-        BlockingQueue<Path> queue = new ArrayBlockingQueue<>(2 * options.threads());
-        ExecutorService workers = Executors.newFixedThreadPool(options.threads(), r -> {
+        int threads = options.workers(detector.options());
+        Run run = new Run(detector, output, options, threads, listener, total[0], start, failures);
+        BlockingQueue<Path> queue = new ArrayBlockingQueue<>(2 * threads);
+        ExecutorService workers = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "pre-annotator");
             t.setDaemon(true);
             return t;
         });
         Path poison = root.resolve(".end-of-images"); // compared by identity: no walked path is this object
         List<Future<?>> running = new ArrayList<>();
-        for (int i = 0; i < options.threads(); i++) {
+        for (int i = 0; i < threads; i++) {
             running.add(workers.submit(() -> {
                 for (Path image = take(queue); image != poison; image = take(queue)) {
                     run.handle(image);
@@ -413,7 +428,7 @@ public final class PreAnnotator {
                     }
                 });
             } finally {
-                for (int i = 0; i < options.threads(); i++) {
+                for (int i = 0; i < threads; i++) {
                     offer(queue, poison, running);
                 }
                 try {
@@ -704,8 +719,8 @@ public final class PreAnnotator {
         private final PriorityQueue<Doubtful> doubtful =
                 new PriorityQueue<>((a, b) -> Double.compare(b.lowestConfidence(), a.lowestConfidence()));
 
-        Run(Detector detector, Output output, Options options, Listener listener, long total, long start,
-            List<Failure> failures) {
+        Run(Detector detector, Output output, Options options, int threads, Listener listener, long total,
+            long start, List<Failure> failures) {
             this.detector = detector;
             this.output = output;
             this.options = options;
@@ -713,8 +728,8 @@ public final class PreAnnotator {
             this.total = total;
             this.start = start;
             this.failures = failures;
-            this.writers = new java.util.concurrent.ThreadPoolExecutor(options.threads(), options.threads(), 0,
-                    java.util.concurrent.TimeUnit.SECONDS, new ArrayBlockingQueue<>(2 * options.threads()), r -> {
+            this.writers = new java.util.concurrent.ThreadPoolExecutor(threads, threads, 0,
+                    java.util.concurrent.TimeUnit.SECONDS, new ArrayBlockingQueue<>(2 * threads), r -> {
                         Thread t = new Thread(r, "pre-annotator-writer");
                         t.setDaemon(true);
                         return t;

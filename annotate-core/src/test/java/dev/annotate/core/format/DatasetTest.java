@@ -1,5 +1,7 @@
 package dev.annotate.core.format;
 
+import dev.annotate.core.Detector;
+import dev.annotate.core.Detectors;
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.eval.DatasetPairs;
 import dev.annotate.core.eval.Evaluation;
@@ -120,5 +122,73 @@ final class DatasetTest {
         assertEquals(List.of("b.png", "sub/a.png"), pairs.stream().map(Evaluation.ImagePair::key).toList());
         assertEquals(0, pairs.get(0).predicted().size());
         assertEquals(2, pairs.get(1).predicted().size());
+    }
+    /**
+     * Detection runs as many images at once as the processors hold beside the detector's one inference thread,
+     * and the pairs still come in the truth's order, each with its own image's detections.
+     */
+    @Test
+    void detect_runsImagesSideBySide_andAnswersInTheTruthsOrder() throws IOException {
+        Path truth = root.resolve("truth");
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            String name = String.format("img%02d.png", i);
+            image(truth.resolve(name), 20 + i, 30);
+            Files.writeString(truth.resolve(String.format("img%02d.lines", i)), name + " " + (20 + i) + " 30\n");
+            expected.add(name);
+        }
+        Files.writeString(truth.resolve("missing.lines"), "missing.png 8 8\n"); // no image: left out, still counted
+        Path model = Files.write(root.resolve("m.fixture"), List.of("car 0.9 0 0 1 0.5"));
+        java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger progress = new java.util.concurrent.atomic.AtomicInteger();
+        List<Problem> problems = new ArrayList<>();
+        try (Detector fixture = Detectors.open(model)) {
+            Detector counting = new CountingDetector(fixture, running, most);
+            List<Evaluation.ImagePair> pairs = DatasetPairs.detect(Dataset.of(truth, lines, LabelMap.empty()),
+                    counting, problems::add, progress::incrementAndGet);
+
+            assertEquals(expected, pairs.stream().map(Evaluation.ImagePair::key).toList());
+            for (int i = 0; i < pairs.size(); i++) { // the fixture's box spans the whole width of its own image
+                assertEquals(20 + i, pairs.get(i).predicted().get(0).box().xmax(), 1e-9, pairs.get(i).key());
+            }
+        }
+        assertEquals(25, progress.get());
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(most.get() >= 1 && most.get() <= Runtime.getRuntime().availableProcessors(), most.toString());
+    }
+
+    /** Delegates, counting the calls under way. */
+    private record CountingDetector(Detector inner, java.util.concurrent.atomic.AtomicInteger running,
+                                    java.util.concurrent.atomic.AtomicInteger most) implements Detector {
+        @Override
+        public List<dev.annotate.core.Annotation> detect(BufferedImage image) {
+            return inner.detect(image);
+        }
+
+        @Override
+        public dev.annotate.core.AnnotatedImage detect(Path image) throws IOException {
+            most.accumulateAndGet(running.incrementAndGet(), Math::max);
+            try {
+                return inner.detect(image);
+            } finally {
+                running.decrementAndGet();
+            }
+        }
+
+        @Override
+        public LabelMap labelMap() {
+            return inner.labelMap();
+        }
+
+        @Override
+        public dev.annotate.core.DetectorOptions options() {
+            return inner.options();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
     }
 }

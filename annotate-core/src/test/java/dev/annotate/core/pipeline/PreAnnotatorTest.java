@@ -2,6 +2,7 @@ package dev.annotate.core.pipeline;
 
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Detector;
+import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.format.ReadResult;
@@ -181,6 +182,20 @@ final class PreAnnotatorTest {
         assertEquals("j/model.onnx", PreAnnotator.modelName("file:/tmp/j/model.onnx"));
         assertEquals("models/x.pb", PreAnnotator.modelName("C:\\models\\x.pb"));
         assertEquals("x.pb", PreAnnotator.modelName("C:\\x.pb"));
+    }
+
+    @Test
+    void workers_byDefault_fillTheProcessorsBesideTheDetectorsInferenceThreads() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        PreAnnotator.Options auto = PreAnnotator.Options.of(format);
+        assertEquals(PreAnnotator.Options.AUTO_THREADS, auto.threads());
+        assertEquals(processors, auto.workers(DetectorOptions.defaults()));
+        assertEquals(1, auto.workers(DetectorOptions.builder().threads(processors).build()));
+        assertEquals(1, auto.workers(DetectorOptions.builder().threads(4 * processors).build()));
+        assertEquals(Math.max(1, processors / 2), auto.workers(DetectorOptions.builder().threads(2).build()));
+        assertEquals(3, auto.withThreads(3).workers(DetectorOptions.defaults())); // a number given is used as it is
+        assertEquals(1, detector.options().threads()); // the detector's default: one inference thread
+        assertThrows(IllegalArgumentException.class, () -> auto.withThreads(-1));
     }
 
     @Test

@@ -56,7 +56,8 @@ final class PredictCommand implements Callable<Integer> {
             + " folder).")
     Path out;
 
-    @Option(names = "--threads", description = "Worker threads (default: processors).")
+    @Option(names = "--threads", description = "Images detected at once, each on one inference thread (default:"
+            + " processors).")
     Integer threads;
 
     @Option(names = "--preview", description = "Also draw the detections as PNGs here, with an index.html.")
@@ -76,12 +77,12 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AnnotationFormat f = labelStudio.format(format);
         PreAnnotator.Existing policy = PreAnnotator.Existing.parse(existing);
-        int workers = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        DetectorOptions.Builder options = DetectorOptions.builder().minScore(minScore).threads(1);
+        DetectorOptions.Builder options = DetectorOptions.builder().minScore(minScore); // one inference thread
         if (labels != null) {
             options.labelMap(LabelMaps.read(labels));
         }
-        PreAnnotator.Options run = PreAnnotator.Options.of(f).withExisting(policy).withThreads(workers)
+        PreAnnotator.Options run = PreAnnotator.Options.of(f).withExisting(policy)
+                .withThreads(threads == null ? PreAnnotator.Options.AUTO_THREADS : threads)
                 .withReviewListSize(REVIEW_LIST).withModel(PreAnnotator.modelName(model.toString()));
         if (out != null) {
             run = run.withOutputDir(out);
@@ -144,7 +145,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         if (report != null) {
             PredictReport.write(report, new PredictReport.Run(images, model, format, minScore,
-                    Optional.ofNullable(out), policy.optionName(), workers), s);
+                    Optional.ofNullable(out), policy.optionName(), run.workers(options.build())), s);
             stdout.println("report: " + report.toAbsolutePath());
         }
         s.notes().forEach(n -> stdout.println("note: " + n.path() + ": " + n.reason()));
