@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * Writes a file so that readers, and a crash at any moment, see either the old content or the whole new one.
@@ -43,6 +46,43 @@ public final class AtomicFiles {
 
     /** Replaces {@code target} with what {@code content} writes, atomically. */
     public static void write(Path target, Content content) throws IOException {
+        write(target, content, true);
+    }
+
+    /**
+     * Replaces {@code target} with {@code bytes} atomically for readers and for a killed process, without forcing
+     * them to disk first: for a writer of many files that {@linkplain #sync(Collection) syncs} them once at its
+     * end. Until then a power loss may leave the target empty or cut short (never the content of another file),
+     * which that writer must recognise and redo.
+     */
+    public static void writeUnsynced(Path target, byte[] bytes) throws IOException {
+        write(target, out -> out.write(bytes), false);
+    }
+
+    /**
+     * Forces files written by {@link #writeUnsynced} to disk, then their folders (which hold the renames). A
+     * folder that cannot be opened for that (Windows) is left to the file system.
+     *
+     * @throws IOException if a file cannot be forced, naming it
+     */
+    public static void sync(Collection<Path> files) throws IOException {
+        Set<Path> dirs = new LinkedHashSet<>();
+        for (Path file : files) {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+                channel.force(true);
+            }
+            dirs.add(file.toAbsolutePath().getParent());
+        }
+        for (Path dir : dirs) {
+            try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+                channel.force(true);
+            } catch (IOException e) {
+                // not every system opens a folder as a file; its renames then reach the disk in their own time
+            }
+        }
+    }
+
+    private static void write(Path target, Content content, boolean force) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path dir = absolute.getParent();
         // Not Files.createTempFile: that creates mode 0600, and the renamed file would keep it.
@@ -54,7 +94,9 @@ public final class AtomicFiles {
                  OutputStream out = Channels.newOutputStream(channel)) {
                 content.writeTo(out);
                 out.flush();
-                channel.force(true);
+                if (force) {
+                    channel.force(true);
+                }
             }
             try {
                 Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -5,6 +5,8 @@ import dev.annotate.core.Annotation;
 import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.format.AnnotationFormat;
+import dev.annotate.core.format.AtomicFiles;
+import dev.annotate.core.format.MachineMark;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.format.ReadResult;
 import org.slf4j.Logger;
@@ -55,6 +57,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>A failing image is recorded with its reason and the run goes on. Every write is atomic and stale
  *       temporary files of a killed run are removed, so running again after a crash finishes the job with the
  *       same files an uninterrupted run writes.</li>
+ *   <li>Files are not forced to disk one by one but together, when the run ends (and every 4,096 files). A power
+ *       loss before that can leave a file of the run empty, zero-filled or cut short; running again predicts such a
+ *       file again, whatever the policy: one that holds nothing, or one that carries the
+ *       {@linkplain MachineMark machine mark} and cannot be read. Any other unreadable file might be a person's: it
+ *       is left alone and noted. (A format that cannot encode a file on its own, such as YOLO, forces each file.)</li>
  * </ul>
  *
  * <h2>Dataset-level formats</h2>
@@ -524,12 +531,15 @@ public final class PreAnnotator {
 
     /** One annotation file per image, beside it or in a mirrored tree. */
     private static final class FileOutput implements Output {
+        private static final int SYNC_BATCH = 4096;
         private final Path root;
         private final Optional<Path> out;
         private final Options options;
         private final PerImageFormat format;
         private final dev.annotate.core.LabelMap labels;
         private final List<Failure> notes;
+        /** Files written and not yet forced to disk; forced in batches of {@link #SYNC_BATCH} and at the end. */
+        private final List<Path> unsynced = new ArrayList<>();
 
         FileOutput(Path root, Optional<Path> out, Options options, PerImageFormat format,
                    dev.annotate.core.LabelMap labels, List<Failure> notes) {
@@ -556,35 +566,111 @@ public final class PreAnnotator {
         public void write(Path image, AnnotatedImage result) throws IOException {
             Path target = target(root, out, image, format);
             Files.createDirectories(target.getParent());
-            format.writeFile(result, target, labels);
+            byte[] bytes;
+            try {
+                bytes = format.toBytes(result, labels);
+            } catch (UnsupportedOperationException e) { // a format that writes more than one file (YOLO)
+                format.writeFile(result, target, labels);
+                return;
+            }
+            AtomicFiles.writeUnsynced(target, bytes);
+            List<Path> batch = null;
+            synchronized (unsynced) {
+                unsynced.add(target);
+                if (unsynced.size() >= SYNC_BATCH) {
+                    batch = new ArrayList<>(unsynced);
+                    unsynced.clear();
+                }
+            }
+            if (batch != null) {
+                AtomicFiles.sync(batch);
+            }
         }
 
         @Override
-        public void finish() {
+        public void finish() throws IOException {
+            syncRest();
         }
 
         @Override
         public void abandon() {
+            try {
+                syncRest();
+            } catch (IOException e) {
+                LOG.warn("annotation files written before the run stopped could not be forced to disk: {}", e.toString());
+            }
         }
 
-        /** Whether the policy lets this run replace an existing annotation file. */
+        private void syncRest() throws IOException {
+            List<Path> rest;
+            synchronized (unsynced) {
+                rest = new ArrayList<>(unsynced);
+                unsynced.clear();
+            }
+            AtomicFiles.sync(rest);
+        }
+
+        /**
+         * Whether the policy lets this run replace an existing annotation file. Under every policy, a file that holds
+         * nothing (empty, or only zero bytes) or that carries the machine mark but cannot be read is what a power loss
+         * leaves of a file not yet on disk: it is predicted again. Any other unreadable file may be a person's: left
+         * alone, with a note.
+         */
         private boolean mayReplace(Path target) {
-            if (options.existing() == Existing.OVERWRITE || options.existing() == Existing.SKIP) {
-                return options.existing() == Existing.OVERWRITE;
+            if (options.existing() == Existing.OVERWRITE) {
+                return true;
             }
             try {
-                ReadResult existing = format.readFile(target, labels);
-                if (existing.image().isEmpty()) {
-                    notes.add(new Failure(target, "existing annotation file is unreadable, left alone: "
-                            + existing.problems()));
-                    return false;
+                byte[] content = Files.readAllBytes(target);
+                if (blank(content)) {
+                    notes.add(new Failure(target, "existing annotation file holds nothing (a power loss before it"
+                            + " reached the disk?): predicted again"));
+                    return true;
                 }
-                return replaces(options.existing(), existing.image().get());
+                ReadResult existing = format.readFile(target, labels);
+                if (existing.image().isPresent()) {
+                    return replaces(options.existing(), existing.image().get());
+                }
+                if (contains(content, MARK)) {
+                    notes.add(new Failure(target, "existing annotation file carries the machine mark but is cut short"
+                            + " or damaged (a power loss before it reached the disk?): predicted again; "
+                            + existing.problems()));
+                    return true;
+                }
+                notes.add(new Failure(target, "existing annotation file is unreadable, left alone: "
+                        + existing.problems()));
+                return false;
             } catch (IOException e) {
                 notes.add(new Failure(target, "existing annotation file cannot be read, left alone: " + e));
                 return false;
             }
         }
+    }
+
+    /** The machine mark's constant start, as every format stores it. */
+    private static final byte[] MARK = MachineMark.PREFIX.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    /** Whether a file holds nothing: no bytes, or only zero bytes (what some file systems show after a crash). */
+    static boolean blank(byte[] content) {
+        for (byte b : content) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean contains(byte[] content, byte[] part) {
+        outer:
+        for (int i = 0; i + part.length <= content.length; i++) {
+            for (int k = 0; k < part.length; k++) {
+                if (content[i + k] != part[k]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     /** The annotation file for an image: beside it, or at the same relative place under the output folder. */

@@ -46,6 +46,22 @@ final class AtomicFilesTest {
         assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(written));
     }
 
+    @Test
+    void writeUnsynced_replacesTheTarget_andSyncForcesFilesOfSeveralFolders_namingOneThatIsGone() throws IOException {
+        Path a = Files.writeString(dir.resolve("a.xml"), "old");
+        Path b = Files.createDirectories(dir.resolve("sub")).resolve("b.xml");
+        AtomicFiles.writeUnsynced(a, "new".getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.writeUnsynced(b, "b".getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.sync(List.of(a, b));
+        assertEquals("new", Files.readString(a));
+        assertEquals("b", Files.readString(b));
+        assertEquals(List.of(a, dir.resolve("sub")), list().stream().sorted().toList());
+
+        Files.delete(b);
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.sync(List.of(a, b)));
+        assertEquals(b.toString(), e.getMessage());
+    }
+
     private List<Path> list() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.toList();

@@ -53,8 +53,13 @@ public final class LinesFormat implements PerImageFormat {
                 problems.add(new Problem(annotationFile, "line " + (i + 1), "skipped: " + e.getMessage()));
             }
         }
-        AnnotatedImage image = AnnotatedImage.of(head[0], Integer.parseInt(head[1]), Integer.parseInt(head[2]), 3,
-                boxes).withVerified(List.of(head).contains("verified"));
+        AnnotatedImage image;
+        try {
+            image = AnnotatedImage.of(head[0], Integer.parseInt(head[1]), Integer.parseInt(head[2]), 3, boxes)
+                    .withVerified(List.of(head).contains("verified"));
+        } catch (RuntimeException e) { // readFile never throws for malformed content
+            return ReadResult.failed(new Problem(annotationFile, "line 1", "not a header: " + e.getMessage()));
+        }
         for (String h : head) {
             if (h.startsWith("by=")) {
                 image = image.withPredictedBy(Optional.of(h.substring(3)));

@@ -13,6 +13,8 @@ import dev.annotate.core.image.TestImages;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
@@ -114,17 +116,18 @@ final class PreAnnotatorTest {
         Path broken = images.resolve("a2.lines");
         Files.writeString(unverified, "a0.png 40 30\nperson 1 1 5 5\n");
         Files.writeString(verified, "a1.png 41 30 verified\nperson 1 1 5 5\n");
-        Files.writeString(broken, "");
+        Files.writeString(broken, "a2.png forty 30\n");
 
         PreAnnotator.Summary skip = PreAnnotator.run(detector, images, options(), p -> { });
         assertEquals(3, skip.skipped());
+        assertEquals(List.of(broken), skip.notes().stream().map(PreAnnotator.Failure::path).toList());
         assertEquals("a0.png 40 30\nperson 1 1 5 5\n", Files.readString(unverified));
 
         PreAnnotator.Summary skipVerified = PreAnnotator.run(detector, images,
                 options().withExisting(PreAnnotator.Existing.SKIP_VERIFIED), p -> { });
         assertTrue(Files.readString(unverified).contains("car"), "an unverified file is rewritten");
         assertEquals("a1.png 41 30 verified\nperson 1 1 5 5\n", Files.readString(verified));
-        assertEquals("", Files.readString(broken));
+        assertEquals("a2.png forty 30\n", Files.readString(broken));
         assertEquals(List.of(broken), skipVerified.notes().stream().map(PreAnnotator.Failure::path).toList());
 
         PreAnnotator.run(detector, images, options().withExisting(PreAnnotator.Existing.OVERWRITE), p -> { });
@@ -132,12 +135,39 @@ final class PreAnnotatorTest {
         assertFalse(Files.readString(verified).contains("verified"));
     }
 
+    /**
+     * What a power loss leaves of files not yet on disk (#18): an empty or zero-filled annotation file holds nothing
+     * a person could have written, and is predicted again under every policy; the rest is as an uninterrupted run.
+     */
+    @ParameterizedTest
+    @EnumSource(value = PreAnnotator.Existing.class, names = {"SKIP", "SKIP_VERIFIED", "REFRESH"})
+    void run_emptyOrZeroFilledFilesLeftByAPowerLoss_arePredictedAgain(PreAnnotator.Existing policy)
+            throws IOException {
+        Path reference = root.resolve("reference");
+        copyTree(images, reference);
+        PreAnnotator.run(detector, reference, options(), p -> { });
+        Path empty = Files.write(images.resolve("a0.lines"), new byte[0]);
+        Path zeros = Files.write(images.resolve("sub/b.lines"), new byte[4096]);
+        Path person = Files.writeString(images.resolve("a1.lines"), "a1.png 41 30 verified\nperson 1 1 5 5\n");
+
+        PreAnnotator.Summary s = PreAnnotator.run(detector, images, options().withExisting(policy), p -> { });
+
+        assertEquals(6, s.written());
+        assertEquals(1, s.skipped());
+        assertEquals(Files.readString(reference.resolve("a0.lines")), Files.readString(empty));
+        assertEquals(Files.readString(reference.resolve("sub/b.lines")), Files.readString(zeros));
+        assertEquals("a1.png 41 30 verified\nperson 1 1 5 5\n", Files.readString(person));
+        assertEquals(java.util.Set.of(empty, zeros), s.notes().stream().map(PreAnnotator.Failure::path)
+                .collect(java.util.stream.Collectors.toSet()));
+        assertTrue(s.notes().get(0).reason().contains("holds nothing"), s.notes().toString());
+    }
+
     @Test
     void refresh_rewritesTheMachinesUncheckedFiles_andNoPersonsFile() throws IOException {
         Path machine = Files.writeString(images.resolve("a0.lines"), "a0.png 40 30 by=round-1/m\nperson 1 1 5 5\n");
         Path person = Files.writeString(images.resolve("a1.lines"), "a1.png 41 30\nperson 1 1 5 5\n");
         Path verified = Files.writeString(images.resolve("a2.lines"), "a2.png 42 30 verified by=round-1/m\n");
-        Path broken = Files.writeString(images.resolve("a3.lines"), "");
+        Path broken = Files.writeString(images.resolve("a3.lines"), "a3.png forty 30\n");
 
         PreAnnotator.Summary s = PreAnnotator.run(detector, images,
                 options().withExisting(PreAnnotator.Existing.REFRESH).withModel("round-2/m.fixture"), p -> { });
@@ -147,7 +177,7 @@ final class PreAnnotatorTest {
         assertEquals(List.of("car", "tree"), refreshed.annotations().stream().map(a -> a.label()).toList());
         assertEquals("a1.png 41 30\nperson 1 1 5 5\n", Files.readString(person));
         assertEquals("a2.png 42 30 verified by=round-1/m\n", Files.readString(verified));
-        assertEquals("", Files.readString(broken));
+        assertEquals("a3.png forty 30\n", Files.readString(broken));
         assertEquals(List.of(broken), s.notes().stream().map(PreAnnotator.Failure::path).toList());
         assertEquals(4, s.written(), "a0 and the three images without a file");
         assertEquals(3, s.skipped());
