@@ -66,18 +66,27 @@ final class TensorFlowDetector extends AbstractDetector {
     /** TensorFlow's JPEG decoder feeding uint8 models; null for other input types. */
     private final JpegTensors jpeg;
 
-    TensorFlowDetector(Path model, String description, Runner runner, DataType inputType, LabelMap labels,
-                       DetectorOptions options) {
+    /** The size the model states it resizes every image to, if it does. */
+    private final Optional<java.awt.Dimension> inputSize;
+
+    TensorFlowDetector(Path model, String description, Runner runner, DataType inputType,
+                       Optional<java.awt.Dimension> inputSize, LabelMap labels, DetectorOptions options) {
         super(description, labels, options);
         this.model = model;
         this.runner = runner;
         this.inputType = inputType;
+        this.inputSize = inputSize;
         this.labels = labels;
         this.jpeg = inputType == DataType.DT_UINT8 ? new JpegTensors() : null;
     }
 
     DataType inputType() {
         return inputType;
+    }
+
+    @Override
+    protected Optional<java.awt.Dimension> inputSize() {
+        return inputSize;
     }
 
     @Override
@@ -116,8 +125,14 @@ final class TensorFlowDetector extends AbstractDetector {
             }
             int w = header.width();
             int h = header.height();
-            Optional<List<Annotation>> found = jpeg.decode(bytes, header.orientation(), pixels -> guarded(w, h,
-                    () -> candidates(run(pixels, image.toString()), w, h, ExifOrientation.NORMAL)));
+            int r = decodeSize().map(d -> JpegTensors.ratio(w, h, d.width, d.height)).orElse(1);
+            int storedW = (header.storedWidth() + r - 1) / r; // libjpeg's scaled sides
+            int storedH = (header.storedHeight() + r - 1) / r;
+            int reducedW = header.orientation().displayedWidth(storedW, storedH);
+            int reducedH = header.orientation().displayedHeight(storedW, storedH);
+            Optional<List<Annotation>> found = jpeg.decode(bytes, header.orientation(), r, pixels -> guarded(w, h,
+                    () -> candidates(run(pixels, image.toString()), reducedW, reducedH, ExifOrientation.NORMAL)
+                            .stream().map(a -> a.withBox(header.fromReduced(a.box(), r))).toList()));
             return found.isPresent() ? describe(image, w, h, 3, found.get()) : super.detect(image);
         }
         List<Annotation> found = guarded(header.width(), header.height(), () -> {

@@ -47,6 +47,12 @@ public final class TensorFlowProvider implements DetectorProvider {
     private static final String CLASSES = "detection_classes";
     private static final String COUNT = "num_detections";
 
+    /**
+     * The name of an int32 constant {@code [height, width]} by which a graph states the size it resizes every image
+     * to; the detector then decodes large images no larger than needed ({@link DetectorOptions#decodeSize()}).
+     */
+    public static final String INPUT_SIZE_OPERATION = "annotate_input_size";
+
     @Override
     public String name() {
         return "tensorflow";
@@ -168,7 +174,8 @@ public final class TensorFlowProvider implements DetectorProvider {
                 }
             };
             return new TensorFlowDetector(dir, "TensorFlow SavedModel " + dir + " (" + tf.signature() + ", "
-                    + type + " input)", runner, type, labels, options);
+                    + type + " input)", runner, type, statedInputSize(bundle.graph(), bundle.session()), labels,
+                    options);
         } catch (FormatException | RuntimeException e) {
             bundle.close();
             throw e;
@@ -184,6 +191,26 @@ public final class TensorFlowProvider implements DetectorProvider {
         new TreeSet<>(values.keySet()).forEach(k -> out.add(k + " (" + values.get(k).dataType + " "
                 + values.get(k).shape + ")"));
         return out.toString();
+    }
+
+    /**
+     * The size the model states it resizes every image to: an int32 constant {@code [height, width]} named
+     * {@value #INPUT_SIZE_OPERATION} (the primitive model's SavedModel export has one). Empty for other models,
+     * or a constant of another shape.
+     */
+    static Optional<java.awt.Dimension> statedInputSize(Graph graph, Session session) {
+        if (graph.operation(INPUT_SIZE_OPERATION) == null) {
+            return Optional.empty();
+        }
+        try (Result r = session.runner().fetch(INPUT_SIZE_OPERATION).run()) {
+            if (r.get(0) instanceof org.tensorflow.types.TInt32 size && size.shape().equals(
+                    org.tensorflow.ndarray.Shape.of(2)) && size.getInt(0) > 0 && size.getInt(1) > 0) {
+                return Optional.of(new java.awt.Dimension(size.getInt(1), size.getInt(0)));
+            }
+        } catch (RuntimeException e) {
+            // not a constant we can read: the model is fed every pixel, as any model that says nothing
+        }
+        return Optional.empty();
     }
 
     // ------------------------------------------------------------------------------------------ frozen graph
@@ -249,7 +276,7 @@ public final class TensorFlowProvider implements DetectorProvider {
                 }
             };
             return new TensorFlowDetector(file, "TensorFlow frozen graph " + file + " (" + type + " input)", runner,
-                    type, labels, options);
+                    type, statedInputSize(graph, session), labels, options);
         } catch (IOException | RuntimeException e) {
             graph.close();
             throw e;

@@ -101,8 +101,21 @@ public final class OdModels {
 
     /** A TF2-style SavedModel: signature {@code serving_default}, input key {@code inputKey}. */
     public static Path savedModel(Path dir, Input kind, String inputKey) throws IOException {
+        return savedModel(dir, kind, inputKey, 0);
+    }
+
+    /**
+     * The same, stating that it resizes every image to {@code statedSize} square (as the primitive model's export
+     * does, with {@link TensorFlowProvider#INPUT_SIZE_OPERATION}) unless that is 0. (It finds the rectangle at any
+     * size all the same.)
+     */
+    public static Path savedModel(Path dir, Input kind, String inputKey, int statedSize) throws IOException {
         try (Graph g = new Graph()) {
             Built m = build(g, kind, inputKey);
+            if (statedSize > 0) {
+                Ops.create(g).withName(TensorFlowProvider.INPUT_SIZE_OPERATION).constant(
+                        new int[] {statedSize, statedSize});
+            }
             try (Session s = new Session(g)) {
                 Signature signature = Signature.builder().key("serving_default").input(inputKey, m.input())
                         .output("detection_boxes", m.boxes()).output("detection_scores", m.scores())

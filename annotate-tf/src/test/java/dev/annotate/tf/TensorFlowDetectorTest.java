@@ -144,6 +144,93 @@ final class TensorFlowDetectorTest {
         }
     }
 
+    /**
+     * A model that states the size it resizes to (the primitive export) gets large JPEG files decoded by TensorFlow
+     * at a DCT ratio (uint8 input) or subsampled by ImageIO (float input), by default (#18): its boxes are those of a
+     * full decode within a pixel, in full-resolution displayed pixels, whatever the EXIF orientation.
+     */
+    @ParameterizedTest
+    @MethodSource("statedSizeModels")
+    void aModelThatStatesItsInputSize_getsLargeFilesDecodedSmaller_withFullSizeBoxesWithinAPixel(
+            OdModels.Input kind) throws IOException {
+        Path model = OdModels.savedModel(root.resolve("stating-" + kind + "/saved_model"), kind, "input_tensor", 256);
+        LabelMaps.write(LABELS, root.resolve("stating-" + kind + "/label_map.pbtxt"));
+        try (Detector smaller = Detectors.open(model);
+             Detector full = Detectors.open(model, DetectorOptions.builder()
+                     .decodeSize(dev.annotate.core.DecodeSize.FULL).build())) {
+            assertEquals(java.util.Optional.of(new java.awt.Dimension(256, 256)),
+                    ((TensorFlowDetector) smaller).inputSize());
+            // the rectangle's edges on multiples of 4 of the stored frame, so a quarter-size decode sees it sharp; sides
+            // that are, and are not, multiples of 4, so a turned image's reduced grid is offset in the displayed frame
+            for (int[] s : List.of(new int[] {1536, 1152, 400, 300, 1200, 900},
+                    new int[] {1538, 1155, 400, 300, 1200, 900})) {
+                for (ExifOrientation o : List.of(ExifOrientation.NORMAL, ExifOrientation.ROTATE_90_CW,
+                        ExifOrientation.ROTATE_270_CW, ExifOrientation.TRANSVERSE, ExifOrientation.ROTATE_180)) {
+                    byte[] jpeg = TestImages.jpeg(scene(s), 0.95f);
+                    Path file = Files.write(root.resolve("large-" + kind + s[0] + o + ".jpg"),
+                            o == ExifOrientation.NORMAL ? jpeg
+                                    : TestImages.withExifOrientation(jpeg, o.tag(), ByteOrder.BIG_ENDIAN));
+                    AnnotatedImage a = smaller.detect(file);
+                    AnnotatedImage b = full.detect(file);
+                    String what = kind + " " + s[0] + " " + o + ": " + a.annotations() + " vs " + b.annotations();
+                    assertEquals(o.displayedWidth(s[0], s[1]), a.width(), what);
+                    assertEquals(o.displayedHeight(s[0], s[1]), a.height(), what);
+                    BoundingBox shown = o.toDisplayed(BoundingBox.of(s[2], s[3], s[4], s[5]), s[0], s[1]);
+                    assertFound(new int[] {0, 0, (int) shown.xmin(), (int) shown.ymin(), (int) shown.xmax(),
+                            (int) shown.ymax()}, b.annotations(), 1.5);
+                    assertEquals(b.annotations().size(), a.annotations().size(), what);
+                    for (int k = 0; k < a.annotations().size(); k++) {
+                        BoundingBox x = a.annotations().get(k).box();
+                        BoundingBox y = b.annotations().get(k).box();
+                        assertEquals(y.xmin(), x.xmin(), 1, what);
+                        assertEquals(y.ymin(), x.ymin(), 1, what);
+                        assertEquals(y.xmax(), x.xmax(), 1, what);
+                        assertEquals(y.ymax(), x.ymax(), 1, what);
+                    }
+                }
+            }
+        }
+    }
+
+    static Stream<OdModels.Input> statedSizeModels() {
+        return Stream.of(OdModels.Input.UINT8, OdModels.Input.FLOAT);
+    }
+
+    /** What the model is fed: a uint8 JPEG at the largest DCT ratio that keeps the stated size, turned per EXIF. */
+    @Test
+    void detect_path_feedsAUint8ModelTheJpegDecodedAtTheRatioTheSizeAllows() throws IOException {
+        List<String> fed = new ArrayList<>();
+        TensorFlowDetector.Runner recording = new TensorFlowDetector.Runner() {
+            @Override
+            public TensorFlowDetector.Outputs run(org.tensorflow.Tensor input) {
+                fed.add(input.shape().toString());
+                return new TensorFlowDetector.Outputs(new float[] {0.5f, 0.5f, 1, 1}, new float[] {0.9f},
+                        new float[] {1}, 1);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        int[] s = {1538, 1155, 400, 300, 1200, 900};
+        Path normal = Files.write(root.resolve("fed.jpg"), TestImages.jpeg(scene(s), 0.9f));
+        Path turned = Files.write(root.resolve("fed-turned.jpg"), TestImages.withExifOrientation(TestImages.jpeg(
+                ExifOrientation.ROTATE_270_CW.apply(scene(s)), 0.9f), 6, ByteOrder.BIG_ENDIAN));
+        for (DetectorOptions options : List.of(DetectorOptions.defaults(), DetectorOptions.builder()
+                .decodeSize(new dev.annotate.core.DecodeSize(700, 500)).build())) {
+            try (TensorFlowDetector d = new TensorFlowDetector(root, "recording", recording, DataType.DT_UINT8,
+                    java.util.Optional.of(new java.awt.Dimension(256, 256)), LABELS, options)) {
+                AnnotatedImage a = d.detect(normal);
+                // [0.5, 1] of the reduced image, clamped: the reduced grid covers 1540 x 1156 full pixels
+                assertEquals(BoundingBox.of(options.decodeSize().isPresent() ? 769 : 770, 578, 1538, 1155),
+                        a.annotations().get(0).box());
+                d.detect(turned);
+            }
+        }
+        // 1538 x 1155 / 4 (256 kept) = 385 x 289; / 2 (700 x 500 kept) = 769 x 578
+        assertEquals(List.of("[1, 289, 385, 3]", "[1, 289, 385, 3]", "[1, 578, 769, 3]", "[1, 578, 769, 3]"), fed);
+    }
+
     static Stream<String> exifModels() {
         return Stream.of("tf2-uint8", "tf2-string", "frozen");
     }

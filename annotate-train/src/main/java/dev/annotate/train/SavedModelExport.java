@@ -21,7 +21,9 @@ import java.util.Objects;
  * signature, so the ordinary SavedModel backend (and TensorFlow's own tools) run it like any exported OD API
  * model: {@code serving_default}, input {@code input_tensor} uint8 {@code [1, H, W, 3]} of any size, outputs
  * {@code detection_boxes}, {@code detection_scores}, {@code detection_classes}, {@code num_detections}. Resizing,
- * peak finding and top-K run inside the graph; the weights are constants.
+ * peak finding and top-K run inside the graph; the weights are constants. The constant
+ * {@value dev.annotate.tf.TensorFlowProvider#INPUT_SIZE_OPERATION} states the size images are resized to, so
+ * the detector decodes large JPEG files no larger than that (TensorFlow's DCT-scaled decoding).
  *
  * <pre>{@code
  * SavedModelExport.write(model, Path.of("my-model/saved_model"));
@@ -48,6 +50,9 @@ public final class SavedModelExport {
         }
         try (Graph g = new Graph()) {
             TfNetwork.Serving serving = TfNetwork.serving(Ops.create(g), model);
+            // the size every image is resized to inside, so a detector decodes large files no larger
+            Ops.create(g).withName(dev.annotate.tf.TensorFlowProvider.INPUT_SIZE_OPERATION)
+                    .constant(new int[] {model.inputSize(), model.inputSize()});
             Placeholder<TUint8> input = serving.input();
             TfNetwork.Detections d = serving.detections();
             Path parent = dir.toAbsolutePath().getParent();

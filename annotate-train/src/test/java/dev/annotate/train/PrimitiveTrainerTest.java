@@ -67,6 +67,12 @@ final class PrimitiveTrainerTest {
         try (var children = Files.list(out)) {
             assertEquals(List.of(saved), children.toList(), "no staging folder is left beside the model");
         }
+        try (org.tensorflow.SavedModelBundle bundle = org.tensorflow.SavedModelBundle.load(saved.toString(), "serve");
+             org.tensorflow.Result size = bundle.session().runner()
+                     .fetch(dev.annotate.tf.TensorFlowProvider.INPUT_SIZE_OPERATION).run()) {
+            org.tensorflow.types.TInt32 hw = (org.tensorflow.types.TInt32) size.get(0);
+            assertEquals(List.of(128, 128), List.of(hw.getInt(0), hw.getInt(1)), "the export states its input size");
+        }
         try (Detector d = Detectors.open(saved, DetectorOptions.builder().labelMap(model.labels()).minScore(0.05)
                 .build())) {
             AnnotatedImage result = d.detect(data.images().get(0));

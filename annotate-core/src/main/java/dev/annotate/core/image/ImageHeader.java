@@ -32,6 +32,25 @@ public record ImageHeader(String format, int storedWidth, int storedHeight, Exif
         return orientation.displayedHeight(storedWidth, storedHeight);
     }
 
+    /**
+     * A box found in this image decoded at {@code 1 / scale} of its size (every scale-th pixel of every scale-th row,
+     * or scale x scale pixels averaged, as libjpeg's scaled decoding gives them: {@code ceil(side / scale)} of each
+     * side), both in the displayed frame, as a box in the full-size displayed frame. Reduced stored pixel k stands
+     * for full stored pixels {@code [k scale, (k + 1) scale)}: the scaling is done in the stored frame, where both
+     * grids start together (in the displayed frame of a turned or mirrored image they do not, when a side is not a
+     * multiple of the scale), then clamped to the image.
+     */
+    public dev.annotate.core.BoundingBox fromReduced(dev.annotate.core.BoundingBox box, int scale) {
+        if (scale == 1) {
+            return box;
+        }
+        int reducedWidth = (storedWidth + scale - 1) / scale;
+        int reducedHeight = (storedHeight + scale - 1) / scale;
+        dev.annotate.core.BoundingBox stored = orientation.toStored(box, reducedWidth, reducedHeight)
+                .scale(scale, scale).clamp(storedWidth, storedHeight);
+        return orientation.toDisplayed(stored, storedWidth, storedHeight);
+    }
+
     /** Number of pixels. */
     public long pixels() {
         return (long) storedWidth * storedHeight;

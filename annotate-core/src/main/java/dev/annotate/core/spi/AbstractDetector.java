@@ -92,22 +92,25 @@ public abstract class AbstractDetector implements Detector {
         return Optional.empty();
     }
 
+    /**
+     * The fewest displayed pixels a decode of a large image must keep: {@link DetectorOptions#decodeSize()} if set,
+     * else the model's {@link #inputSize()}; empty to decode every pixel. For backends that decode themselves.
+     */
+    protected final Optional<java.awt.Dimension> decodeSize() {
+        return options.decodeSize().map(d -> new java.awt.Dimension(d.width(), d.height())).or(this::inputSize);
+    }
+
     @Override
     public AnnotatedImage detect(Path image) throws IOException {
         ensureOpen();
-        Optional<java.awt.Dimension> size = options.decodeSize()
-                .map(d -> new java.awt.Dimension(d.width(), d.height())).or(this::inputSize);
+        Optional<java.awt.Dimension> size = decodeSize();
         DecodedImage decoded = size.isPresent()
                 ? Images.read(image, options.maxPixels(), size.get().width, size.get().height)
                 : Images.read(image, options.maxPixels());
         List<Annotation> found = detect(decoded.image());
         int s = decoded.subsampling();
         if (s > 1) {
-            // decoded column i is full column i x s (the last decoded one stands for fewer than s full columns, so
-            // s, not the ratio of the widths, puts a box where a full decode does)
-            int w = decoded.header().width();
-            int h = decoded.header().height();
-            found = found.stream().map(a -> a.withBox(a.box().scale(s, s).clamp(w, h))).toList();
+            found = found.stream().map(a -> a.withBox(decoded.header().fromReduced(a.box(), s))).toList();
         }
         return describe(image, decoded, found);
     }

@@ -14,6 +14,8 @@ import org.tensorflow.types.TString;
 import org.tensorflow.types.TUint8;
 
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -32,7 +34,11 @@ public final class JpegTensors implements AutoCloseable {
     private final Graph graph;
     private final Session session;
     private final Placeholder<TString> bytes;
-    private final Map<ExifOrientation, Operand<TUint8>> displayed = new EnumMap<>(ExifOrientation.class);
+    /** The scale factors libjpeg decodes at, as TensorFlow's {@code ratio} offers them. */
+    public static final List<Integer> RATIOS = List.of(1, 2, 4, 8);
+
+    /** Per ratio, per orientation: the displayed pixels. */
+    private final Map<Integer, Map<ExifOrientation, Operand<TUint8>>> displayed = new HashMap<>();
 
     /** Builds the decoding graph and its session; close it when done. */
     public JpegTensors() {
@@ -40,11 +46,15 @@ public final class JpegTensors implements AutoCloseable {
         try {
             Ops tf = Ops.create(graph);
             bytes = tf.placeholder(TString.class);
-            // channels 0: the file's own, so a grayscale or CMYK file is recognised and left to ImageIO
-            Operand<TUint8> stored = tf.image.decodeJpeg(bytes, DecodeJpeg.channels(0L),
-                    DecodeJpeg.dctMethod("INTEGER_ACCURATE"));
-            for (ExifOrientation o : ExifOrientation.values()) {
-                displayed.put(o, tf.expandDims(turn(tf, stored, o), tf.constant(0)));
+            for (int ratio : RATIOS) {
+                // channels 0: the file's own, so a grayscale or CMYK file is recognised and left to ImageIO
+                Operand<TUint8> stored = tf.image.decodeJpeg(bytes, DecodeJpeg.channels(0L),
+                        DecodeJpeg.dctMethod("INTEGER_ACCURATE"), DecodeJpeg.ratio((long) ratio));
+                Map<ExifOrientation, Operand<TUint8>> turned = new EnumMap<>(ExifOrientation.class);
+                for (ExifOrientation o : ExifOrientation.values()) {
+                    turned.put(o, tf.expandDims(turn(tf, stored, o), tf.constant(0)));
+                }
+                displayed.put(ratio, turned);
             }
             // the kernels of concurrent calls run on the inter-op pool: one thread per processor lets callers decode
             // in parallel. Its own threads: TensorFlow otherwise sizes the process-wide pool, shared by every later
@@ -80,18 +90,39 @@ public final class JpegTensors implements AutoCloseable {
     }
 
     /**
-     * Decodes a JPEG file's bytes into {@code [1, H, W, 3]} in the displayed frame and hands the tensor to
-     * {@code use}, which must be done with it when it returns.
+     * The largest of {@link #RATIOS} that keeps at least {@code minWidth x minHeight} of a
+     * {@code width x height} image: libjpeg then decodes {@code ceil(width / ratio)} columns, each the average of
+     * {@code ratio} full-size ones.
+     */
+    public static int ratio(int width, int height, int minWidth, int minHeight) {
+        int most = Math.max(1, Math.min(width / minWidth, height / minHeight));
+        int ratio = 1;
+        for (int r : RATIOS) {
+            if (r <= most) {
+                ratio = r;
+            }
+        }
+        return ratio;
+    }
+
+    /**
+     * Decodes a JPEG file's bytes into {@code [1, H, W, 3]} in the displayed frame, at {@code 1 / ratio} of its
+     * size (libjpeg's DCT scaling: a fraction of a full decode's work), and hands the tensor to {@code use}, which
+     * must be done with it when it returns.
      *
+     * @param ratio one of {@link #RATIOS}
      * @return what {@code use} returned; empty if TensorFlow cannot decode the file or it does not have three
      *     colour channels (grayscale, CMYK): the caller then decodes it the ordinary way, which handles those and
      *     names what is wrong
      */
-    public <T> Optional<T> decode(byte[] jpeg, ExifOrientation orientation, Function<TUint8, T> use) {
+    public <T> Optional<T> decode(byte[] jpeg, ExifOrientation orientation, int ratio, Function<TUint8, T> use) {
+        if (!RATIOS.contains(ratio)) {
+            throw new IllegalArgumentException("ratio " + ratio + " is not one of " + RATIOS);
+        }
         try (TString input = TString.tensorOfBytes(NdArrays.scalarOfObject(jpeg))) {
             Result result;
             try {
-                result = session.runner().feed(bytes, input).fetch(displayed.get(orientation)).run();
+                result = session.runner().feed(bytes, input).fetch(displayed.get(ratio).get(orientation)).run();
             } catch (RuntimeException e) {
                 // TensorFlow reports a corrupt file as TFInvalidArgumentException, other failures as others
                 return Optional.empty();
