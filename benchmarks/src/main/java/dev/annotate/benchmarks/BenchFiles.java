@@ -46,13 +46,15 @@ final class BenchFiles {
     }
 
     /**
-     * The TensorFlow backend's decoding of a JPEG file, as its detector does it: the bytes, the EXIF header, then
-     * TensorFlow's decoder straight into a uint8 input tensor. Returns the tensor's size, so nothing is optimised
-     * away.
+     * The TensorFlow backend's decoding of a JPEG file, as its detector does it for a model that needs at least
+     * {@code minSize} square: the bytes, the EXIF header, then TensorFlow's decoder, at the DCT ratio that keeps that
+     * size, straight into a uint8 input tensor. Returns the tensor's size, so nothing is optimised away.
      */
-    static long decodeIntoTensor(JpegTensors jpeg, Path file) throws IOException {
+    static long decodeIntoTensor(JpegTensors jpeg, Path file, int minSize) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
-        return jpeg.decode(bytes, Images.probe(bytes, file).orientation(), t -> t.shape().size()).orElseThrow();
+        dev.annotate.core.image.ImageHeader header = Images.probe(bytes, file);
+        int ratio = JpegTensors.ratio(header.width(), header.height(), minSize, minSize);
+        return jpeg.decode(bytes, header.orientation(), ratio, t -> t.shape().size()).orElseThrow();
     }
 
     /**

@@ -80,6 +80,11 @@ public class DecodeBenchmark {
 
     @Benchmark
     public Object tensorFlowIntoTensor() throws IOException {
-        return BenchFiles.decodeIntoTensor(jpeg, file);
+        return BenchFiles.decodeIntoTensor(jpeg, file, Integer.MAX_VALUE); // every pixel
+    }
+
+    @Benchmark
+    public Object tensorFlowIntoTensorFor640() throws IOException {
+        return BenchFiles.decodeIntoTensor(jpeg, file, 640);
     }
 }

@@ -33,10 +33,11 @@ import java.util.Map;
 
 /**
  * Figure 1 on the primitive models themselves (SavedModel and ONNX exports of {@link PrimitiveTrainer}'s
- * network): the pipeline per image against decoding with the backend's decoder (ImageIO for ONNX, TensorFlow's
- * own for the SavedModel; full size: the models resize inside the graph) plus
- * inference alone on a prepared {@code [1, 768, 1024, 3]} uint8 tensor (session.run / Session.run, one intra-op
- * thread, callers sharing one session). The weights come from a few training steps: speed does not depend on them.
+ * network): the pipeline per image against decoding as the backend's detector does (ImageIO subsampled for ONNX,
+ * TensorFlow's own decoder at a DCT ratio for the SavedModel: each no smaller than the model's input size, which
+ * the exports state) plus inference alone on a prepared uint8 tensor of the size that decode gives (session.run /
+ * Session.run, one intra-op thread, callers sharing one session). The weights come from a few training steps:
+ * speed does not depend on them.
  */
 final class PrimitivePipeline {
 
@@ -56,20 +57,25 @@ final class PrimitivePipeline {
         Path onnx = root.resolve("primitive/model.onnx");
         SavedModelExport.write(model, saved);
         OnnxExport.write(model, onnx);
-        byte[] rgb = new byte[768 * 1024 * 3];
-        new java.util.Random(1).nextBytes(rgb);
+        int size = model.inputSize();
+        dev.annotate.core.image.ImageHeader header = Images.probe(jpegs.get(0));
+        int s = Images.read(jpegs.get(0), Images.DEFAULT_MAX_PIXELS, size, size).subsampling();
+        int r = JpegTensors.ratio(header.width(), header.height(), size, size);
+        long[] onnxShape = {1, ceil(header.height(), s), ceil(header.width(), s), 3};
+        long[] tfShape = {1, ceil(header.height(), r), ceil(header.width(), r), 3};
 
         List<Figure> out = new ArrayList<>();
         try (JpegTensors jpeg = new JpegTensors()) {
             for (int threads = 1; threads <= 2; threads++) {
-                double decode = PipelineBenchmark.perImage(jpegs, threads, 3, Images::read);
+                double decode = PipelineBenchmark.perImage(jpegs, threads, 3,
+                        f -> Images.read(f, Images.DEFAULT_MAX_PIXELS, size, size));
                 out.add(new Figure("ONNX", threads, pipeline(onnx, images, root, threads), decode,
-                        onnxInference(onnx, rgb, jpegs.size(), threads)));
+                        onnxInference(onnx, onnxShape, jpegs.size(), threads)));
                 // the TensorFlow backend decodes JPEG files itself, straight into the input tensor
                 double tfDecode = PipelineBenchmark.perImage(jpegs, threads, 3,
-                        f -> BenchFiles.decodeIntoTensor(jpeg, f));
+                        f -> BenchFiles.decodeIntoTensor(jpeg, f, size));
                 out.add(new Figure("SavedModel", threads, pipeline(saved, images, root, threads), tfDecode,
-                        tfInference(saved, rgb, jpegs.size(), threads)));
+                        tfInference(saved, tfShape, jpegs.size(), threads)));
             }
         }
         return out;
@@ -90,12 +96,24 @@ final class PrimitivePipeline {
         return best;
     }
 
-    private static double onnxInference(Path model, byte[] rgb, int runs, int threads) throws Exception {
+    private static int ceil(int side, int scale) {
+        return (side + scale - 1) / scale;
+    }
+
+    /** Random pixels filling a uint8 tensor of this shape. */
+    private static byte[] pixels(long[] shape) {
+        byte[] rgb = new byte[(int) (shape[1] * shape[2] * shape[3])];
+        new java.util.Random(1).nextBytes(rgb);
+        return rgb;
+    }
+
+    private static double onnxInference(Path model, long[] shape, int runs, int threads) throws Exception {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         so.setIntraOpNumThreads(1);
+        so.addConfigEntry("session.intra_op.allow_spinning", "0"); // as the detector does
         try (OrtSession session = env.createSession(model.toString(), so);
-             OnnxTensor tensor = OnnxTensor.createTensor(env, ByteBuffer.wrap(rgb), new long[] {1, 768, 1024, 3},
+             OnnxTensor tensor = OnnxTensor.createTensor(env, ByteBuffer.wrap(pixels(shape)), shape,
                      ai.onnxruntime.OnnxJavaType.UINT8)) {
             return PipelineBenchmark.perImage(Collections.nCopies(runs, model), threads, 3, p -> {
                 try (OrtSession.Result r = session.run(Map.of("input_tensor", tensor))) {
@@ -105,13 +123,13 @@ final class PrimitivePipeline {
         }
     }
 
-    private static double tfInference(Path model, byte[] rgb, int runs, int threads) throws Exception {
+    private static double tfInference(Path model, long[] shape, int runs, int threads) throws Exception {
         // the detector's configuration: one intra-op thread per call, the inter-op pool TfOptions.defaults() gives
         ConfigProto config = ConfigProto.newBuilder().setIntraOpParallelismThreads(1)
                 .setInterOpParallelismThreads(TfOptions.defaults().interOpThreads()).build();
         try (SavedModelBundle bundle = SavedModelBundle.loader(model.toString()).withTags("serve")
                 .withConfigProto(config).load();
-             TUint8 tensor = TUint8.tensorOf(Shape.of(1, 768, 1024, 3), DataBuffers.of(rgb, true, false))) {
+             TUint8 tensor = TUint8.tensorOf(Shape.of(shape), DataBuffers.of(pixels(shape), true, false))) {
             return PipelineBenchmark.perImage(Collections.nCopies(runs, model), threads, 3, p -> {
                 try (var r = bundle.session().runner().feed("input_tensor", tensor).fetch("detection_boxes")
                         .fetch("detection_scores").fetch("detection_classes").fetch("num_detections").run()) {
