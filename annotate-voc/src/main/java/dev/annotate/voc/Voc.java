@@ -120,6 +120,23 @@ public final class Voc {
         Objects.requireNonNull(CONTEXT, "the VOC binding");
     }
 
+    /**
+     * One marshaller per thread (a marshaller is not thread-safe): a new one per file would also make a new XSLT
+     * identity transformer for every kept or machine element it writes, a few tens of microseconds each.
+     */
+    private static final ThreadLocal<Marshaller> MARSHALLERS = ThreadLocal.withInitial(() -> {
+        try {
+            Marshaller m = CONTEXT.createMarshaller();
+            m.setProperty(Marshaller.JAXB_FORMATTED_OUTPUT, Boolean.TRUE);
+            m.setProperty(Marshaller.JAXB_ENCODING, "UTF-8");
+            m.setProperty(Marshaller.JAXB_FRAGMENT, Boolean.TRUE);
+            m.setProperty("org.glassfish.jaxb.indentString", "\t");
+            return m;
+        } catch (JAXBException e) {
+            throw new IllegalStateException("cannot make a marshaller of the VOC binding", e);
+        }
+    });
+
     private static JAXBContext context() {
         try {
             return JAXBContext.newInstance(XmlAnnotation.class);
@@ -561,13 +578,8 @@ public final class Voc {
     public static byte[] toBytes(AnnotatedImage image) {
         XmlAnnotation doc = toXml(image);
         try {
-            Marshaller m = CONTEXT.createMarshaller();
-            m.setProperty(Marshaller.JAXB_FORMATTED_OUTPUT, Boolean.TRUE);
-            m.setProperty(Marshaller.JAXB_ENCODING, "UTF-8");
-            m.setProperty(Marshaller.JAXB_FRAGMENT, Boolean.TRUE);
-            m.setProperty("org.glassfish.jaxb.indentString", "\t");
             ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
-            m.marshal(doc, out);
+            MARSHALLERS.get().marshal(doc, out);
             return labelImgFraming(out.toByteArray());
         } catch (JAXBException e) {
             throw new IllegalStateException("cannot marshal VOC document for " + image.fileName(), e);

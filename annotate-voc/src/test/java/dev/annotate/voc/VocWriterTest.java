@@ -191,4 +191,31 @@ final class VocWriterTest {
                 + "\t\t</bndbox>\n"
                 + "\t</object>\n";
     }
+
+    /** Marshallers are kept per thread: concurrent writes of marked images each get their own document. */
+    @Test
+    void toBytes_concurrently_givesWhatSequentialCallsGive() throws Exception {
+        List<AnnotatedImage> images = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            images.add(image("/data/img" + i + ".jpg", 100 + i, 80, 3,
+                    Annotation.predicted("car", BoundingBox.of(1, 2, 10 + i % 50, 20), 0.5 + i / 1000.0))
+                    .withPredictedBy(java.util.Optional.of("round-" + i + "/m.onnx")));
+        }
+        List<byte[]> sequential = images.stream().map(Voc::toBytes).toList();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<byte[]>> futures = new java.util.ArrayList<>();
+            for (int round = 0; round < 5; round++) {
+                for (AnnotatedImage image : images) {
+                    futures.add(pool.submit(() -> Voc.toBytes(image)));
+                }
+            }
+            for (int k = 0; k < futures.size(); k++) {
+                assertArrayEquals(sequential.get(k % images.size()), futures.get(k).get(2,
+                        java.util.concurrent.TimeUnit.MINUTES), "image " + k % images.size());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

@@ -5,7 +5,6 @@ import dev.annotate.core.Annotation;
 import dev.annotate.core.VocBox;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -77,11 +76,16 @@ public final class MachineMark {
                     .append('\n');
             crc.update(line.toString().getBytes(StandardCharsets.UTF_8));
         }
-        return String.format(Locale.ROOT, "%08x", crc.getValue());
+        String hex = Long.toHexString(crc.getValue()); // String.format("%08x") parses its pattern with a regex
+        return "0".repeat(8 - hex.length()) + hex;
     }
 
-    /** A confidence as marks write it: four decimals, as much as a reviewer reads. */
+    /**
+     * A confidence as marks write it: four decimals, as much as a reviewer reads; what
+     * {@code String.format(Locale.ROOT, "%.4f", confidence)} gives (half up from the shortest decimal that names the
+     * double), without the regular expression that parses a format string, once per box.
+     */
     public static String score(double confidence) {
-        return String.format(Locale.ROOT, "%.4f", confidence);
+        return java.math.BigDecimal.valueOf(confidence).setScale(4, java.math.RoundingMode.HALF_UP).toPlainString();
     }
 }
