@@ -91,17 +91,18 @@ final class PredictCommand implements Callable<Integer> {
         Previews previews = preview == null ? null : new Previews(images, preview);
         PreAnnotator.Summary s;
         NativeOutput.quietFor(model);
-        // beside the model's loading (mostly one core): the format's binding, the JPEG decoder and the protobuf
-        // text parser a label map beside the model needs, a fifth of a second of a one-image run otherwise
+        // beside the model's loading (mostly one core), in the order a run needs them: the protobuf text parser a
+        // label map beside the model needs, the JPEG decoder, the format's binding (a quarter of a second of JAXB
+        // for VOC), a fifth of a second of a one-image run otherwise
         Thread warm = new Thread(() -> {
-            f.prepare();
-            javax.imageio.ImageIO.getImageReadersByFormatName("jpeg").hasNext();
             try {
                 LabelMaps.parse("item { id: 1 name: 'warm-up' }".getBytes(java.nio.charset.StandardCharsets.UTF_8),
                         Path.of("warm-up.pbtxt"));
             } catch (dev.annotate.core.FormatException | RuntimeException e) {
                 // only a warm-up: whatever it meets, the real reading reports
             }
+            javax.imageio.ImageIO.getImageReadersByFormatName("jpeg").hasNext();
+            f.prepare();
         }, "annotate-warm-up");
         warm.setDaemon(true);
         warm.start();
