@@ -160,8 +160,9 @@ final class TensorFlowDetectorTest {
                      .decodeSize(dev.annotate.core.DecodeSize.FULL).build())) {
             assertEquals(java.util.Optional.of(new java.awt.Dimension(256, 256)),
                     ((TensorFlowDetector) smaller).inputSize());
-            // the rectangle's edges on multiples of 4 of the stored frame, so a quarter-size decode sees it sharp; sides
-            // that are, and are not, multiples of 4, so a turned image's reduced grid is offset in the displayed frame
+            // the rectangle's edges on multiples of 4 of the stored frame, so a quarter-size decode sees it sharp;
+            // sides that are, and are not, multiples of 4, so a turned image's reduced grid is offset in the displayed
+            // frame
             for (int[] s : List.of(new int[] {1536, 1152, 400, 300, 1200, 900},
                     new int[] {1538, 1155, 400, 300, 1200, 900})) {
                 for (ExifOrientation o : List.of(ExifOrientation.NORMAL, ExifOrientation.ROTATE_90_CW,

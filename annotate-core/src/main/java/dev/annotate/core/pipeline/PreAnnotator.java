@@ -100,7 +100,10 @@ public final class PreAnnotator {
 
     /** What to do where an annotation file already exists. */
     public enum Existing {
-        /** Leave every existing annotation file alone (the default, and what makes a re-run resume). */
+        /**
+         * Leave every existing annotation file alone (the default, and what makes a re-run resume), but for what a
+         * power loss leaves of a run's own file (see the class comment), which is predicted again.
+         */
         SKIP,
         /** Rewrite existing files unless a person marked them verified; unreadable ones are left alone. */
         SKIP_VERIFIED,
@@ -142,12 +145,11 @@ public final class PreAnnotator {
      *     a tree mirroring the image tree (a dataset-level format: the file, or its folder)
      * @param existing the policy for existing annotation files
      * @param threads worker threads, or {@link #AUTO_THREADS} (the default): each worker decodes and detects one
-     *     image at a time, so the detector's inference threads ({@link DetectorOptions#threads()})
-     *     multiply. {@code AUTO_THREADS} keeps workers x inference threads within the processors
-     *     ({@link #workers(DetectorOptions)}): with the detector's default of one inference thread, one worker per processor,
-     *     the fastest measured (300 images, 2 cores: 1 inference thread x 2 workers 1.53 s, 2 x 2 1.88 s,
-     *     2 x 1 2.01 s). A number given is used as it is, for a detector whose work is not on these processors
-     *     (a GPU, a remote model)
+     *     image at a time, so the detector's inference threads ({@link DetectorOptions#threads()}) multiply.
+     *     {@code AUTO_THREADS} keeps workers x inference threads within the processors ({@link #workers}): with the
+     *     detector's default of one inference thread, one worker per processor, the fastest measured (300 images,
+     *     2 cores: 1 inference thread x 2 workers 1.53 s, 2 x 2 1.88 s, 2 x 1 2.01 s). A number given is used as it
+     *     is, for a detector whose work is not on these processors (a GPU, a remote model)
      * @param reviewListSize how many least-confident images the summary lists
      * @param model the name every written file's machine mark gives the model (see
      *     {@link AnnotatedImage#predictedBy()}), for example from {@link #modelName(String)}
@@ -597,7 +599,8 @@ public final class PreAnnotator {
             try {
                 syncRest();
             } catch (IOException e) {
-                LOG.warn("annotation files written before the run stopped could not be forced to disk: {}", e.toString());
+                LOG.warn("annotation files written before the run stopped could not be forced to disk: {}",
+                        e.toString());
             }
         }
 
