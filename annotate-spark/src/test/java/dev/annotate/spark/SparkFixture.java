@@ -51,6 +51,8 @@ final class SparkFixture {
         if (root == null) {
             try {
                 Path dir = Files.createTempDirectory("annotate-spark-test");
+                // shared by every test class of the run, so no @TempDir: removed when the test JVM ends
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "remove " + dir));
                 Path seed = dir.resolve("seed");
                 SyntheticDataset.generate(seed, new SyntheticDataset.Options(16, 5, 160, 400, 0.25));
                 PrimitiveModel model = PrimitiveTrainer.train(seed, SyntheticDataset.LABEL_MAP,
@@ -66,6 +68,16 @@ final class SparkFixture {
             }
         }
         return root;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("could not remove the test models' folder " + dir + ": " + e);
+        }
     }
 
     static Path onnxModel() {
