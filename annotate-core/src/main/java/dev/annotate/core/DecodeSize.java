@@ -16,6 +16,12 @@ package dev.annotate.core;
  */
 public record DecodeSize(int width, int height) {
 
+    /**
+     * The name under which a model states the (square) size it resizes every image to, so that large images need not
+     * be decoded at more: the primitive exports' ONNX metadata key and SavedModel graph constant.
+     */
+    public static final String STATED_BY_MODEL = "annotate_input_size";
+
     /** Every pixel, whatever the model says. */
     public static final DecodeSize FULL = new DecodeSize(Integer.MAX_VALUE, Integer.MAX_VALUE);
 

@@ -38,7 +38,7 @@ public final class OnnxExport {
      * The metadata key saying the size (square) the graph resizes every image to, whatever size it is fed: a
      * detector need not decode a large image at more than that ({@link dev.annotate.core.DetectorOptions#decodeSize()}).
      */
-    public static final String INPUT_SIZE_METADATA = "annotate_input_size";
+    public static final String INPUT_SIZE_METADATA = dev.annotate.core.DecodeSize.STATED_BY_MODEL;
 
     private OnnxExport() {
     }

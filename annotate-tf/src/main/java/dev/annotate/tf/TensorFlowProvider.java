@@ -51,7 +51,7 @@ public final class TensorFlowProvider implements DetectorProvider {
      * The name of an int32 constant {@code [height, width]} by which a graph states the size it resizes every image
      * to; the detector then decodes large images no larger than needed ({@link DetectorOptions#decodeSize()}).
      */
-    public static final String INPUT_SIZE_OPERATION = "annotate_input_size";
+    public static final String INPUT_SIZE_OPERATION = dev.annotate.core.DecodeSize.STATED_BY_MODEL;
 
     @Override
     public String name() {
