@@ -126,13 +126,11 @@ final class TensorFlowDetector extends AbstractDetector {
             int w = header.width();
             int h = header.height();
             int r = decodeSize().map(d -> JpegTensors.ratio(w, h, d.width, d.height)).orElse(1);
-            int storedW = (header.storedWidth() + r - 1) / r; // libjpeg's scaled sides
-            int storedH = (header.storedHeight() + r - 1) / r;
-            int reducedW = header.orientation().displayedWidth(storedW, storedH);
-            int reducedH = header.orientation().displayedHeight(storedW, storedH);
+            ImageHeader reduced = header.reduced(r); // libjpeg's scaled sides
             Optional<List<Annotation>> found = jpeg.decode(bytes, header.orientation(), r, pixels -> guarded(w, h,
-                    () -> candidates(run(pixels, image.toString()), reducedW, reducedH, ExifOrientation.NORMAL)
-                            .stream().map(a -> a.withBox(header.fromReduced(a.box(), r))).toList()));
+                    () -> candidates(run(pixels, image.toString()), reduced.width(), reduced.height(),
+                            ExifOrientation.NORMAL).stream().map(a -> a.withBox(header.fromReduced(a.box(), r)))
+                            .toList()));
             return found.isPresent() ? describe(image, w, h, 3, found.get()) : super.detect(image);
         }
         List<Annotation> found = guarded(header.width(), header.height(), () -> {

@@ -61,8 +61,8 @@ final class PrimitivePipeline {
         dev.annotate.core.image.ImageHeader header = Images.probe(jpegs.get(0));
         int s = Images.read(jpegs.get(0), Images.DEFAULT_MAX_PIXELS, size, size).subsampling();
         int r = JpegTensors.ratio(header.width(), header.height(), size, size);
-        long[] onnxShape = {1, ceil(header.height(), s), ceil(header.width(), s), 3};
-        long[] tfShape = {1, ceil(header.height(), r), ceil(header.width(), r), 3};
+        long[] onnxShape = {1, header.reduced(s).height(), header.reduced(s).width(), 3};
+        long[] tfShape = {1, header.reduced(r).height(), header.reduced(r).width(), 3};
 
         List<Figure> out = new ArrayList<>();
         try (JpegTensors jpeg = new JpegTensors()) {
@@ -94,10 +94,6 @@ final class PrimitivePipeline {
             }
         }
         return best;
-    }
-
-    private static int ceil(int side, int scale) {
-        return (side + scale - 1) / scale;
     }
 
     /** Random pixels filling a uint8 tensor of this shape. */

@@ -44,11 +44,22 @@ public record ImageHeader(String format, int storedWidth, int storedHeight, Exif
         if (scale == 1) {
             return box;
         }
-        int reducedWidth = (storedWidth + scale - 1) / scale;
-        int reducedHeight = (storedHeight + scale - 1) / scale;
-        dev.annotate.core.BoundingBox stored = orientation.toStored(box, reducedWidth, reducedHeight)
+        ImageHeader reduced = reduced(scale);
+        dev.annotate.core.BoundingBox stored = orientation.toStored(box, reduced.storedWidth, reduced.storedHeight)
                 .scale(scale, scale).clamp(storedWidth, storedHeight);
         return orientation.toDisplayed(stored, storedWidth, storedHeight);
+    }
+
+    /**
+     * The header of this image decoded at {@code 1 / scale} of its size: {@code ceil(side / scale)} of each stored
+     * side, as subsampled reading and libjpeg's scaled decoding give, same format and orientation.
+     */
+    public ImageHeader reduced(int scale) {
+        if (scale < 1) {
+            throw new IllegalArgumentException("scale (" + scale + ") must be >= 1");
+        }
+        return new ImageHeader(format, (storedWidth + scale - 1) / scale, (storedHeight + scale - 1) / scale,
+                orientation);
     }
 
     /** Number of pixels. */
