@@ -604,6 +604,15 @@ public final class PreAnnotator {
             }
         }
 
+        /** The file whose bytes are in hand, parsed from them where the format can, else read again. */
+        private ReadResult read(Path target, byte[] content) throws IOException {
+            try {
+                return format.parse(content, target, labels);
+            } catch (UnsupportedOperationException e) {
+                return format.readFile(target, labels);
+            }
+        }
+
         private void syncRest() throws IOException {
             List<Path> rest;
             synchronized (unsynced) {
@@ -630,7 +639,7 @@ public final class PreAnnotator {
                             + " reached the disk?): predicted again"));
                     return true;
                 }
-                ReadResult existing = format.readFile(target, labels);
+                ReadResult existing = read(target, content);
                 if (existing.image().isPresent()) {
                     return replaces(options.existing(), existing.image().get());
                 }
