@@ -119,11 +119,64 @@ final class SyntheticDatasetTest {
         assertTrue(partlyHidden >= 5, partlyHidden + " partly hidden objects");
     }
 
+    /**
+     * The photographic style: the same seed gives the same scene, another style another; boxes lie inside the image,
+     * each holds a pixel of its own object, objects range from small to filling most of the frame, some are cut by
+     * the border and some partly hidden.
+     */
+    @Test
+    void render_photographic_isAnotherDomain_withBoxesAroundTheirObjects() {
+        SyntheticDataset.Options photo = new SyntheticDataset.Options(30, 8, 160, 400, 0)
+                .withStyle(SyntheticDataset.Style.PHOTOGRAPHIC);
+        SyntheticDataset.Scene first = SyntheticDataset.render(photo, 0);
+        SyntheticDataset.Scene again = SyntheticDataset.render(photo, 0);
+        assertArrayEquals(pixels(first), pixels(again));
+        assertEquals(first.annotations(), again.annotations());
+        SyntheticDataset.Scene drawn = SyntheticDataset.render(new SyntheticDataset.Options(30, 8, 160, 400, 0), 0);
+        assertFalse(java.util.Arrays.equals(pixels(first), pixels(drawn)));
+
+        int small = 0;
+        int large = 0;
+        int truncated = 0;
+        int hidden = 0;
+        int probes = 0;
+        for (int i = 0; i < photo.images(); i++) {
+            SyntheticDataset.Scene scene = SyntheticDataset.render(photo, i);
+            int w = scene.displayed().getWidth();
+            for (int k = 0; k < scene.annotations().size(); k++) {
+                Annotation a = scene.annotations().get(k);
+                assertTrue(a.box().isInside(w, scene.displayed().getHeight()), "image " + i + ": " + a.box());
+                double share = a.box().width() / w;
+                small += share < 0.1 ? 1 : 0;
+                large += share > 0.5 ? 1 : 0;
+                truncated += a.truncated() ? 1 : 0;
+                hidden += scene.visibleShares().get(k) < 0.9 ? 1 : 0;
+                if (scene.probes().get(k).isPresent()) {
+                    SyntheticDataset.Probe p = scene.probes().get(k).get();
+                    assertTrue(a.box().xmin() <= p.x() && p.x() < a.box().xmax() && a.box().ymin() <= p.y()
+                            && p.y() < a.box().ymax(), "image " + i + ": probe outside its box");
+                    assertEquals(p.rgb(), scene.displayed().getRGB(p.x(), p.y()) & 0xFFFFFF);
+                    probes++;
+                }
+            }
+        }
+        assertTrue(small >= 5 && large >= 5 && truncated >= 5 && hidden >= 5 && probes >= 40,
+                small + " small, " + large + " large, " + truncated + " truncated, " + hidden + " partly hidden, "
+                        + probes + " probes");
+    }
+
     @Test
     void options_outOfRange_nameTheValue() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new SyntheticDataset.Options(1, 1, 320, 200, 0));
         assertEquals("sides must satisfy 64 <= minSide (320) <= maxSide (200)", e.getMessage());
+        IllegalArgumentException widths = assertThrows(IllegalArgumentException.class,
+                () -> SyntheticDataset.Options.of(1, 1).withObjectWidths(0.5, 0.2));
+        assertEquals("object widths must satisfy 0 < minObject (0.5) <= maxObject (0.2) <= 1", widths.getMessage());
+    }
+
+    private static byte[] pixels(SyntheticDataset.Scene scene) {
+        return ((java.awt.image.DataBufferByte) scene.displayed().getRaster().getDataBuffer()).getData();
     }
 
     private static boolean near(int a, int b, int tolerance) {

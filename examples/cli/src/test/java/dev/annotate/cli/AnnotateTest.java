@@ -57,6 +57,21 @@ final class AnnotateTest {
     }
 
     @Test
+    void generate_photographicStyle_writesAnotherDataset_andAnUnknownStyleIsNamed() throws IOException {
+        Path photo = root.resolve("photographic");
+        Run g = run("generate", "--out", photo.toString(), "--images", "2", "--seed", "3", "--style",
+                "photographic");
+        assertEquals(0, g.code(), g.err());
+        assertTrue(Files.isRegularFile(photo.resolve("000001.xml")));
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(data.resolve("000000.jpg")),
+                Files.readAllBytes(photo.resolve("000000.jpg"))), "the same seed in another style draws another scene");
+
+        Run bad = run("generate", "--out", root.resolve("bad").toString(), "--style", "oil");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("'oil' is not a style; use drawn or photographic"), bad.err());
+    }
+
+    @Test
     void predict_intoAMirroredTree_writesOneFilePerImage() throws IOException {
         Path out = root.resolve("predicted");
         Run r = run("predict", "--model", model.toString(), "--images", data.toString(), "--out", out.toString(),
