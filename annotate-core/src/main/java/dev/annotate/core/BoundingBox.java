@@ -96,6 +96,21 @@ public record BoundingBox(double xmin, double ymin, double xmax, double ymax) {
     }
 
     /**
+     * The overlap's area over the smaller box's area, in {@code [0, 1]}: 1 when one box lies inside the other, 0 when
+     * they do not overlap or either has no area.
+     */
+    public double overlapOfSmaller(BoundingBox other) {
+        double smaller = Math.min(area(), other.area());
+        return smaller <= 0 ? 0 : Math.min(1, intersection(other).map(BoundingBox::area).orElse(0.0) / smaller);
+    }
+
+    /** The smallest box holding both. */
+    public BoundingBox span(BoundingBox other) {
+        return new BoundingBox(Math.min(xmin, other.xmin), Math.min(ymin, other.ymin), Math.max(xmax, other.xmax),
+                Math.max(ymax, other.ymax));
+    }
+
+    /**
      * Intersection over union, in {@code [0, 1]}; 0 when either box has no area.
      */
     public double iou(BoundingBox other) {

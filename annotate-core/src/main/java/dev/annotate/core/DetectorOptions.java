@@ -17,7 +17,8 @@ import java.util.Set;
  * <p>Post-processing applies the options in this order: {@linkplain #minScore() score threshold},
  * {@linkplain #allowedLabels() allow-list} (on the label-map names), {@linkplain #labelRenames() renaming},
  * clamping to the image, then non-maximum suppression ({@linkplain #nmsIou() IoU},
- * {@linkplain #classAgnosticNms() per class or across classes}) keeping at most
+ * {@linkplain #classAgnosticNms() per class or across classes}, {@linkplain #nestedSuppression() parts inside
+ * wholes}) keeping at most
  * {@linkplain #maxDetections() the top K}.
  *
  * <pre>{@code
@@ -36,6 +37,8 @@ public final class DetectorOptions {
     public static final int DEFAULT_MAX_DETECTIONS = 100;
     /** Default {@link #nmsIou()}. */
     public static final double DEFAULT_NMS_IOU = 0.5;
+    /** Default {@link #nestedSuppression()}: off. */
+    public static final double DEFAULT_NESTED_SUPPRESSION = 1;
 
     private static final DetectorOptions DEFAULTS = builder().build();
 
@@ -43,6 +46,8 @@ public final class DetectorOptions {
     private final int maxDetections;
     private final double nmsIou;
     private final boolean classAgnosticNms;
+    private final double nestedSuppression;
+    private final Optional<Slicing> slicing;
     private final Set<String> allowedLabels;
     private final Map<String, String> labelRenames;
     private final int threads;
@@ -56,6 +61,8 @@ public final class DetectorOptions {
         this.maxDetections = b.maxDetections;
         this.nmsIou = b.nmsIou;
         this.classAgnosticNms = b.classAgnosticNms;
+        this.nestedSuppression = b.nestedSuppression;
+        this.slicing = Optional.ofNullable(b.slicing);
         this.allowedLabels = Collections.unmodifiableSet(new LinkedHashSet<>(b.allowedLabels));
         this.labelRenames = Collections.unmodifiableMap(new LinkedHashMap<>(b.labelRenames));
         this.threads = b.threads;
@@ -82,6 +89,8 @@ public final class DetectorOptions {
         b.maxDetections = maxDetections;
         b.nmsIou = nmsIou;
         b.classAgnosticNms = classAgnosticNms;
+        b.nestedSuppression = nestedSuppression;
+        b.slicing = slicing.orElse(null);
         b.allowedLabels.addAll(allowedLabels);
         b.labelRenames.putAll(labelRenames);
         b.threads = threads;
@@ -113,6 +122,26 @@ public final class DetectorOptions {
     /** Whether suppression compares boxes across classes (default: only boxes of the same label). */
     public boolean classAgnosticNms() {
         return classAgnosticNms;
+    }
+
+    /**
+     * Suppression also drops a box lying at least this share inside (its overlap over its own area) a better-scoring,
+     * larger box of the same label ({@linkplain #classAgnosticNms() or of any label}): a part of an object boxed on its
+     * own, such as the front of a car inside the car's box. In {@code [0, 1]}; default
+     * {@value #DEFAULT_NESTED_SUPPRESSION}, which turns it off, since objects of one class can stand in front of
+     * each other.
+     */
+    public double nestedSuppression() {
+        return nestedSuppression;
+    }
+
+    /**
+     * Run the model on overlapping tiles of large images as well as on the whole, merging the answers (see
+     * {@link Slicing}), so that small objects in large photographs are found; empty, the default, for one pass on
+     * the whole image. Works with every backend.
+     */
+    public Optional<Slicing> slicing() {
+        return slicing;
     }
 
     /** Keep only these labels, named as the label map names them (before renaming); empty keeps all. */
@@ -186,6 +215,8 @@ public final class DetectorOptions {
                 && maxDetections == other.maxDetections
                 && nmsIou == other.nmsIou
                 && classAgnosticNms == other.classAgnosticNms
+                && nestedSuppression == other.nestedSuppression
+                && slicing.equals(other.slicing)
                 && allowedLabels.equals(other.allowedLabels)
                 && labelRenames.equals(other.labelRenames)
                 && threads == other.threads
@@ -197,15 +228,17 @@ public final class DetectorOptions {
 
     @Override
     public int hashCode() {
-        return Objects.hash(minScore, maxDetections, nmsIou, classAgnosticNms, allowedLabels, labelRenames,
+        return Objects.hash(minScore, maxDetections, nmsIou, classAgnosticNms, nestedSuppression, slicing,
+                allowedLabels, labelRenames,
                 threads, maxPixels, decodeSize, labelMap, backends);
     }
 
     @Override
     public String toString() {
         return "DetectorOptions{minScore=" + minScore + ", maxDetections=" + maxDetections + ", nmsIou=" + nmsIou
-                + ", classAgnosticNms=" + classAgnosticNms + ", allowedLabels=" + allowedLabels
-                + ", labelRenames=" + labelRenames + ", threads=" + threads + ", maxPixels=" + maxPixels + ", decodeSize=" + decodeSize
+                + ", classAgnosticNms=" + classAgnosticNms + ", nestedSuppression=" + nestedSuppression
+                + ", slicing=" + slicing + ", allowedLabels=" + allowedLabels + ", labelRenames=" + labelRenames
+                + ", threads=" + threads + ", maxPixels=" + maxPixels + ", decodeSize=" + decodeSize
                 + ", labelMap=" + labelMap.map(m -> m.size() + " entries").orElse("from model")
                 + ", backends=" + backends.values() + "}";
     }
@@ -216,6 +249,8 @@ public final class DetectorOptions {
         private int maxDetections = DEFAULT_MAX_DETECTIONS;
         private double nmsIou = DEFAULT_NMS_IOU;
         private boolean classAgnosticNms;
+        private double nestedSuppression = DEFAULT_NESTED_SUPPRESSION;
+        private Slicing slicing;
         private final Set<String> allowedLabels = new LinkedHashSet<>();
         private final Map<String, String> labelRenames = new LinkedHashMap<>();
         private int threads = 1;
@@ -251,6 +286,18 @@ public final class DetectorOptions {
         /** See {@link DetectorOptions#classAgnosticNms()}. */
         public Builder classAgnosticNms(boolean value) {
             classAgnosticNms = value;
+            return this;
+        }
+
+        /** See {@link DetectorOptions#nestedSuppression()}. */
+        public Builder nestedSuppression(double value) {
+            nestedSuppression = requireUnit("nestedSuppression", value);
+            return this;
+        }
+
+        /** See {@link DetectorOptions#slicing()}. */
+        public Builder slicing(Slicing value) {
+            slicing = Objects.requireNonNull(value, "slicing");
             return this;
         }
 

@@ -25,6 +25,8 @@ final class DetectorOptionsTest {
         assertEquals(0.5, d.nmsIou());
         assertEquals(100_000_000L, d.maxPixels());
         assertEquals(1, d.threads());
+        assertEquals(1, d.nestedSuppression());
+        assertTrue(d.slicing().isEmpty());
         assertTrue(d.allowedLabels().isEmpty() && d.labelRenames().isEmpty() && d.labelMap().isEmpty());
     }
 
@@ -60,8 +62,11 @@ final class DetectorOptionsTest {
     void toBuilder_roundTrips_andCollectionsAreImmutable() {
         DetectorOptions o = DetectorOptions.builder().minScore(0.2).allowedLabels(Set.of("a"))
                 .labelRenames(Map.of("a", "b")).labelMap(LabelMap.fromNames(java.util.List.of("a")))
-                .backend(new SessionOptions(1)).build();
+                .backend(new SessionOptions(1)).nestedSuppression(0.8).slicing(Slicing.of(640)).build();
         assertEquals(o, o.toBuilder().build());
+        assertEquals(o.hashCode(), o.toBuilder().build().hashCode());
+        assertTrue(!o.equals(o.toBuilder().nestedSuppression(0.9).build())
+                && !o.equals(o.toBuilder().slicing(Slicing.of(512)).build()));
         assertThrows(UnsupportedOperationException.class, () -> o.allowedLabels().add("x"));
         assertEquals("b", o.rename("a"));
         assertTrue(o.allows("a") && !o.allows("b"));

@@ -106,12 +106,13 @@ final class TensorFlowDetector extends AbstractDetector {
     /**
      * String-input models get the file's bytes as they are; uint8 models get a JPEG file decoded by TensorFlow
      * straight into their input tensor (see {@link JpegTensors}: the same pixels as ImageIO, faster); other files
-     * and models get the decoded, turned pixels.
+     * and models, and sliced inference ({@link dev.annotate.core.DetectorOptions#slicing()}), get the decoded,
+     * turned pixels.
      */
     @Override
     public AnnotatedImage detect(Path image) throws IOException {
-        if (inputType != DataType.DT_STRING && inputType != DataType.DT_UINT8) {
-            return super.detect(image);
+        if (inputType != DataType.DT_STRING && inputType != DataType.DT_UINT8 || options().slicing().isPresent()) {
+            return super.detect(image); // tiles are cut from decoded pixels
         }
         ensureOpen();
         byte[] bytes = Files.readAllBytes(image);

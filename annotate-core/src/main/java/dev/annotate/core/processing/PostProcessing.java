@@ -43,7 +43,7 @@ public final class PostProcessing {
             String renamed = options.rename(a.label());
             filtered.add(renamed.equals(a.label()) ? out : out.withLabel(renamed));
         }
-        return NonMaxSuppression.apply(filtered, options.nmsIou(), options.classAgnosticNms(),
-                options.maxDetections());
+        return NonMaxSuppression.apply(filtered, options.nmsIou(), options.nestedSuppression(),
+                options.classAgnosticNms(), options.maxDetections());
     }
 }

@@ -8,6 +8,7 @@ import dev.annotate.core.LabelMap;
 import dev.annotate.core.image.DecodedImage;
 import dev.annotate.core.image.Images;
 import dev.annotate.core.processing.PostProcessing;
+import dev.annotate.core.processing.SlicedInference;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -57,10 +58,16 @@ public abstract class AbstractDetector implements Detector {
     /** Frees the model. Called once, when no inference is running. */
     protected abstract void release();
 
+    /**
+     * Runs {@link #infer} on the image, or, with {@link DetectorOptions#slicing()}, on the image and its tiles,
+     * merged by {@link SlicedInference}; then post-processes.
+     */
     @Override
     public final List<Annotation> detect(BufferedImage image) {
         Objects.requireNonNull(image, "image");
-        return guarded(image.getWidth(), image.getHeight(), () -> infer(image));
+        return guarded(image.getWidth(), image.getHeight(), () -> options.slicing()
+                .map(s -> SlicedInference.candidates(image, s, this::infer, options.minScore()))
+                .orElseGet(() -> infer(image)));
     }
 
     /**
@@ -93,10 +100,14 @@ public abstract class AbstractDetector implements Detector {
     }
 
     /**
-     * The fewest displayed pixels a decode of a large image must keep: {@link DetectorOptions#decodeSize()} if set,
-     * else the model's {@link #inputSize()}; empty to decode every pixel. For backends that decode themselves.
+     * The fewest displayed pixels a decode of a large image must keep: empty to decode every pixel when
+     * {@link DetectorOptions#slicing()} is on (tiles need them), else {@link DetectorOptions#decodeSize()} if set,
+     * else the model's {@link #inputSize()}. For backends that decode themselves.
      */
     protected final Optional<java.awt.Dimension> decodeSize() {
+        if (options.slicing().isPresent()) {
+            return Optional.empty();
+        }
         return options.decodeSize().map(d -> new java.awt.Dimension(d.width(), d.height())).or(this::inputSize);
     }
 

@@ -85,4 +85,40 @@ final class NonMaxSuppressionProperties {
                                            @ForAll @IntRange(min = 0, max = 10) int max) {
         assertTrue(NonMaxSuppression.apply(in, 1.0, false, max).size() == Math.min(max, in.size()));
     }
+
+    @Property
+    void apply_nested_dropsOnlySmallerBoxesMostlyInsideABetterKeptOne(
+            @ForAll("candidates") List<Annotation> in, @ForAll @DoubleRange(min = 0.5, max = 0.99) double nested) {
+        List<Annotation> out = NonMaxSuppression.apply(in, 0.5, nested, false, 1000);
+        List<Annotation> plain = NonMaxSuppression.apply(in, 0.5, false, 1000);
+        for (Annotation a : in) {
+            if (!out.contains(a)) {
+                assertTrue(out.stream().anyMatch(k -> k.label().equals(a.label())
+                        && k.confidenceOr(0) >= a.confidenceOr(0) && (k.box().iou(a.box()) > 0.5
+                        || k.box().area() > a.box().area() && k.box().overlapOfSmaller(a.box()) >= nested)),
+                        () -> a + " dropped without a reason");
+            }
+        }
+        for (Annotation a : out) {
+            for (Annotation b : out) {
+                boolean nestedInA = a.label().equals(b.label()) && a.box().area() > b.box().area()
+                        && a.box().overlapOfSmaller(b.box()) >= nested;
+                assertFalse(nestedInA && a.confidenceOr(0) > b.confidenceOr(0), () -> b + " kept inside " + a);
+            }
+        }
+        assertEquals(plain, NonMaxSuppression.apply(in, 0.5, 1, false, 1000), "1 turns it off");
+    }
+
+    @Property
+    void apply_nested_keepsALargerBoxThatScoresLower(@ForAll @DoubleRange(min = 0.5, max = 0.99) double nested) {
+        Annotation part = Annotation.predicted("car", BoundingBox.of(10, 10, 30, 30), 0.9);
+        Annotation whole = Annotation.predicted("car", BoundingBox.of(0, 0, 100, 50), 0.6);
+        Annotation tree = Annotation.predicted("tree", BoundingBox.of(12, 12, 28, 28), 0.5);
+        assertEquals(List.of(part, whole, tree), NonMaxSuppression.apply(List.of(part, whole, tree), 0.5, nested,
+                false, 10));
+        Annotation lower = Annotation.predicted("car", BoundingBox.of(10, 10, 30, 30), 0.4);
+        assertEquals(List.of(whole, tree), NonMaxSuppression.apply(List.of(lower, whole, tree), 0.5, nested,
+                false, 10));
+        assertEquals(List.of(whole), NonMaxSuppression.apply(List.of(lower, whole, tree), 0.5, nested, true, 10));
+    }
 }

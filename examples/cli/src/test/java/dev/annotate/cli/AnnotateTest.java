@@ -87,6 +87,15 @@ final class AnnotateTest {
     }
 
     @Test
+    void predict_sliced_writesOneFilePerImage() throws IOException {
+        Path out = root.resolve("sliced");
+        Run r = run("predict", "--model", model.toString(), "--images", data.toString(), "--out", out.toString(),
+                "--min-score", "0.3", "--slice", "256");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("6 images: 6 written, 0 skipped (existing), 0 failed"), r.out());
+    }
+
+    @Test
     void predict_withPreview_drawsEveryImage_andAContactSheet() throws IOException {
         Path out = root.resolve("predicted-preview");
         Path preview = root.resolve("preview");
