@@ -10,11 +10,20 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The primitive network with freshly initialised weights: a plain strided stack to stride 16, one upsampling
- * merge back to stride 8 (so large objects are seen whole while small ones keep their cells), and three 1x1
- * heads. Sized for a CPU: about 0.2 M parameters.
+ * The primitive network with freshly initialised weights: a plain strided stack to stride 16 and a context stage
+ * at stride 32, merged back to stride 16 and then to stride 8 by upsampling (so large objects are seen whole while
+ * small ones keep their cells), and three 1x1 heads. Sized for a CPU: about 0.3 M parameters.
+ *
+ * <p>The context stage (#20) widens what a cell at stride 8 sees from 127 to 255 input pixels: without it an object
+ * filling a 256-pixel input was judged from its middle half. Measured at 2,800 steps on the trainer benchmark, with
+ * the photometric training changes: photographic-style domain mAP 0.28 → 0.31, recall at the default score 0.33 →
+ * 0.38, objects wider than 35% of the image found with a score of 0.5 or more 82 → 130 of 335; generated domain mAP
+ * 0.940 → 0.938 (within run-to-run variation); training 7% slower per step.
  */
 final class Architecture {
+
+    /** The heads' stride in input pixels. */
+    static final int STRIDE = 8;
 
     /** Heatmap prior: sigmoid(-2.19) = 0.1, CenterNet's start that keeps the focal loss stable. */
     private static final float HEATMAP_PRIOR_BIAS = -2.19f;
@@ -32,19 +41,49 @@ final class Architecture {
         l.add(conv(rng, "c5", "c4", 3, 2, 48, 64, Activation.RELU));
         l.add(conv(rng, "c6", "c5", 3, 1, 64, 64, Activation.RELU));
         l.add(conv(rng, "c7", "c6", 3, 1, 64, 64, Activation.RELU));
-        l.add(conv(rng, "p7", "c7", 1, 1, 64, 48, Activation.NONE));
+        l.add(conv(rng, "c8", "c7", 3, 2, 64, 64, Activation.RELU));
+        l.add(conv(rng, "c9", "c8", 3, 1, 64, 64, Activation.RELU));
+        l.add(conv(rng, "p9", "c9", 1, 1, 64, 64, Activation.NONE));
+        l.add(new Layer.Upsample("u9", "p9"));
+        l.add(new Layer.Add("m16", "c7", "u9"));
+        l.add(conv(rng, "p7", "m16", 1, 1, 64, 48, Activation.NONE));
         l.add(new Layer.Upsample("u7", "p7"));
         l.add(new Layer.Add("m", "c4", "u7"));
         l.add(conv(rng, "h", "m", 3, 1, 48, 48, Activation.RELU));
-        Layer.Conv heat = conv(rng, PrimitiveModel.HEATMAP, "h", 1, 1, 48, classes, Activation.NONE);
-        float[] prior = new float[classes];
-        Arrays.fill(prior, HEATMAP_PRIOR_BIAS);
-        l.add(heat.withWeights(scaled(heat.weights(), 0.1f), prior));
+        l.add(heatmap(rng, "h", 48, classes));
         Layer.Conv size = conv(rng, PrimitiveModel.SIZE, "h", 1, 1, 48, 2, Activation.NONE);
         l.add(size.withWeights(scaled(size.weights(), 0.1f), new float[] {1.5f, 1.5f}));
         Layer.Conv offset = conv(rng, PrimitiveModel.OFFSET, "h", 1, 1, 48, 2, Activation.NONE);
         l.add(offset.withWeights(scaled(offset.weights(), 0.1f), new float[] {0.5f, 0.5f}));
         return l;
+    }
+
+    /**
+     * The layers of an earlier model, for a warm start from it whatever version of the trainer made it: the same
+     * layers, with a fresh heatmap head of {@code classes} channels (a warm start then copies the earlier weights,
+     * those of the heatmap class by class).
+     */
+    static List<Layer> following(PrimitiveModel earlier, int classes, long seed) {
+        if (earlier.stride() != STRIDE) {
+            throw new IllegalArgumentException("the model to start from has heads at stride " + earlier.stride()
+                    + ", this trainer's at " + STRIDE + ": it was made by another version of the trainer; train from"
+                    + " scratch instead");
+        }
+        Random rng = new Random(seed);
+        List<Layer> l = new ArrayList<>();
+        for (Layer layer : earlier.layers()) {
+            l.add(layer instanceof Layer.Conv c && c.name().equals(PrimitiveModel.HEATMAP)
+                    ? heatmap(rng, c.input(), c.inChannels(), classes) : layer);
+        }
+        return l;
+    }
+
+    /** A heatmap head: small weights and the prior bias. */
+    private static Layer.Conv heatmap(Random rng, String input, int in, int classes) {
+        Layer.Conv heat = conv(rng, PrimitiveModel.HEATMAP, input, 1, 1, in, classes, Activation.NONE);
+        float[] prior = new float[classes];
+        Arrays.fill(prior, HEATMAP_PRIOR_BIAS);
+        return heat.withWeights(scaled(heat.weights(), 0.1f), prior);
     }
 
     /** He-normal weights, zero bias. */

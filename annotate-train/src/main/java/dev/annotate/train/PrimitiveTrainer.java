@@ -42,8 +42,8 @@ import java.util.function.Consumer;
  * target Gaussian as in TTFNet (normalised by the weights' sum): a peak found a cell off still decodes the box.
  * (A GIoU term was measured and left out: no gain within the 3-minute budget.) Adam with a short warm-up
  * and a cosine decay over the step or time budget; batches are augmented (zoom and crop, aspect, flip, mosaic,
- * patches and pasted objects over objects, contrast, brightness, colour) on a background thread while TensorFlow
- * runs the step.
+ * patches and pasted objects over objects, lettering, blur, contrast, brightness, colour, light gradients, shadows,
+ * noise) on a background thread while TensorFlow runs the step.
  * After training, scores are calibrated on the training images so that 0.5 is the best-F2 threshold (see
  * {@link PrimitiveModel#scoreExponent()}). Everything is seeded: the same data, options and seed give the same
  * model on the same machine (TensorFlow's multi-threaded kernels may differ in the last bits between machines).
@@ -67,7 +67,6 @@ import java.util.function.Consumer;
 public final class PrimitiveTrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(PrimitiveTrainer.class);
-    private static final int STRIDE = 8;
     private static final int MAX_DETECTIONS = 100;
     private static final int WARMUP_STEPS = 50;
     private static final float BETA1 = 0.9f;
@@ -120,7 +119,7 @@ public final class PrimitiveTrainer {
         if (classes.isEmpty()) {
             throw new IllegalArgumentException("the label map has no classes; the trainer needs the classes to learn");
         }
-        int outputSize = options.inputSize() / STRIDE;
+        int outputSize = options.inputSize() / Architecture.STRIDE;
         TrainingData data = TrainingData.load(dataset, classes, options.inputSize(), outputSize,
                 options.skipBadImages(), options.includeUnchecked());
         LOG.info("training on {} images from {}, {} classes", data.size(), dataset.parts().stream()
@@ -128,7 +127,9 @@ public final class PrimitiveTrainer {
         List<Layer> layers = Architecture.initial(classes.size(), options.seed());
         Map<String, WarmStart.Normalisation> normalisation = Map.of();
         if (options.init().isPresent()) {
-            layers = WarmStart.layers(options.init().get(), layers, classes);
+            PrimitiveModel earlier = options.init().get();
+            layers = WarmStart.layers(earlier, Architecture.following(earlier, classes.size(), options.seed()),
+                    classes);
             TrainingData.Batch sample = data.batch(options.seed(), 0, WARM_START_SAMPLE);
             normalisation = WarmStart.normalisation(layers, sample.images(), sample.size(), options.inputSize(),
                     BN_EPSILON);

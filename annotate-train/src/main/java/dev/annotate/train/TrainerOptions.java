@@ -18,7 +18,7 @@ import java.util.Optional;
  * @param steps optimisation steps at most
  * @param timeBudget training time at most (loading and export not included)
  * @param batchSize images per step
- * @param inputSize side of the square network input, a multiple of 16
+ * @param inputSize side of the square network input, a multiple of 32
  * @param learningRate Adam's peak learning rate
  * @param seed seeds the initial weights, the sample order and the augmentation
  * @param skipBadImages skip (with a warning) an annotation whose image is missing or cannot be decoded, instead
@@ -45,8 +45,8 @@ public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int 
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize (" + batchSize + ") must be >= 1");
         }
-        if (inputSize < 64 || inputSize % 16 != 0) {
-            throw new IllegalArgumentException("inputSize (" + inputSize + ") must be a multiple of 16, >= 64");
+        if (inputSize < 64 || inputSize % 32 != 0) {
+            throw new IllegalArgumentException("inputSize (" + inputSize + ") must be a multiple of 32, >= 64");
         }
         if (!(learningRate > 0 && learningRate < 1)) {
             throw new IllegalArgumentException("learningRate (" + learningRate + ") must be in (0, 1)");
@@ -55,8 +55,9 @@ public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int 
 
     /**
      * The defaults the {@code train} command uses: at most 3 minutes, batches of 8, input 256, peak learning rate
-     * 0.008, seed 1 (chosen by TrainerBenchmark: batch 16, rates 0.002 to 0.016 and input 320 did no better in 3
-     * minutes on 2 cores).
+     * 0.008, seed 1 (chosen by TrainerBenchmark: batch 16 and rates 0.002 to 0.016 did no better in 3 minutes on 2
+     * cores; inputs 320 and 384 did worse on both generated domains, with a third and a half fewer steps, and
+     * detect 1.5 to 2.5 times slower: see the README's Photographs).
      */
     public static TrainerOptions defaults() {
         return new TrainerOptions(100_000, Duration.ofMinutes(3), 8, 256, 8e-3f, 1, false, false, Optional.empty());

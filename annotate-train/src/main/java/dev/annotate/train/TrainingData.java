@@ -12,16 +12,24 @@ import dev.annotate.core.image.Images;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
+import java.awt.geom.Arc2D;
+import java.awt.geom.Ellipse2D;
+import java.awt.geom.Line2D;
+import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
+import java.awt.image.ConvolveOp;
 import java.awt.image.DataBufferByte;
+import java.awt.image.Kernel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -35,8 +43,10 @@ import java.util.Random;
  * random window of a random image (zoom 0.6x to 1.6x, aspect jitter, windows may leave the image and show a
  * grey border), maybe flipped, stretched to the input size with bilinear sampling (as the exported graph
  * resizes), or half the time a 2x2 mosaic of four such windows; then half the objects partly covered, by a flat
- * patch or by another training object pasted in front (their targets stay whole), and the whole colour-jittered.
- * Boxes go through the same transforms and become CenterNet targets.
+ * patch or by another training object pasted in front (their targets stay whole), lettering added where no object
+ * is, maybe blurred, and the whole changed as cameras and light change photographs (colour, exposure, gradients,
+ * shadows, noise). Boxes go through the same transforms and become CenterNet targets; objects cut down to slivers
+ * are ignored rather than learnt as parts.
  */
 final class TrainingData {
 
@@ -59,6 +69,32 @@ final class TrainingData {
      * at 0.5, such as a car in front of a tree boxed twice its size, 18 against 35).
      */
     static final double OCCLUSION_SHARE = 0.5;
+    /**
+     * An object cut by a window or mosaic edge down to less than this share of its box is neither an object nor
+     * background: its cells get no negative weight ({@link #ignore}) instead of the cut part becoming a target of
+     * its own. A part shown as a whole (the front of a car at a mosaic seam, boxed on its own) teaches the model to
+     * box parts. Measured with the photometric changes below (2,800 steps): generated-domain precision 0.88 → 0.93
+     * at recall 0.92 → 0.90; parts boxed inside their object at the default score 14 → 9 (generated), 568 → 503
+     * (photographic-style domain).
+     */
+    static final double KEPT_VISIBLE = 0.5;
+    /** Share of samples blurred by {@link #blurred}. */
+    static final double BLUR_SHARE = 0.3;
+    /** Sensor noise: a standard deviation drawn per sample up to this, in 8-bit levels. */
+    static final double MAX_NOISE = 8;
+    /** A light gradient across the frame: gain changes by up to this from one side to the other. */
+    static final double MAX_LIGHT_SLOPE = 0.4;
+    /** Soft shadows darken by up to this. */
+    static final double MAX_SHADOW = 0.4;
+    /**
+     * Share of samples given lettering where no object is ({@link #lettering}). With the shadows, measured with
+     * lettering in a font (2,800 steps): photographic-style precision at the default score 0.17 → 0.38, recall 0.31 →
+     * 0.33, mAP 0.20 → 0.28; generated-domain precision 0.93 → 0.95 at recall 0.90, mAP 0.936 → 0.940. The strokes
+     * that replaced the font (no fonts needed, and not the evaluation domain's letters) were measured only in the
+     * whole: see the README's Photographs.
+     */
+    static final double LETTERING_SHARE = 0.5;
+    private static final int SHADE_GRID = 16;
 
     /** One image, its pixels scaled by {@code scale} from the displayed frame, and its boxes in those pixels. */
     record Sample(Path file, BufferedImage image, List<Box> boxes) {
@@ -265,13 +301,15 @@ final class TrainingData {
         g.fillRect(0, 0, s, s);
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         List<Box> boxes = new ArrayList<>();
+        List<Box> ignored = new ArrayList<>();
         if (rng.nextDouble() < MOSAIC_SHARE) {
             int half = s / 2;
             for (int q = 0; q < 4; q++) {
-                place(samples.get(rng.nextInt(samples.size())), rng, g, q % 2 * half, q / 2 * half, half, boxes);
+                place(samples.get(rng.nextInt(samples.size())), rng, g, q % 2 * half, q / 2 * half, half, boxes,
+                        ignored);
             }
         } else {
-            place(samples.get(rng.nextInt(samples.size())), rng, g, 0, 0, s, boxes);
+            place(samples.get(rng.nextInt(samples.size())), rng, g, 0, 0, s, boxes, ignored);
         }
         List<Box> pasted = new ArrayList<>();
         for (Box box : boxes) {
@@ -284,23 +322,150 @@ final class TrainingData {
             }
         }
         boxes.addAll(pasted);
+        if (rng.nextDouble() < LETTERING_SHARE) {
+            for (int i = 0, n = 1 + rng.nextInt(4); i < n; i++) {
+                lettering(rng, g, boxes);
+            }
+        }
         g.dispose();
+        if (rng.nextDouble() < BLUR_SHARE) {
+            out = blurred(out);
+        }
+        photometric(rng, out, b.images(), index * s * s * 3);
+        for (Box box : boxes) {
+            target(b, index, box.x1(), box.y1(), box.x2(), box.y2(), box.channel());
+        }
+        for (Box box : ignored) {
+            ignore(b, index, box);
+        }
+    }
 
+    /**
+     * Writes a sample's pixels into the batch as floats in {@code [0, 1]}, changing them as cameras and light do:
+     * contrast, brightness and colour gain; a light gradient across the frame and soft shadows (a smooth random
+     * field); sensor noise.
+     */
+    private void photometric(Random rng, BufferedImage out, float[] images, int base) {
+        int s = inputSize;
         double contrast = 0.75 + rng.nextDouble() * 0.5;
         double brightness = (rng.nextDouble() - 0.5) * 0.3 * 255;
         double[] gain = {0.9 + rng.nextDouble() * 0.2, 0.9 + rng.nextDouble() * 0.2, 0.9 + rng.nextDouble() * 0.2};
+        double noise = rng.nextDouble() * MAX_NOISE;
+        double slope = rng.nextDouble() * MAX_LIGHT_SLOPE;
+        double angle = rng.nextDouble() * 2 * Math.PI;
+        double gx = slope * Math.cos(angle) / s;
+        double gy = slope * Math.sin(angle) / s;
+        float[] shade = shadows(rng);
         byte[] bgr = ((DataBufferByte) out.getRaster().getDataBuffer()).getData();
-        float[] images = b.images();
-        int base = index * s * s * 3;
         for (int p = 0; p < s * s; p++) {
+            double light = (1 + (p % s - s / 2.0) * gx + (p / s - s / 2.0) * gy)
+                    * shade[p / s * SHADE_GRID / s * SHADE_GRID + p % s * SHADE_GRID / s];
+            double grain = rng.nextGaussian() * noise;
             for (int c = 0; c < 3; c++) {
                 int v = bgr[p * 3 + 2 - c] & 0xFF;
-                double f = ((v - 128) * contrast + 128 + brightness) * gain[c] / 255;
+                double f = (((v - 128) * contrast + 128 + brightness) * gain[c] * light + grain) / 255;
                 images[base + p * 3 + c] = (float) Math.min(1, Math.max(0, f));
             }
         }
-        for (Box box : boxes) {
-            target(b, index, box.x1(), box.y1(), box.x2(), box.y2(), box.channel());
+    }
+
+    /**
+     * Soft shadows: a field from {@code 1 - depth} to 1 ({@code depth} up to {@value #MAX_SHADOW}), bilinear
+     * between 5x5 random values, sampled on a {@value #SHADE_GRID}-square grid that pixels take their nearest cell
+     * of.
+     */
+    private static float[] shadows(Random rng) {
+        int c = 4;
+        float[] coarse = new float[(c + 1) * (c + 1)];
+        double depth = rng.nextDouble() * MAX_SHADOW;
+        for (int i = 0; i < coarse.length; i++) {
+            coarse[i] = (float) (1 - depth * rng.nextDouble());
+        }
+        float[] out = new float[SHADE_GRID * SHADE_GRID];
+        for (int y = 0; y < SHADE_GRID; y++) {
+            for (int x = 0; x < SHADE_GRID; x++) {
+                double u = (double) x * c / SHADE_GRID;
+                double v = (double) y * c / SHADE_GRID;
+                int x0 = (int) u;
+                int y0 = (int) v;
+                double fx = u - x0;
+                double fy = v - y0;
+                out[y * SHADE_GRID + x] = (float) ((coarse[y0 * (c + 1) + x0] * (1 - fx) + coarse[y0 * (c + 1) + x0 + 1]
+                        * fx) * (1 - fy) + (coarse[(y0 + 1) * (c + 1) + x0] * (1 - fx)
+                        + coarse[(y0 + 1) * (c + 1) + x0 + 1] * fx) * fy);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A line of lettering, on a board half the time, where it covers no object: text is everywhere in photographs and
+     * is no object. The glyphs are strokes (bars, diagonals, bows and rings in a letter's cell, 3% to 12% of the input
+     * high), not a font's, so training needs no fonts installed and never draws the letters of any one font.
+     */
+    private void lettering(Random rng, Graphics2D g, List<Box> boxes) {
+        int s = inputSize;
+        double h = s * (0.03 + rng.nextDouble() * 0.09);
+        double w = h * (0.5 + rng.nextDouble() * 0.2);
+        int letters = 2 + rng.nextInt(7);
+        double pad = h * 0.3;
+        double x = rng.nextDouble() * s;
+        double y = rng.nextDouble() * s;
+        double x2 = x + letters * w * 1.25 + 2 * pad;
+        double y2 = y + h + 2 * pad;
+        for (Box b : boxes) {
+            if (x < b.x2() && b.x1() < x2 && y < b.y2() && b.y1() < y2) {
+                return;
+            }
+        }
+        g.setClip(0, 0, s, s);
+        Color board = Color.getHSBColor(rng.nextFloat(), rng.nextFloat(), 0.3f + rng.nextFloat() * 0.7f);
+        if (rng.nextBoolean()) {
+            g.setColor(board);
+            g.fill(new Rectangle2D.Double(x, y, x2 - x, y2 - y));
+        }
+        g.setColor(rng.nextBoolean() ? Color.getHSBColor(rng.nextFloat(), rng.nextFloat(), rng.nextFloat())
+                : board.getRed() + board.getGreen() > 250 ? Color.BLACK : Color.WHITE);
+        g.setStroke(new BasicStroke((float) (h * (rng.nextBoolean() ? 0.16 : 0.09)), BasicStroke.CAP_BUTT,
+                BasicStroke.JOIN_MITER));
+        for (int i = 0; i < letters; i++) {
+            double gx = x + pad + i * w * 1.25;
+            double gy = y + pad;
+            for (int k = 0, strokes = 2 + rng.nextInt(3); k < strokes; k++) {
+                g.draw(switch (rng.nextInt(6)) {
+                    case 0 -> new Line2D.Double(gx + w * rng.nextInt(3) / 2, gy, gx + w * rng.nextInt(3) / 2, gy + h);
+                    case 1 -> new Line2D.Double(gx, gy + h * rng.nextInt(3) / 2, gx + w, gy + h * rng.nextInt(3) / 2);
+                    case 2 -> new Line2D.Double(gx, gy + h, gx + w, gy);
+                    case 3 -> new Line2D.Double(gx, gy, gx + w, gy + h);
+                    case 4 -> new Arc2D.Double(gx, gy + h * rng.nextInt(2) / 2, w, h / 2, 90 * rng.nextInt(4), 180,
+                            Arc2D.OPEN);
+                    default -> new Ellipse2D.Double(gx, gy, w, h);
+                });
+            }
+        }
+    }
+
+    /** A 3x3 box blur: focus and camera shake. */
+    private static BufferedImage blurred(BufferedImage img) {
+        float[] k = new float[9];
+        Arrays.fill(k, 1f / 9);
+        BufferedImage blurred = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+        new ConvolveOp(new Kernel(3, 3, k), ConvolveOp.EDGE_NO_OP, null)
+                .filter(img, blurred);
+        return blurred;
+    }
+
+    /**
+     * Neither object nor background: the cells under a box cut down to a sliver by a window or mosaic edge keep no
+     * negative weight for its class (their Gaussian target is set to 1 without a positive).
+     */
+    private void ignore(Batch b, int index, Box box) {
+        int n = outputSize;
+        double stride = (double) inputSize / n;
+        for (int y = (int) (box.y1() / stride); y <= Math.min(n - 1, (int) (box.y2() / stride)); y++) {
+            for (int x = (int) (box.x1() / stride); x <= Math.min(n - 1, (int) (box.x2() / stride)); x++) {
+                b.heat()[((index * n + y) * n + x) * classes + box.channel()] = 1;
+            }
         }
     }
 
@@ -367,7 +532,8 @@ final class TrainingData {
      * leave the image) into the square {@code (ox, oy, side)} of {@code g}, and adds its boxes that stay at least
      * a quarter visible there, clipped to it.
      */
-    private static void place(Sample sample, Random rng, Graphics2D g, int ox, int oy, int side, List<Box> boxes) {
+    private static void place(Sample sample, Random rng, Graphics2D g, int ox, int oy, int side, List<Box> boxes,
+                              List<Box> ignored) {
         BufferedImage src = sample.image();
         double zoom = Math.exp((rng.nextDouble() * 2 - 1) * Math.log(ZOOM));
         double aspect = Math.exp((rng.nextDouble() * 2 - 1) * Math.log(1.2));
@@ -401,7 +567,11 @@ final class TrainingData {
             double cy1 = Math.max(oy, y1);
             double cx2 = Math.min(ox + side, x2);
             double cy2 = Math.min(oy + side, y2);
-            if (cx2 - cx1 < 2 || cy2 - cy1 < 2 || (cx2 - cx1) * (cy2 - cy1) < 0.25 * area) {
+            if (cx2 - cx1 < 2 || cy2 - cy1 < 2) {
+                continue;
+            }
+            if ((cx2 - cx1) * (cy2 - cy1) < KEPT_VISIBLE * area) {
+                ignored.add(new Box(cx1, cy1, cx2, cy2, box.channel()));
                 continue;
             }
             boxes.add(new Box(cx1, cy1, cx2, cy2, box.channel()));

@@ -216,10 +216,30 @@ final class PrimitiveTrainerTest {
             three.add(new dev.annotate.core.model.Layer.Conv(head, "s3", 1, 1, 3, outs,
                     dev.annotate.core.model.Layer.Activation.NONE, new float[3 * outs], new float[outs]));
         }
-        PrimitiveModel foreign = new PrimitiveModel(16, LabelMap.fromNames(List.of("race car")), three, 4);
+        // a model made before the context stage (#20) is started from as it is, its layers kept
+        List<dev.annotate.core.model.Layer> before = new ArrayList<>();
+        for (dev.annotate.core.model.Layer l : earlier.layers()) {
+            if (List.of("c8", "c9", "p9", "u9", "m16").contains(l.name())) {
+                continue;
+            }
+            before.add(l instanceof dev.annotate.core.model.Layer.Conv c && c.name().equals("p7")
+                    ? new dev.annotate.core.model.Layer.Conv("p7", "c7", c.kernel(), c.stride(), c.inChannels(),
+                            c.outChannels(), c.activation(), c.weights(), c.bias()) : l);
+        }
+        PrimitiveModel beforeContext = new PrimitiveModel(earlier.inputSize(), earlier.labels(), before, 100);
+        PrimitiveModel followed = PrimitiveTrainer.train(shared.resolve("voc"), withKite,
+                QUICK.withSteps(1).withInit(beforeContext), p -> { });
+        assertEquals(before.stream().map(dev.annotate.core.model.Layer::name).toList(),
+                followed.layers().stream().map(dev.annotate.core.model.Layer::name).toList());
+        assertEquals(withKite, followed.labels());
+        // but not one whose heads are at another stride than this trainer's targets
+        List<dev.annotate.core.model.Layer> two = new ArrayList<>(three.subList(1, 6));
+        two.set(0, new dev.annotate.core.model.Layer.Conv("s2", PrimitiveModel.INPUT, 1, 2, 3, 3,
+                dev.annotate.core.model.Layer.Activation.NONE, new float[9], new float[3]));
+        PrimitiveModel coarse = new PrimitiveModel(16, LabelMap.fromNames(List.of("race car")), two, 4);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PrimitiveTrainer.train(
-                shared.resolve("voc"), SyntheticDataset.LABEL_MAP, QUICK.withSteps(1).withInit(foreign), p -> { }));
-        assertTrue(e.getMessage().contains("made by another version of the trainer"), e.getMessage());
+                shared.resolve("voc"), SyntheticDataset.LABEL_MAP, QUICK.withSteps(1).withInit(coarse), p -> { }));
+        assertTrue(e.getMessage().contains("heads at stride 4, this trainer's at 8"), e.getMessage());
     }
 
     @Test
