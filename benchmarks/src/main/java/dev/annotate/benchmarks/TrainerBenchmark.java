@@ -1,10 +1,12 @@
 package dev.annotate.benchmarks;
 
 import dev.annotate.core.Annotation;
+import dev.annotate.core.BoundingBox;
 import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.Slicing;
 import dev.annotate.core.eval.DatasetPairs;
 import dev.annotate.core.eval.Evaluation;
 import dev.annotate.core.format.Dataset;
@@ -31,7 +33,9 @@ import java.util.Locale;
  * reports for each VOC2012 mAP@0.5 and the precision and recall (IoU 0.5) of the pre-annotations at the default
  * minimum score. Per-class AP and recall by object size go to stderr. {@code steps=N} (with a generous
  * {@code minutes}) fixes the number of steps instead, so that a comparison of training settings does not depend on
- * how busy the machine is; {@code seed=N} trains from other initial weights, sample order and augmentation.
+ * how busy the machine is; {@code seed=N} trains from other initial weights, sample order and augmentation. {@code save=DIR} keeps each ONNX
+ * export; {@code model=FILE.onnx} evaluates that model instead of training; {@code nested=T} evaluates with
+ * {@link DetectorOptions#nestedSuppression()} T.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.annotate.benchmarks.TrainerBenchmark train=100 test=300 minutes=1,2,3
@@ -39,21 +43,31 @@ import java.util.Locale;
  */
 public final class TrainerBenchmark {
 
+    /** How detectors are opened for evaluation: every detection from 0.01, other settings as given. */
+    private static DetectorOptions evaluation = DetectorOptions.builder().labelMap(SyntheticDataset.LABEL_MAP)
+            .minScore(0.01).build();
+
     private TrainerBenchmark() {
     }
 
     public static void main(String[] args) throws Exception {
         int train = 100;
         int test = 300;
+        int photo = 300;
         List<Double> minutes = List.of(3.0);
         TrainerOptions options = TrainerOptions.defaults();
         boolean speed = true;
         List<String> speeds = new ArrayList<>();
+        PrimitiveModel given = null;
+        int large = 0;
+        int slice = 1024;
+        Path save = null;
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
                 case "train" -> train = Integer.parseInt(kv[1]);
                 case "test" -> test = Integer.parseInt(kv[1]);
+                case "photo" -> photo = Integer.parseInt(kv[1]);
                 case "minutes" -> minutes = List.of(kv[1].split(",")).stream().map(Double::parseDouble).toList();
                 case "size" -> options = options.withInputSize(Integer.parseInt(kv[1]));
                 case "batch" -> options = options.withBatchSize(Integer.parseInt(kv[1]));
@@ -61,9 +75,15 @@ public final class TrainerBenchmark {
                 case "steps" -> options = options.withSteps(Integer.parseInt(kv[1]));
                 case "seed" -> options = options.withSeed(Long.parseLong(kv[1]));
                 case "speed" -> speed = Boolean.parseBoolean(kv[1]);
+                case "model" -> given = OnnxExport.read(Path.of(kv[1]));
+                case "save" -> save = Path.of(kv[1]);
+                case "large" -> large = Integer.parseInt(kv[1]);
+                case "slice" -> slice = Integer.parseInt(kv[1]);
+                case "nested" -> evaluation = evaluation.toBuilder().nestedSuppression(Double.parseDouble(kv[1]))
+                        .build();
                 default -> throw new IllegalArgumentException("unknown argument " + a
-                        + "; use train=N test=N minutes=M[,M...] steps=N seed=N size=S batch=B lr=R"
-                        + " speed=true|false");
+                        + "; use train=N test=N photo=N minutes=M[,M...] steps=N seed=N size=S batch=B lr=R"
+                        + " speed=true|false model=FILE.onnx save=DIR nested=T large=N slice=PIXELS");
             }
         }
         Path root = Files.createTempDirectory("annotate-trainer-bench");
@@ -74,17 +94,22 @@ public final class TrainerBenchmark {
             SyntheticDataset.Options truthOptions = SyntheticDataset.Options.of(test, 2);
             SyntheticDataset.Summary seen = SyntheticDataset.generate(trainDir, seenOptions);
             SyntheticDataset.Summary truth = SyntheticDataset.generate(testDir, truthOptions);
+            SyntheticDataset.Options photoOptions = SyntheticDataset.Options.of(photo, 3)
+                    .withStyle(SyntheticDataset.Style.PHOTOGRAPHIC);
+            SyntheticDataset.Summary photoTruth = SyntheticDataset.generate(root.resolve("photographic"), photoOptions);
             List<List<Double>> seenVisible = visibleShares(seenOptions);
             List<List<Double>> truthVisible = visibleShares(truthOptions);
-            System.out.printf(Locale.ROOT, "%d training images, %d test images; %d cores, %s%n", train, test,
-                    Runtime.getRuntime().availableProcessors(), options);
+            List<List<Double>> photoVisible = visibleShares(photoOptions);
+            System.out.printf(Locale.ROOT, "%d training images, %d test images, %d photographic-style test images;"
+                    + " %d cores, %s%n", train, test, photo, Runtime.getRuntime().availableProcessors(), options);
             System.out.println("| training images | minutes | steps | images/s | score exponent | mAP@0.5 (VOC2012)"
-                    + " SavedModel / ONNX | precision at 0.5 | recall at 0.5 |");
-            System.out.println("|---|---|---|---|---|---|---|---|");
+                    + " SavedModel / ONNX | precision at 0.5 | recall at 0.5 | photographic mAP / precision / recall"
+                    + " (ONNX) |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|");
             for (double m : minutes) {
                 int[] steps = {0};
                 double[] rate = {0};
-                PrimitiveModel model = PrimitiveTrainer.train(trainDir, SyntheticDataset.LABEL_MAP,
+                PrimitiveModel model = given != null ? given : PrimitiveTrainer.train(trainDir, SyntheticDataset.LABEL_MAP,
                         options.withTimeBudget(Duration.ofMillis((long) (m * 60_000))), p -> {
                             steps[0] = p.step();
                             rate[0] = p.imagesPerSecond();
@@ -97,13 +122,24 @@ public final class TrainerBenchmark {
                 SavedModelExport.write(model, saved);
                 Path onnx = saved.resolveSibling("model.onnx");
                 OnnxExport.write(model, onnx);
+                if (save != null) {
+                    Files.createDirectories(save);
+                    Files.copy(onnx, save.resolve("model-" + m + ".onnx"),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
                 System.err.println("  on the training images:");
                 System.err.printf(Locale.ROOT, "  training-set mAP %.3f%n", quality(saved, seen, seenVisible)[0]);
                 System.err.println("  on the test images (SavedModel, then ONNX):");
                 double[] q = quality(saved, truth, truthVisible);
                 double[] o = quality(onnx, truth, truthVisible);
-                System.out.printf(Locale.ROOT, "| %d | %.1f | %d | %.1f | %.2f | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f |%n",
-                        train, m, steps[0], rate[0], model.scoreExponent(), q[0], o[0], q[1], o[1], q[2], o[2]);
+                System.err.println("  on the photographic-style test images (ONNX):");
+                double[] ph = quality(onnx, photoTruth, photoVisible);
+                System.out.printf(Locale.ROOT, "| %d | %.1f | %d | %.1f | %.2f | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f"
+                        + " | %.3f / %.3f / %.3f |%n", train, m, steps[0], rate[0], model.scoreExponent(), q[0], o[0],
+                        q[1], o[1], q[2], o[2], ph[0], ph[1], ph[2]);
+                if (large > 0) {
+                    slicing(onnx, root.resolve("large"), large, Slicing.of(slice));
+                }
                 if (speed) {
                     speeds.add(String.format(Locale.ROOT, "| %.1f min model | %.1f | %.1f | %.1f | %.1f |", m,
                             speed(saved, truth.images(), 1), speed(saved, truth.images(), 2),
@@ -124,6 +160,46 @@ public final class TrainerBenchmark {
         }
     }
 
+    /**
+     * Sliced inference on large photographs with small objects: {@code images} generated images of 3000 to 4000
+     * pixels a side with objects 1.5% to 5% of the image width, detected whole and with {@code slicing}; prints
+     * mAP, precision and recall at the default minimum score, and seconds per image on one thread.
+     */
+    private static void slicing(Path onnx, Path dir, int images, Slicing slicing) throws Exception {
+        SyntheticDataset.Options options = new SyntheticDataset.Options(images, 4, 3000, 4000, 0)
+                .withObjectWidths(0.015, 0.05);
+        SyntheticDataset.Summary truth = SyntheticDataset.generate(dir, options);
+        List<List<Double>> visible = visibleShares(options);
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%d images of 3000-4000 px a side, %d objects 1.5-5%% of the width;"
+                + " tiles of %d px, %.0f%% overlap%n", images, truth.objects(), slicing.tileSide(),
+                slicing.overlap() * 100);
+        System.out.println("| inference | mAP@0.5 | precision at 0.5 | recall at 0.5 | s per image (1 thread) |");
+        System.out.println("|---|---|---|---|---|");
+        DetectorOptions before = evaluation;
+        try {
+            for (boolean sliced : new boolean[] {false, true}) {
+                DetectorOptions.Builder b = before.toBuilder().threads(1);
+                evaluation = (sliced ? b.slicing(slicing) : b).build();
+                System.err.println("  large images, " + (sliced ? "sliced" : "whole") + ":");
+                double[] q = quality(onnx, truth, visible);
+                double seconds;
+                try (Detector d = Detectors.open(onnx, evaluation)) {
+                    d.detect(truth.images().get(0));
+                    long start = System.nanoTime();
+                    for (Path image : truth.images()) {
+                        d.detect(image);
+                    }
+                    seconds = (System.nanoTime() - start) / 1e9 / truth.images().size();
+                }
+                System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |%n", sliced ? "whole + tiles"
+                        : "whole image", q[0], q[1], q[2], seconds);
+            }
+        } finally {
+            evaluation = before;
+        }
+    }
+
     /** For each image of a generated dataset, the visible share of each annotated object, in annotation order. */
     private static List<List<Double>> visibleShares(SyntheticDataset.Options options) {
         List<List<Double>> shares = new ArrayList<>();
@@ -141,7 +217,7 @@ public final class TrainerBenchmark {
     static double[] quality(Path model, SyntheticDataset.Summary truth, List<List<Double>> visible)
             throws Exception {
         List<Evaluation.ImagePair> all;
-        DetectorOptions low = DetectorOptions.builder().labelMap(SyntheticDataset.LABEL_MAP).minScore(0.01).build();
+        DetectorOptions low = evaluation;
         try (Detector d = Detectors.open(model, low)) {
             all = DatasetPairs.detect(Dataset.of(truth.annotationFiles().get(0).getParent(), new VocFormat(),
                     LabelMap.empty()), d, p -> System.err.println("  problem: " + p), () -> { });
@@ -173,11 +249,11 @@ public final class TrainerBenchmark {
     /**
      * What the false positives at the default minimum score are: each detection, best score first, claims the best
      * free same-class truth box at IoU 0.5; the rest are counted as a second box on a found object (IoU at least 0.5
-     * with a same-class box), the wrong class (IoU at least 0.5 with another class's box), misplaced (IoU 0.1 to 0.5
-     * with a same-class box) or background.
+     * with a same-class box), the wrong class (IoU at least 0.5 with another class's box), a part (lying at least 80%
+     * inside a same-class box it does not match), misplaced (IoU 0.1 to 0.5 with a same-class box) or background.
      */
     private static void falsePositives(List<Evaluation.ImagePair> pairs) {
-        int[] kinds = new int[4];
+        int[] kinds = new int[5];
         for (Evaluation.ImagePair p : pairs) {
             List<Annotation> found = new ArrayList<>(p.predicted());
             found.sort(Comparator.comparingDouble((Annotation a) -> a.confidenceOr(0))
@@ -188,6 +264,7 @@ public final class TrainerBenchmark {
                 double bestIou = 0.5;
                 double sameLabel = 0;
                 double otherLabel = 0;
+                double inside = 0;
                 for (int t = 0; t < claimed.length; t++) {
                     Annotation truth = p.truth().get(t);
                     double iou = truth.box().iou(d.box());
@@ -196,6 +273,8 @@ public final class TrainerBenchmark {
                         continue;
                     }
                     sameLabel = Math.max(sameLabel, iou);
+                    inside = Math.max(inside, truth.box().intersection(d.box()).map(BoundingBox::area).orElse(0.0)
+                            / Math.max(1e-9, d.box().area()));
                     if (!claimed[t] && iou >= bestIou) {
                         best = t;
                         bestIou = iou;
@@ -204,12 +283,13 @@ public final class TrainerBenchmark {
                 if (best >= 0) {
                     claimed[best] = true;
                 } else {
-                    kinds[sameLabel >= 0.5 ? 0 : otherLabel >= 0.5 ? 1 : sameLabel >= 0.1 ? 2 : 3]++;
+                    kinds[sameLabel >= 0.5 ? 0 : otherLabel >= 0.5 ? 1 : inside >= 0.8 ? 2 : sameLabel >= 0.1 ? 3 : 4]++;
                 }
             }
         }
         System.err.printf(Locale.ROOT, "  false positives at the default minimum score: %d second boxes, %d wrong"
-                + " class, %d misplaced, %d background%n", kinds[0], kinds[1], kinds[2], kinds[3]);
+                + " class, %d parts inside an object, %d misplaced, %d background%n", kinds[0], kinds[1], kinds[2],
+                kinds[3], kinds[4]);
     }
 
     /**
@@ -227,26 +307,38 @@ public final class TrainerBenchmark {
                 Annotation t = p.truth().get(k);
                 double best = 0;
                 double score = 0;
+                double[] extent = {Double.NaN, Double.NaN};
                 for (Annotation d : p.predicted()) {
                     if (d.label().equals(t.label()) && d.confidenceOr(0) >= 0.05) {
                         double iou = t.box().iou(d.box());
                         if (iou > best) {
                             best = iou;
                             score = d.confidenceOr(0);
+                            extent = new double[] {d.box().width() / t.box().width(),
+                                d.box().height() / t.box().height()};
                         }
                     }
                 }
-                byWidth.add(new double[] {t.box().width() / Math.max(widths.get(i), 1), best, score});
-                byVisibility.add(new double[] {visibleShares.get(i).get(k), best, score});
+                byWidth.add(new double[] {t.box().width() / Math.max(widths.get(i), 1), best, score, extent[0],
+                    extent[1]});
+                byVisibility.add(new double[] {visibleShares.get(i).get(k), best, score, extent[0], extent[1]});
             }
         }
         count("width", "of the image width", byWidth, new double[] {0, 0.1, 0.2, 0.35, 1.01});
         count("visible", "of the object", byVisibility, new double[] {0, 0.5, 0.9, 1.01});
     }
 
-    /** Prints, per bucket of {@code (key, best IoU, score)} rows, how many were found and how well. */
+    /**
+     * Prints, per bucket of {@code (key, best IoU, score, width ratio, height ratio)} rows, how many were found and
+     * how well, and the median ratio of the best detection's width and height to the truth's where it overlaps at
+     * IoU 0.3 or more (below 1: boxes narrower or lower than the object).
+     */
     private static void count(String name, String of, List<double[]> rows, double[] edges) {
         int[][] counts = new int[edges.length - 1][4]; // boxes, IoU>=0.5, IoU in [0.3,0.5), score>=0.5 among IoU>=0.5
+        List<List<double[]>> overlapping = new ArrayList<>();
+        for (int b = 0; b < counts.length; b++) {
+            overlapping.add(new ArrayList<>());
+        }
         for (double[] row : rows) {
             int bucket = 0;
             while (row[0] >= edges[bucket + 1]) {
@@ -256,12 +348,22 @@ public final class TrainerBenchmark {
             counts[bucket][1] += row[1] >= 0.5 ? 1 : 0;
             counts[bucket][2] += row[1] >= 0.3 && row[1] < 0.5 ? 1 : 0;
             counts[bucket][3] += row[1] >= 0.5 && row[2] >= 0.5 ? 1 : 0;
+            if (row[1] >= 0.3) {
+                overlapping.get(bucket).add(row);
+            }
         }
         for (int b = 0; b < counts.length; b++) {
             System.err.printf(Locale.ROOT, "  %s %.2f-%.2f %s: %d boxes, found (IoU>=0.5, score>=0.05) %d,"
-                    + " loosely (IoU 0.3-0.5) %d, found with score>=0.5 %d%n", name, edges[b], edges[b + 1], of,
-                    counts[b][0], counts[b][1], counts[b][2], counts[b][3]);
+                    + " loosely (IoU 0.3-0.5) %d, found with score>=0.5 %d; width / height ratio %.3f / %.3f%n", name,
+                    edges[b], edges[b + 1], of, counts[b][0], counts[b][1], counts[b][2], counts[b][3],
+                    median(overlapping.get(b), 3), median(overlapping.get(b), 4));
         }
+    }
+
+    private static double median(List<double[]> rows, int column) {
+        double[] v = rows.stream().mapToDouble(r -> r[column]).sorted().toArray();
+        return v.length == 0 ? Double.NaN : v.length % 2 == 1 ? v[v.length / 2]
+                : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     /** Images/s of {@code detect(path)} over the images on {@code threads} calling threads, after a warm-up. */
