@@ -88,9 +88,16 @@ public final class SlicedInference {
         }
     }
 
-    /** A copy of a region, so that backends that read an image's buffer directly see a plain image. */
+    /**
+     * A copy of a region, so that backends that read an image's buffer directly see a plain image: of the image's
+     * own type, or 8-bit BGR for types a new image cannot copy faithfully (custom, indexed and 1-bit images).
+     */
     private static BufferedImage tile(BufferedImage image, int x, int y, int w, int h) {
-        int type = image.getType() == BufferedImage.TYPE_CUSTOM ? BufferedImage.TYPE_3BYTE_BGR : image.getType();
+        int type = switch (image.getType()) {
+            case BufferedImage.TYPE_CUSTOM, BufferedImage.TYPE_BYTE_INDEXED, BufferedImage.TYPE_BYTE_BINARY ->
+                    BufferedImage.TYPE_3BYTE_BGR;
+            default -> image.getType();
+        };
         BufferedImage out = new BufferedImage(w, h, type);
         Graphics2D g = out.createGraphics();
         g.drawImage(image.getSubimage(x, y, w, h), 0, 0, null);
