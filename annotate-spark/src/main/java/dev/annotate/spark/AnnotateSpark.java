@@ -161,6 +161,11 @@ public final class AnnotateSpark implements Runnable {
                 + " spark.task.cpus).")
         Integer threads;
 
+        @Option(names = "--slice", paramLabel = "PIXELS", description = "Also run the model on tiles of this side"
+                + " (20%% overlap) of images larger than one, merging the answers: finds small objects in large"
+                + " photographs, at one inference per tile more.")
+        Integer slice;
+
         @Option(names = "--report", paramLabel = "FILE", description = "Also write a JSON report here (any Hadoop"
                 + " file system).")
         String report;
@@ -175,6 +180,9 @@ public final class AnnotateSpark implements Runnable {
             }
             if (threads != null) {
                 options = options.withThreads(threads);
+            }
+            if (slice != null) {
+                options = options.withSlicing(dev.annotate.core.Slicing.of(slice));
             }
             if (partitions != null) {
                 options = options.withPartitions(partitions);

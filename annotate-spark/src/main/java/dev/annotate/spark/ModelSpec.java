@@ -1,6 +1,7 @@
 package dev.annotate.spark;
 
 import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.Slicing;
 
 import java.io.IOException;
 import java.io.Serial;
@@ -16,9 +17,11 @@ import java.util.Objects;
  * @param minScore the minimum score
  * @param labels the label map, or {@code null} to use the one found with the model
  * @param threads inference threads of the shared detector
+ * @param sliceTile the {@link Slicing#tileSide()} of sliced inference, 0 for none
+ * @param sliceOverlap the {@link Slicing#overlap()} of sliced inference
  */
-record ModelSpec(String model, double minScore, LabelMapText labels, int threads)
-        implements Serializable {
+record ModelSpec(String model, double minScore, LabelMapText labels, int threads, int sliceTile,
+                 double sliceOverlap) implements Serializable {
 
     @Serial
     private static final long serialVersionUID = 1L;
@@ -35,6 +38,9 @@ record ModelSpec(String model, double minScore, LabelMapText labels, int threads
         DetectorOptions.Builder b = DetectorOptions.builder().minScore(minScore).threads(threads);
         if (labels != null) {
             b.labelMap(labels.parse());
+        }
+        if (sliceTile > 0) {
+            b.slicing(new Slicing(sliceTile, sliceOverlap));
         }
         return b.build();
     }

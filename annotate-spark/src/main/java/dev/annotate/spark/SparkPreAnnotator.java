@@ -1,5 +1,7 @@
 package dev.annotate.spark;
 
+import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.Slicing;
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.Detectors;
@@ -111,9 +113,11 @@ public final class SparkPreAnnotator {
      *     that concurrent tasks x threads stay within the executor's cores
      * @param partitions how many partitions of equal image counts; empty for four per default parallelism
      * @param reviewListSize how many least-confident images the summary lists
+     * @param slicing sliced inference for large images ({@link DetectorOptions#slicing()}), if wanted
      */
     public record Options(String format, double minScore, Optional<String> labels, Existing existing,
-                          OptionalInt threads, OptionalInt partitions, int reviewListSize) {
+                          OptionalInt threads, OptionalInt partitions, int reviewListSize,
+                          Optional<Slicing> slicing) {
 
         /** Validates. */
         public Options {
@@ -122,6 +126,7 @@ public final class SparkPreAnnotator {
             Objects.requireNonNull(existing, "existing");
             Objects.requireNonNull(threads, "threads");
             Objects.requireNonNull(partitions, "partitions");
+            Objects.requireNonNull(slicing, "slicing");
             if (!(minScore >= 0 && minScore <= 1)) {
                 throw new IllegalArgumentException("minScore (" + minScore + ") must be in [0, 1]");
             }
@@ -139,43 +144,51 @@ public final class SparkPreAnnotator {
         /** VOC, minimum score 0.5, the model's label map, skip existing files, automatic threads and partitions. */
         public static Options defaults() {
             return new Options("voc", 0.5, Optional.empty(), Existing.SKIP, OptionalInt.empty(), OptionalInt.empty(),
-                    20);
+                    20, Optional.empty());
         }
 
         /** These options with another format. */
         public Options withFormat(String name) {
-            return new Options(name, minScore, labels, existing, threads, partitions, reviewListSize);
+            return new Options(name, minScore, labels, existing, threads, partitions, reviewListSize, slicing);
         }
 
         /** These options with another minimum score. */
         public Options withMinScore(double score) {
-            return new Options(format, score, labels, existing, threads, partitions, reviewListSize);
+            return new Options(format, score, labels, existing, threads, partitions, reviewListSize, slicing);
         }
 
         /** These options naming the classes with this label map. */
         public Options withLabels(String labelMapUri) {
             return new Options(format, minScore, Optional.of(labelMapUri), existing, threads, partitions,
-                    reviewListSize);
+                    reviewListSize, slicing);
         }
 
         /** These options with another existing-file policy. */
         public Options withExisting(Existing policy) {
-            return new Options(format, minScore, labels, policy, threads, partitions, reviewListSize);
+            return new Options(format, minScore, labels, policy, threads, partitions, reviewListSize, slicing);
         }
 
         /** These options with this many inference threads per executor model. */
         public Options withThreads(int n) {
-            return new Options(format, minScore, labels, existing, OptionalInt.of(n), partitions, reviewListSize);
+            return new Options(format, minScore, labels, existing, OptionalInt.of(n), partitions, reviewListSize,
+                    slicing);
         }
 
         /** These options with this many partitions. */
         public Options withPartitions(int n) {
-            return new Options(format, minScore, labels, existing, threads, OptionalInt.of(n), reviewListSize);
+            return new Options(format, minScore, labels, existing, threads, OptionalInt.of(n), reviewListSize,
+                    slicing);
         }
 
         /** These options listing up to {@code n} least-confident images in the summary. */
         public Options withReviewListSize(int n) {
-            return new Options(format, minScore, labels, existing, threads, partitions, n);
+            return new Options(format, minScore, labels, existing, threads, partitions, n, slicing);
+        }
+
+        /** These options running the model on tiles of large images too ({@link DetectorOptions#slicing()}). */
+        public Options withSlicing(Slicing s) {
+            return new Options(format, minScore, labels, existing, threads, partitions, reviewListSize,
+                    Optional.of(s));
         }
     }
 
@@ -361,7 +374,9 @@ public final class SparkPreAnnotator {
         }
         LabelMapText labels = options.labels().isPresent()
                 ? LabelMapText.read(new Path(options.labels().get()), conf) : null;
-        return new ModelSpec(modelPath.toString(), options.minScore(), labels, threads);
+        return new ModelSpec(modelPath.toString(), options.minScore(), labels, threads,
+                options.slicing().map(Slicing::tileSide).orElse(0),
+                options.slicing().map(Slicing::overlap).orElse(0.0));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.annotate.spark;
 
 import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.Slicing;
 import dev.annotate.core.Detectors;
 import dev.annotate.core.format.AnnotationFormats;
 import dev.annotate.core.format.PerImageFormat;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,7 +40,12 @@ final class SparkPreAnnotatorTest {
 
     /** What {@code annotate predict --model M --images IMAGES --out OUT --min-score 0.3} writes. */
     static PreAnnotator.Summary predictLikeTheCli(Path model, Path images, Path out) throws IOException {
-        try (Detector d = Detectors.open(model, DetectorOptions.builder().minScore(MIN_SCORE).threads(1).build())) {
+        return predictLikeTheCli(model, images, out, DetectorOptions.builder().minScore(MIN_SCORE).threads(1).build());
+    }
+
+    static PreAnnotator.Summary predictLikeTheCli(Path model, Path images, Path out, DetectorOptions options)
+            throws IOException {
+        try (Detector d = Detectors.open(model, options)) {
             return PreAnnotator.run(d, images, PreAnnotator.Options.of((PerImageFormat) AnnotationFormats.byName("voc"))
                     .withOutputDir(out).withThreads(2).withModel(PreAnnotator.modelName(model.toString())), p -> { });
         }
@@ -73,6 +80,24 @@ final class SparkPreAnnotatorTest {
         assertEquals(4, s.partitions());
         assertEquals(expected.leastConfident().get(0).lowestConfidence(), s.leastConfident().get(0).lowestConfidence());
         r.close();
+    }
+
+    /** Sliced inference reaches the executors' detectors: the files are those of the command line's sliced run. */
+    @Test
+    void run_sliced_writesTheSameFilesAsTheCommandLineSliced() throws IOException {
+        Path images = SparkFixture.images(dir, 6, 13);
+        Slicing slicing = Slicing.of(128);
+        predictLikeTheCli(SparkFixture.onnxModel(), images, dir.resolve("cli-sliced"),
+                DetectorOptions.builder().minScore(MIN_SCORE).threads(1).slicing(slicing).build());
+        predictLikeTheCli(SparkFixture.onnxModel(), images, dir.resolve("cli-whole"));
+        Map<String, String> want = SparkFixture.files(dir.resolve("cli-sliced"));
+        assertNotEquals(SparkFixture.files(dir.resolve("cli-whole")), want, "premise: slicing changes the answers");
+
+        try (SparkPreAnnotator.Result r = predict(SparkFixture.onnxModel(), images, Optional.of(dir.resolve("spark")),
+                SparkPreAnnotator.Options.defaults().withPartitions(2).withSlicing(slicing))) {
+            assertEquals(6, r.summary().written());
+        }
+        assertEquals(want, SparkFixture.files(dir.resolve("spark")));
     }
 
     @Test
