@@ -94,10 +94,10 @@ final class TrainingData {
     static final double MAX_SHADOW = 0.4;
     /**
      * Share of samples given lettering where no object is ({@link #lettering}). With the shadows, measured with
-     * lettering in a font (2,800 steps): photographic-style precision at the default score 0.17 → 0.38, recall 0.31 →
-     * 0.33, mAP 0.20 → 0.28; generated-domain precision 0.93 → 0.95 at recall 0.90, mAP 0.936 → 0.940. The strokes
-     * that replaced the font (no fonts needed, and not the evaluation domain's letters) were measured only in the
-     * whole: see the README's Photographs.
+     * lettering in a font (2,800 steps): photographic-style precision at the default score 0.17 → 0.38, recall
+     * 0.31 → 0.33, mAP 0.20 → 0.28; generated-domain precision 0.93 → 0.95 at recall 0.90, mAP 0.936 → 0.940. The
+     * strokes that replaced the font (no fonts needed, and not the evaluation domain's letters) were measured only in
+     * the whole: see the README's Photographs.
      */
     static final double LETTERING_SHARE = 0.5;
     private static final int SHADE_GRID = 16;

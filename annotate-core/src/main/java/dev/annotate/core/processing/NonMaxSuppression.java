@@ -13,9 +13,9 @@ import java.util.List;
  *
  * <p>Candidates are taken by descending confidence (ties keep input order); a candidate is kept unless a kept
  * box of the same label ({@code classAgnostic = false}) or of any label ({@code true}) overlaps it with IoU
- * strictly above the threshold, or (nested suppression, off unless given below 1) a larger kept box of that label holds at
- * least {@code nestedThreshold} of its area. The result is sorted best first, holds at most {@code maxKept} boxes, and
- * running it again on its own output changes nothing.
+ * strictly above the threshold, or (nested suppression, off unless given below 1) a larger kept box of that label
+ * holds at least {@code nestedThreshold} of its area. The result is sorted best first, holds at most
+ * {@code maxKept} boxes, and running it again on its own output changes nothing.
  *
  * <pre>{@code
  * List<Annotation> kept = NonMaxSuppression.apply(candidates, 0.5, false, 100);

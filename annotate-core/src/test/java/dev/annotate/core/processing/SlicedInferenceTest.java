@@ -31,9 +31,9 @@ final class SlicedInferenceTest {
     private static final int MODEL_SIDE = 256;
 
     @Property
-    void origins_coverTheSide_withNeighboursOverlappingAsAsked(@ForAll @IntRange(min = 1, max = 20_000) int length,
-                                                               @ForAll @IntRange(min = 32, max = 4096) int tile,
-                                                               @ForAll @DoubleRange(min = 0, max = 0.9) double overlap) {
+    void origins_coverTheSide_withNeighboursOverlappingAsAsked(
+            @ForAll @IntRange(min = 1, max = 20_000) int length, @ForAll @IntRange(min = 32, max = 4096) int tile,
+            @ForAll @DoubleRange(min = 0, max = 0.9) double overlap) {
         Slicing s = new Slicing(tile, overlap);
         int[] o = s.origins(length);
         assertEquals(0, o[0]);
