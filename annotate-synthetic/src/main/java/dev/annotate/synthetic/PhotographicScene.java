@@ -2,7 +2,6 @@ package dev.annotate.synthetic;
 
 import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
-import dev.annotate.core.image.ExifOrientation;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -28,7 +27,6 @@ import java.awt.image.Kernel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Random;
 
@@ -63,7 +61,7 @@ final class PhotographicScene {
         Painter painter = new Painter(g, w, h);
         int count = 1 + random.nextInt(7);
         List<Annotation> annotations = new ArrayList<>();
-        List<Point2D> probes = new ArrayList<>();
+        List<Point2D> points = new ArrayList<>();
         List<Integer> ids = new ArrayList<>();
         double logMin = Math.log(options.minObject());
         double logMax = Math.log(options.maxObject());
@@ -90,39 +88,23 @@ final class PhotographicScene {
             }
             annotations.add(new Annotation(SyntheticDataset.CLASSES.get(clazz), box, OptionalDouble.empty(), false,
                     !box.equals(whole), Annotation.UNSPECIFIED_POSE, Map.of()));
-            probes.add(t.transform(local, null));
+            points.add(t.transform(local, null));
             ids.add(k);
         }
-        int[] shown = painter.pixelsShown();
         g.dispose();
         light(img, random);
         if (random.nextDouble() < 0.3) {
             img = blur(img, 1); // camera shake or focus
         }
         noise(img, random, 3 + random.nextInt(10));
-
-        List<Annotation> kept = new ArrayList<>();
-        List<Optional<SyntheticDataset.Probe>> visible = new ArrayList<>();
-        List<Double> shares = new ArrayList<>();
-        for (int k = 0; k < annotations.size(); k++) {
-            int id = ids.get(k);
-            double share = painter.pixelsDrawn(id) == 0 ? 0 : (double) shown[id] / painter.pixelsDrawn(id);
-            if (share < SyntheticDataset.MIN_VISIBLE_SHARE) {
-                continue;
-            }
-            int px = (int) Math.floor(probes.get(k).getX());
-            int py = (int) Math.floor(probes.get(k).getY());
-            boolean shows = px >= 0 && py >= 0 && px < w && py < h && painter.owner(px, py) == id;
-            kept.add(annotations.get(k));
-            visible.add(shows ? Optional.of(new SyntheticDataset.Probe(px, py, img.getRGB(px, py) & 0xFFFFFF))
-                    : Optional.empty());
-            shares.add(share);
+        List<SyntheticDataset.Probe> probes = new ArrayList<>();
+        for (Point2D point : points) {
+            int px = (int) Math.floor(point.getX());
+            int py = (int) Math.floor(point.getY());
+            boolean inside = px >= 0 && py >= 0 && px < w && py < h;
+            probes.add(new SyntheticDataset.Probe(px, py, inside ? img.getRGB(px, py) & 0xFFFFFF : 0));
         }
-        ExifOrientation orientation = random.nextDouble() < options.exifShare()
-                ? ExifOrientation.fromTag(2 + random.nextInt(7)) : ExifOrientation.NORMAL;
-        float quality = 0.6f + random.nextFloat() * 0.35f;
-        return new SyntheticDataset.Scene(img, List.copyOf(kept), orientation, quality, List.copyOf(visible),
-                List.copyOf(shares));
+        return SyntheticDataset.scene(img, painter, annotations, ids, probes, options, random, 0.6f, 0.35f);
     }
 
     // ---- background ----------------------------------------------------------------------------------------------

@@ -271,11 +271,28 @@ public final class SyntheticDataset {
         }
         g.dispose();
         noise(img, random);
+        return scene(img, painter, annotations, ids, probes, options, random, 0.75f, 0.2f);
+    }
+
+    /**
+     * The scene of what a painter drew into {@code img}: the objects at least {@link #MIN_VISIBLE_SHARE} visible,
+     * each with its probe where its own pixels show there, then a stored orientation ({@link Options#exifShare()} of
+     * images turned) and a JPEG quality in {@code [minQuality, minQuality + qualitySpan)}, drawn from {@code random}
+     * in that order.
+     *
+     * @param annotations the drawn objects' boxes
+     * @param ids for each annotation, its object number in the painter
+     * @param probes for each annotation, a point on its own pixels and their colour
+     */
+    static Scene scene(BufferedImage img, Painter painter, List<Annotation> annotations, List<Integer> ids,
+                       List<Probe> probes, Options options, Random random, float minQuality, float qualitySpan) {
+        int w = img.getWidth();
+        int h = img.getHeight();
         int[] shown = painter.pixelsShown();
         List<Annotation> kept = new ArrayList<>();
         List<Optional<Probe>> visible = new ArrayList<>();
         List<Double> shares = new ArrayList<>();
-        for (int k = 0; k < probes.size(); k++) {
+        for (int k = 0; k < annotations.size(); k++) {
             int id = ids.get(k);
             double share = painter.pixelsDrawn(id) == 0 ? 0 : (double) shown[id] / painter.pixelsDrawn(id);
             if (share < MIN_VISIBLE_SHARE) {
@@ -289,9 +306,8 @@ public final class SyntheticDataset {
         }
         ExifOrientation orientation = random.nextDouble() < options.exifShare()
                 ? ExifOrientation.fromTag(2 + random.nextInt(7)) : ExifOrientation.NORMAL;
-        float quality = 0.75f + random.nextFloat() * 0.2f;
-        return new Scene(img, List.copyOf(kept), orientation, quality, List.copyOf(visible),
-                List.copyOf(shares));
+        float quality = minQuality + random.nextFloat() * qualitySpan;
+        return new Scene(img, List.copyOf(kept), orientation, quality, List.copyOf(visible), List.copyOf(shares));
     }
 
     private record Drawn(Rectangle2D bounds, Probe probe) {
