@@ -82,8 +82,9 @@ public final class SlicedInference {
             }
             BoundingBox b = a.box();
             BoundingBox placed = BoundingBox.of(b.xmin() + x, b.ymin() + y, b.xmax() + x, b.ymax() + y);
-            boolean cut = pass > 0 && (x > 0 && b.xmin() <= margin || y > 0 && b.ymin() <= margin
-                    || x + tw < w && b.xmax() >= tw - margin || y + th < h && b.ymax() >= th - margin);
+            // the whole image's pass (at 0, 0, as large as the image) has no inner edge
+            boolean cut = x > 0 && b.xmin() <= margin || y > 0 && b.ymin() <= margin
+                    || x + tw < w && b.xmax() >= tw - margin || y + th < h && b.ymax() >= th - margin;
             all.add(new Candidate(a.withBox(placed), pass, cut));
         }
     }
@@ -111,17 +112,16 @@ public final class SlicedInference {
         sorted.sort(Comparator.comparingDouble((Candidate c) -> -c.annotation().confidenceOr(0)));
         List<Kept> kept = new ArrayList<>();
         for (Candidate c : sorted) {
+            Kept next = new Kept(c);
             Kept match = null;
             boolean join = false;
             double best = 0;
             for (Kept k : kept) {
-                if (k.passes.get(c.pass()) || !k.label.equals(c.annotation().label())) {
+                if (!k.fromOtherPasses(next)) {
                     continue;
                 }
-                BoundingBox a = k.box;
-                BoundingBox b = c.annotation().box();
-                double iou = a.iou(b);
-                boolean joins = (k.cut || c.cut()) && a.overlapOfSmaller(b) >= JOIN_OVERLAP;
+                double iou = k.box.iou(next.box);
+                boolean joins = k.joins(next);
                 if ((joins || iou >= DUPLICATE_IOU) && iou >= best) {
                     match = k;
                     join = joins;
@@ -129,13 +129,11 @@ public final class SlicedInference {
                 }
             }
             if (match == null) {
-                kept.add(new Kept(c));
+                kept.add(next);
+            } else if (join) {
+                match.join(next);
             } else {
-                match.passes.set(c.pass());
-                if (join) {
-                    match.box = match.box.span(c.annotation().box());
-                    match.cut = match.cut && c.cut();
-                }
+                match.passes.or(next.passes);
             }
         }
         joinKept(kept);
@@ -145,8 +143,7 @@ public final class SlicedInference {
     /**
      * Joins kept boxes that the greedy pass left apart because each met a different part first (two parts of a long
      * object overlap each other too little, but each lies inside the box of the whole image's pass): until nothing
-     * changes, a later kept box joins an earlier one of the same label when no pass found both, either is cut and
-     * the smaller lies at least half inside the other.
+     * changes, a later kept box joins an earlier one as {@link Kept#joins} says.
      */
     private static void joinKept(List<Kept> kept) {
         boolean changed = true;
@@ -156,11 +153,8 @@ public final class SlicedInference {
                 Kept a = kept.get(i);
                 for (int j = i + 1; j < kept.size(); j++) {
                     Kept b = kept.get(j);
-                    if (a.label.equals(b.label) && !a.passes.intersects(b.passes) && (a.cut || b.cut)
-                            && a.box.overlapOfSmaller(b.box) >= JOIN_OVERLAP) {
-                        a.box = a.box.span(b.box);
-                        a.cut = a.cut && b.cut;
-                        a.passes.or(b.passes);
+                    if (a.fromOtherPasses(b) && a.joins(b)) {
+                        a.join(b);
                         kept.remove(j);
                         changed = true;
                         break;
@@ -184,6 +178,23 @@ public final class SlicedInference {
             box = first.box();
             cut = c.cut();
             passes.set(c.pass());
+        }
+
+        /** Whether {@code other} is of this label and found by passes none of which found this. */
+        boolean fromOtherPasses(Kept other) {
+            return label.equals(other.label) && !passes.intersects(other.passes);
+        }
+
+        /** Whether {@code other} is a part of the same object: either is cut and the smaller lies half inside. */
+        boolean joins(Kept other) {
+            return (cut || other.cut) && box.overlapOfSmaller(other.box) >= JOIN_OVERLAP;
+        }
+
+        /** Grows to cover {@code other}, cut only if both were, found by the passes of both. */
+        void join(Kept other) {
+            box = box.span(other.box);
+            cut = cut && other.cut;
+            passes.or(other.passes);
         }
     }
 }
