@@ -174,12 +174,16 @@ public final class SyntheticDataset {
      * @param labelMap the label map file
      * @param objects boxes written
      * @param rotated images stored with a non-normal EXIF orientation
+     * @param visibleShares for each image, its {@link Scene#visibleShares()}: the share of each annotated object that
+     *     no later object covers, in annotation order
      */
-    public record Summary(List<Path> images, List<Path> annotationFiles, Path labelMap, long objects, long rotated) {
+    public record Summary(List<Path> images, List<Path> annotationFiles, Path labelMap, long objects, long rotated,
+                          List<List<Double>> visibleShares) {
         /** Copies the lists. */
         public Summary {
             images = List.copyOf(images);
             annotationFiles = List.copyOf(annotationFiles);
+            visibleShares = List.copyOf(visibleShares);
         }
     }
 
@@ -196,6 +200,7 @@ public final class SyntheticDataset {
         Path absolute = dir.toAbsolutePath();
         List<Path> images = new ArrayList<>();
         List<Path> xmls = new ArrayList<>();
+        List<List<Double>> shares = new ArrayList<>();
         long objects = 0;
         long rotated = 0;
         for (int i = 0; i < options.images(); i++) {
@@ -210,12 +215,13 @@ public final class SyntheticDataset {
                     scene.annotations()).withPath(image.toString()), xml);
             images.add(image);
             xmls.add(xml);
+            shares.add(scene.visibleShares());
             objects += scene.annotations().size();
             rotated += scene.orientation() == ExifOrientation.NORMAL ? 0 : 1;
         }
         Path labelMap = absolute.resolve("label_map.pbtxt");
         LabelMaps.write(LABEL_MAP, labelMap);
-        return new Summary(images, xmls, labelMap, objects, rotated);
+        return new Summary(images, xmls, labelMap, objects, rotated, shares);
     }
 
     /** The orientation whose {@code apply} undoes this one's. */

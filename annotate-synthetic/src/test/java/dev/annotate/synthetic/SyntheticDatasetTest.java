@@ -61,6 +61,7 @@ final class SyntheticDatasetTest {
             assertEquals(scene.displayed().getWidth(), read.width());
             assertEquals(scene.displayed().getHeight(), read.height());
             assertEquals(scene.annotations().size(), read.annotations().size());
+            assertEquals(scene.visibleShares(), s.visibleShares().get(i));
             for (Annotation a : read.annotations()) {
                 assertTrue(SyntheticDataset.CLASSES.contains(a.label()), a.label());
                 assertTrue(a.box().isInside(read.width(), read.height()), a.box() + " outside " + read.width()

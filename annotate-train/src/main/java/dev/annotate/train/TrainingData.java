@@ -396,9 +396,9 @@ final class TrainingData {
                 int y0 = (int) v;
                 double fx = u - x0;
                 double fy = v - y0;
-                out[y * SHADE_GRID + x] = (float) ((coarse[y0 * (c + 1) + x0] * (1 - fx) + coarse[y0 * (c + 1) + x0 + 1]
-                        * fx) * (1 - fy) + (coarse[(y0 + 1) * (c + 1) + x0] * (1 - fx)
-                        + coarse[(y0 + 1) * (c + 1) + x0 + 1] * fx) * fy);
+                double top = coarse[y0 * (c + 1) + x0] * (1 - fx) + coarse[y0 * (c + 1) + x0 + 1] * fx;
+                double bottom = coarse[(y0 + 1) * (c + 1) + x0] * (1 - fx) + coarse[(y0 + 1) * (c + 1) + x0 + 1] * fx;
+                out[y * SHADE_GRID + x] = (float) (top * (1 - fy) + bottom * fy);
             }
         }
         return out;
@@ -456,14 +456,13 @@ final class TrainingData {
         float[] k = new float[9];
         Arrays.fill(k, 1f / 9);
         BufferedImage blurred = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
-        new ConvolveOp(new Kernel(3, 3, k), ConvolveOp.EDGE_NO_OP, null)
-                .filter(img, blurred);
+        new ConvolveOp(new Kernel(3, 3, k), ConvolveOp.EDGE_NO_OP, null).filter(img, blurred);
         return blurred;
     }
 
     /**
-     * Neither object nor background: the cells under a box cut down to a sliver by a window or mosaic edge keep no
-     * negative weight for its class (their Gaussian target is set to 1 without a positive).
+     * Neither object nor background: the cells under a box a mosaic seam cut down to a sliver ({@link #KEPT_VISIBLE})
+     * keep no negative weight for its class (their Gaussian target is set to 1 without a positive).
      */
     private void ignore(Batch b, int index, Box box) {
         int n = outputSize;

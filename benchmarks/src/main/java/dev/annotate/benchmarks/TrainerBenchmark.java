@@ -44,10 +44,6 @@ import java.util.Locale;
  */
 public final class TrainerBenchmark {
 
-    /** How detectors are opened for evaluation: every detection from 0.01, other settings as given. */
-    private static DetectorOptions evaluation = DetectorOptions.builder().labelMap(SyntheticDataset.LABEL_MAP)
-            .minScore(0.01).build();
-
     private TrainerBenchmark() {
     }
 
@@ -59,6 +55,9 @@ public final class TrainerBenchmark {
         TrainerOptions options = TrainerOptions.defaults();
         boolean speed = true;
         List<String> speeds = new ArrayList<>();
+        // how detectors are opened for evaluation: every detection from 0.01, other settings as given
+        DetectorOptions evaluation = DetectorOptions.builder().labelMap(SyntheticDataset.LABEL_MAP).minScore(0.01)
+                .build();
         PrimitiveModel given = null;
         int large = 0;
         int tune = 0;
@@ -96,16 +95,10 @@ public final class TrainerBenchmark {
         try {
             Path trainDir = root.resolve("train");
             Path testDir = root.resolve("test");
-            SyntheticDataset.Options seenOptions = SyntheticDataset.Options.of(train, 1);
-            SyntheticDataset.Options truthOptions = SyntheticDataset.Options.of(test, 2);
-            SyntheticDataset.Summary seen = SyntheticDataset.generate(trainDir, seenOptions);
-            SyntheticDataset.Summary truth = SyntheticDataset.generate(testDir, truthOptions);
-            SyntheticDataset.Options photoOptions = SyntheticDataset.Options.of(photo, 3)
-                    .withStyle(SyntheticDataset.Style.PHOTOGRAPHIC);
-            SyntheticDataset.Summary photoTruth = SyntheticDataset.generate(root.resolve("photographic"), photoOptions);
-            List<List<Double>> seenVisible = visibleShares(seenOptions);
-            List<List<Double>> truthVisible = visibleShares(truthOptions);
-            List<List<Double>> photoVisible = visibleShares(photoOptions);
+            SyntheticDataset.Summary seen = SyntheticDataset.generate(trainDir, SyntheticDataset.Options.of(train, 1));
+            SyntheticDataset.Summary truth = SyntheticDataset.generate(testDir, SyntheticDataset.Options.of(test, 2));
+            SyntheticDataset.Summary photoTruth = SyntheticDataset.generate(root.resolve("photographic"),
+                    SyntheticDataset.Options.of(photo, 3).withStyle(SyntheticDataset.Style.PHOTOGRAPHIC));
             System.out.printf(Locale.ROOT, "%d training images, %d test images, %d photographic-style test images;"
                     + " %d cores, %s%n", train, test, photo, Runtime.getRuntime().availableProcessors(), options);
             System.out.println("| training images | minutes | steps | images/s | score exponent | mAP@0.5 (VOC2012)"
@@ -135,22 +128,21 @@ public final class TrainerBenchmark {
                             java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 }
                 System.err.println("  on the training images:");
-                System.err.printf(Locale.ROOT, "  training-set mAP %.3f%n", quality(saved, seen, seenVisible)[0]);
+                System.err.printf(Locale.ROOT, "  training-set mAP %.3f%n", quality(saved, evaluation, seen)[0]);
                 System.err.println("  on the test images (SavedModel, then ONNX):");
-                double[] q = quality(saved, truth, truthVisible);
-                double[] o = quality(onnx, truth, truthVisible);
+                double[] q = quality(saved, evaluation, truth);
+                double[] o = quality(onnx, evaluation, truth);
                 System.err.println("  on the photographic-style test images (ONNX):");
-                double[] ph = quality(onnx, photoTruth, photoVisible);
+                double[] ph = quality(onnx, evaluation, photoTruth);
                 System.out.printf(Locale.ROOT, "| %d | %.1f | %d | %.1f | %.2f | %.3f / %.3f | %.3f / %.3f"
                         + " | %.3f / %.3f"
                         + " | %.3f / %.3f / %.3f |%n", train, m, steps[0], rate[0], model.scoreExponent(), q[0], o[0],
                         q[1], o[1], q[2], o[2], ph[0], ph[1], ph[2]);
                 if (tune > 0) {
-                    tuned(model, trainDir, root, tune, tuneSteps, options, truth, truthVisible, photoTruth,
-                            photoVisible);
+                    tuned(model, trainDir, root, tune, tuneSteps, options, evaluation, truth, photoTruth);
                 }
                 if (large > 0) {
-                    slicing(onnx, root.resolve("large"), large, Slicing.of(slice));
+                    slicing(onnx, evaluation, root.resolve("large"), large, Slicing.of(slice));
                 }
                 if (speed) {
                     speeds.add(String.format(Locale.ROOT, "| %.1f min model | %.1f | %.1f | %.1f | %.1f |", m,
@@ -179,8 +171,8 @@ public final class TrainerBenchmark {
      * sets again.
      */
     private static void tuned(PrimitiveModel model, Path trainDir, Path root, int images, int steps,
-                              TrainerOptions options, SyntheticDataset.Summary truth, List<List<Double>> truthVisible,
-                              SyntheticDataset.Summary photoTruth, List<List<Double>> photoVisible) throws Exception {
+                              TrainerOptions options, DetectorOptions evaluation, SyntheticDataset.Summary truth,
+                              SyntheticDataset.Summary photoTruth) throws Exception {
         SyntheticDataset.generate(trainDir.resolve("corrected-photographs"), SyntheticDataset.Options.of(images, 5)
                 .withStyle(SyntheticDataset.Style.PHOTOGRAPHIC));
         PrimitiveModel tuned = PrimitiveTrainer.train(trainDir, SyntheticDataset.LABEL_MAP, options.withSteps(steps)
@@ -188,9 +180,9 @@ public final class TrainerBenchmark {
         Path onnx = root.resolve("tuned.onnx");
         OnnxExport.write(tuned, onnx);
         System.err.println("  tuned, on the generated test images:");
-        double[] q = quality(onnx, truth, truthVisible);
+        double[] q = quality(onnx, evaluation, truth);
         System.err.println("  tuned, on the photographic-style test images:");
-        double[] ph = quality(onnx, photoTruth, photoVisible);
+        double[] ph = quality(onnx, evaluation, photoTruth);
         System.out.println();
         System.out.printf(Locale.ROOT, "warm start for %d steps on the training set and %d photographic-style images:"
                 + " generated mAP / precision / recall %.3f / %.3f / %.3f; photographic-style %.3f / %.3f / %.3f%n",
@@ -202,60 +194,42 @@ public final class TrainerBenchmark {
      * pixels a side with objects 1.5% to 5% of the image width, detected whole and with {@code slicing}; prints
      * mAP, precision and recall at the default minimum score, and seconds per image on one thread.
      */
-    private static void slicing(Path onnx, Path dir, int images, Slicing slicing) throws Exception {
-        SyntheticDataset.Options options = new SyntheticDataset.Options(images, 4, 3000, 4000, 0)
-                .withObjectWidths(0.015, 0.05);
-        SyntheticDataset.Summary truth = SyntheticDataset.generate(dir, options);
-        List<List<Double>> visible = visibleShares(options);
+    private static void slicing(Path onnx, DetectorOptions evaluation, Path dir, int images, Slicing slicing)
+            throws Exception {
+        SyntheticDataset.Summary truth = SyntheticDataset.generate(dir,
+                new SyntheticDataset.Options(images, 4, 3000, 4000, 0).withObjectWidths(0.015, 0.05));
         System.out.println();
         System.out.printf(Locale.ROOT, "%d images of 3000-4000 px a side, %d objects 1.5-5%% of the width;"
                 + " tiles of %d px, %.0f%% overlap%n", images, truth.objects(), slicing.tileSide(),
                 slicing.overlap() * 100);
         System.out.println("| inference | mAP@0.5 | precision at 0.5 | recall at 0.5 | s per image (1 thread) |");
         System.out.println("|---|---|---|---|---|");
-        DetectorOptions before = evaluation;
-        try {
-            for (boolean sliced : new boolean[] {false, true}) {
-                DetectorOptions.Builder b = before.toBuilder().threads(1);
-                evaluation = (sliced ? b.slicing(slicing) : b).build();
-                System.err.println("  large images, " + (sliced ? "sliced" : "whole") + ":");
-                double[] q = quality(onnx, truth, visible);
-                double seconds;
-                try (Detector d = Detectors.open(onnx, evaluation)) {
-                    d.detect(truth.images().get(0));
-                    long start = System.nanoTime();
-                    for (Path image : truth.images()) {
-                        d.detect(image);
-                    }
-                    seconds = (System.nanoTime() - start) / 1e9 / truth.images().size();
+        for (boolean sliced : new boolean[] {false, true}) {
+            DetectorOptions.Builder b = evaluation.toBuilder().threads(1);
+            DetectorOptions tried = (sliced ? b.slicing(slicing) : b).build();
+            System.err.println("  large images, " + (sliced ? "sliced" : "whole") + ":");
+            double[] q = quality(onnx, tried, truth);
+            double seconds;
+            try (Detector d = Detectors.open(onnx, tried)) {
+                d.detect(truth.images().get(0));
+                long start = System.nanoTime();
+                for (Path image : truth.images()) {
+                    d.detect(image);
                 }
-                System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |%n", sliced ? "whole + tiles"
-                        : "whole image", q[0], q[1], q[2], seconds);
+                seconds = (System.nanoTime() - start) / 1e9 / truth.images().size();
             }
-        } finally {
-            evaluation = before;
+            System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f |%n", sliced ? "whole + tiles"
+                    : "whole image", q[0], q[1], q[2], seconds);
         }
-    }
-
-    /** For each image of a generated dataset, the visible share of each annotated object, in annotation order. */
-    private static List<List<Double>> visibleShares(SyntheticDataset.Options options) {
-        List<List<Double>> shares = new ArrayList<>();
-        for (int i = 0; i < options.images(); i++) {
-            shares.add(SyntheticDataset.render(options, i).visibleShares());
-        }
-        return shares;
     }
 
     /**
-     * mAP@0.5 (VOC2012) from detections above 0.01, then precision and recall at the default minimum score.
-     *
-     * @param visible {@link #visibleShares} of the dataset
+     * mAP@0.5 (VOC2012) from every detection the options let through (their minimum score is 0.01), then precision
+     * and recall at the default minimum score.
      */
-    static double[] quality(Path model, SyntheticDataset.Summary truth, List<List<Double>> visible)
-            throws Exception {
+    static double[] quality(Path model, DetectorOptions options, SyntheticDataset.Summary truth) throws Exception {
         List<Evaluation.ImagePair> all;
-        DetectorOptions low = evaluation;
-        try (Detector d = Detectors.open(model, low)) {
+        try (Detector d = Detectors.open(model, options)) {
             all = DatasetPairs.detect(Dataset.of(truth.annotationFiles().get(0).getParent(), new VocFormat(),
                     LabelMap.empty()), d, p -> System.err.println("  problem: " + p), () -> { });
         }
@@ -270,7 +244,7 @@ public final class TrainerBenchmark {
         double map = ap.mean();
         ap.perClass().forEach(c -> System.err.printf(Locale.ROOT, "  %-10s AP %.3f (%d boxes)%n", c.label(), c.ap(),
                 c.groundTruth()));
-        diagnose(all, widths, visible);
+        diagnose(all, widths, truth.visibleShares());
         StringBuilder curve = new StringBuilder("  precision / recall at minimum score");
         for (double min = 0.3; min < 0.75; min += 0.05) {
             Evaluation.ReviewReport r = Evaluation.reviewEffort(Evaluation.above(all, min), 0.5);
