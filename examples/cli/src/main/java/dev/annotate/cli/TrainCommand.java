@@ -114,14 +114,25 @@ final class TrainCommand implements Callable<Integer> {
         NativeOutput.quiet();
         PrimitiveModel model;
         TrainingProgress[] last = {null};
-        try (ProgressBar bar = Bars.open("train", 1000)) { // in thousandths of the step or time budget
+        // opened at the first step, so that a dataset refused while loading shows its error and no bar
+        ProgressBar[] bar = {null};
+        try {
             model = PrimitiveTrainer.train(dataset, labels, options, p -> {
                 last[0] = p;
-                bar.stepTo(Math.round(p.fraction() * 1000));
-                bar.setExtraMessage(String.format(Locale.ROOT, "step %d loss %.3f %.0f img/s", p.step(), p.loss(),
-                        p.imagesPerSecond()));
+                if (bar[0] == null) {
+                    bar[0] = Bars.open("train", 1000); // in thousandths of the step or time budget
+                }
+                bar[0].stepTo(Math.round(p.fraction() * 1000));
+                bar[0].setExtraMessage(String.format(Locale.ROOT, "step %d loss %.3f %.0f img/s", p.step(),
+                        p.loss(), p.imagesPerSecond()));
             });
-            bar.stepTo(1000);
+            if (bar[0] != null) {
+                bar[0].stepTo(1000);
+            }
+        } finally {
+            if (bar[0] != null) {
+                bar[0].close();
+            }
         }
         Files.createDirectories(out);
         SavedModelExport.write(model, out.resolve(SAVED_MODEL));

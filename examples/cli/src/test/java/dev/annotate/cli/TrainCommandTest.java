@@ -10,7 +10,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -123,9 +126,18 @@ final class TrainCommandTest {
         assertTrue(fromCoco.out().startsWith("trained on 10 images in 2 steps; left out 6 "), fromCoco.out());
 
         Path machineOnly = root.resolve("mixed-predicted"); // the model's files for all 16, nobody checked them
-        AnnotateTest.Run none = run("train", "--voc", machineOnly.toString(), "--labels", labels, "--out",
-                root.resolve("m-none").toString(), "--steps", "2");
+        ByteArrayOutputStream bars = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        AnnotateTest.Run none;
+        System.setErr(new PrintStream(bars, true, StandardCharsets.UTF_8));
+        try {
+            none = run("train", "--voc", machineOnly.toString(), "--labels", labels, "--out",
+                    root.resolve("m-none").toString(), "--steps", "2");
+        } finally {
+            System.setErr(stderr);
+        }
         assertEquals(2, none.code());
+        assertEquals("", bars.toString(StandardCharsets.UTF_8), "no progress bar for a refused set");
         assertEquals("annotate: error: " + machineOnly + ": all 16 annotation files are the machine's, unchecked by a"
                 + " person; check some, or learn from them anyway (--include-unchecked,"
                 + " TrainerOptions.withIncludeUnchecked)", none.err().strip());
