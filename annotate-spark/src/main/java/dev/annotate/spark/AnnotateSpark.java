@@ -1,6 +1,7 @@
 package dev.annotate.spark;
 
 import dev.annotate.core.Failures;
+import dev.annotate.core.Slicing;
 import dev.annotate.core.pipeline.PreAnnotator.Existing;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
@@ -182,7 +183,7 @@ public final class AnnotateSpark implements Runnable {
                 options = options.withThreads(threads);
             }
             if (slice != null) {
-                options = options.withSlicing(dev.annotate.core.Slicing.of(slice));
+                options = options.withSlicing(Slicing.of(slice));
             }
             if (partitions != null) {
                 options = options.withPartitions(partitions);

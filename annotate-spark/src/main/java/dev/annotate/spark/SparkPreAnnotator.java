@@ -1,11 +1,11 @@
 package dev.annotate.spark;
 
-import dev.annotate.core.DetectorOptions;
-import dev.annotate.core.Slicing;
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
+import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
 import dev.annotate.core.LabelMap;
+import dev.annotate.core.Slicing;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.AnnotationFormats;
 import dev.annotate.core.format.PerImageFormat;

@@ -9,6 +9,7 @@ import dev.annotate.core.Detectors;
 import dev.annotate.core.FormatException;
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.LabelMaps;
+import dev.annotate.core.Slicing;
 import dev.annotate.core.image.ExifOrientation;
 import dev.annotate.core.image.TestImages;
 import dev.annotate.core.spi.DetectorConcurrency;
@@ -141,7 +142,7 @@ final class TensorFlowDetectorTest {
         Path png = root.resolve("sliced-" + model + ".png");
         javax.imageio.ImageIO.write(scene(s), "png", png.toFile());
         try (Detector d = Detectors.open(path(model),
-                DetectorOptions.builder().slicing(dev.annotate.core.Slicing.of(512)).build())) {
+                DetectorOptions.builder().slicing(Slicing.of(512)).build())) {
             assertFound(s, d.detect(scene(s)), 0.5);
             assertFound(s, d.detect(png).annotations(), 0.5);
         }

@@ -4,6 +4,7 @@ import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
 import dev.annotate.core.LabelMaps;
+import dev.annotate.core.Slicing;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.pipeline.PreAnnotator;
@@ -87,7 +88,7 @@ final class PredictCommand implements Callable<Integer> {
             options.labelMap(LabelMaps.read(labels));
         }
         if (slice != null) {
-            options.slicing(dev.annotate.core.Slicing.of(slice));
+            options.slicing(Slicing.of(slice));
         }
         PreAnnotator.Options run = PreAnnotator.Options.of(f).withExisting(policy)
                 .withThreads(threads == null ? PreAnnotator.Options.AUTO_THREADS : threads)
