@@ -46,9 +46,8 @@ import java.util.SplittableRandom;
  * resizes), or half the time a 2x2 mosaic of four such windows; then half the objects partly covered, by a flat
  * patch or by another training object pasted in front (their targets stay whole), lettering added where no object
  * is, maybe blurred, and the whole changed as cameras and light change photographs (colour, exposure, gradients,
- * shadows, noise); some samples then get new colours and textures from a random convolution. Boxes go through
- * the same transforms and become CenterNet targets; objects a mosaic seam cuts down to slivers are ignored rather
- * than learnt as parts.
+ * shadows, noise). Boxes go through the same transforms and become CenterNet targets; objects a mosaic seam cuts
+ * down to slivers are ignored rather than learnt as parts.
  */
 final class TrainingData {
 
@@ -102,18 +101,6 @@ final class TrainingData {
      * the whole: see the README's Photographs.
      */
     static final double LETTERING_SHARE = 0.5;
-    /**
-     * Share of samples whose colours and textures are changed by a random convolution ({@link #randomConvolution}).
-     * Measured at 2,400 steps (trainer benchmark, generated mAP / precision / recall at the default score;
-     * photographic-style the same), trainer seed 1: without 0.931 / 0.948 / 0.896 and 0.307 / 0.411 / 0.344; over
-     * 0.3 of samples 0.932 / 0.952 / 0.878 and 0.346 / 0.465 / 0.365; over half 0.927 / 0.940 / 0.883 and 0.355 /
-     * 0.433 / 0.397, where on the generated domain precision and recall no longer both reach 0.90 at any score
-     * (0.884 / 0.896 at 0.45; 0.909 / 0.905 over 0.3). Trainer seed 2: without 0.934 / 0.924 / 0.905 and 0.260 /
-     * 0.293 / 0.342; over 0.3 0.922 / 0.926 / 0.873 and 0.353 / 0.429 / 0.372. With 5x5 kernels as well (the paper
-     * goes to 7x7; seed 1, over 0.3) 0.926 / 0.945 / 0.872 and 0.374 / 0.482 / 0.361: a little more for the
-     * photographic domain, a little less for the generated one, no faster or slower to train; left out.
-     */
-    static final double RANDOM_CONVOLUTION_SHARE = 0.3;
     private static final int SHADE_GRID = 16;
 
     /** One image, its pixels scaled by {@code scale} from the displayed frame, and its boxes in those pixels. */
@@ -352,14 +339,6 @@ final class TrainingData {
             out = blurred(out);
         }
         photometric(rng, out, b.images(), index * s * s * 3);
-        if (rng.nextDouble() < RANDOM_CONVOLUTION_SHARE) {
-            int k = rng.nextBoolean() ? 1 : 3;
-            float[] weights = new float[k * k * 9];
-            for (int i = 0; i < weights.length; i++) {
-                weights[i] = (float) (rng.nextGaussian() / Math.sqrt(k * k * 3));
-            }
-            randomConvolution(b.images(), index * s * s * 3, s, k, weights, rng.nextDouble());
-        }
         for (Box box : boxes) {
             target(b, index, box.x1(), box.y1(), box.x2(), box.y2(), box.channel());
         }
@@ -396,76 +375,6 @@ final class TrainingData {
                 double f = (((v - 128) * contrast + 128 + brightness) * gain[c] * light + grain) / 255;
                 images[base + p * 3 + c] = (float) Math.min(1, Math.max(0, f));
             }
-        }
-    }
-
-    /**
-     * Random convolution (RandConv, Xu et al., ICLR 2021): the sample convolved with a {@code k x k} kernel of random
-     * weights from its three channels to three, each output channel brought to the sample channel's own mean and
-     * spread, then mixed with the sample ({@code keep} of the sample); shapes and edges stay where they are while
-     * colours and textures change, so the model learns the shapes, as it must for photographs whose surfaces look
-     * nothing like the training set's. Edges repeat the border pixels.
-     *
-     * @param images NHWC floats in {@code [0, 1]}, changed in place
-     * @param base where the {@code side x side x 3} sample starts
-     * @param weights {@code weights[((dy * k + dx) * 3 + in) * 3 + out]}
-     */
-    static void randomConvolution(float[] images, int base, int side, int k, float[] weights, double keep) {
-        int s = side;
-        int r = k / 2;
-        float[] conv = new float[s * s * 3];
-        for (int y = 0; y < s; y++) {
-            for (int dy = -r; dy <= r; dy++) {
-                int row = base + Math.min(s - 1, Math.max(0, y + dy)) * s * 3;
-                for (int dx = -r; dx <= r; dx++) {
-                    int wi = ((dy + r) * k + dx + r) * 9;
-                    float w00 = weights[wi];
-                    float w01 = weights[wi + 1];
-                    float w02 = weights[wi + 2];
-                    float w10 = weights[wi + 3];
-                    float w11 = weights[wi + 4];
-                    float w12 = weights[wi + 5];
-                    float w20 = weights[wi + 6];
-                    float w21 = weights[wi + 7];
-                    float w22 = weights[wi + 8];
-                    for (int x = 0, o = y * s * 3; x < s; x++, o += 3) {
-                        int p = row + Math.min(s - 1, Math.max(0, x + dx)) * 3;
-                        float c0 = images[p];
-                        float c1 = images[p + 1];
-                        float c2 = images[p + 2];
-                        conv[o] += c0 * w00 + c1 * w10 + c2 * w20;
-                        conv[o + 1] += c0 * w01 + c1 * w11 + c2 * w21;
-                        conv[o + 2] += c0 * w02 + c1 * w12 + c2 * w22;
-                    }
-                }
-            }
-        }
-        // per channel: sums of the sample, of its squares, of the convolution, of its squares
-        double[] sums = new double[12];
-        for (int p = 0; p < s * s * 3; p++) {
-            double a = images[base + p];
-            double b = conv[p];
-            int c = p % 3;
-            sums[c] += a;
-            sums[3 + c] += a * a;
-            sums[6 + c] += b;
-            sums[9 + c] += b * b;
-        }
-        int n = s * s;
-        float[] gain = new float[3];
-        float[] offset = new float[3];
-        for (int c = 0; c < 3; c++) {
-            double mean = sums[c] / n;
-            double convMean = sums[6 + c] / n;
-            double spread = Math.sqrt(Math.max(0, sums[3 + c] / n - mean * mean));
-            double convSpread = Math.sqrt(Math.max(1e-12, sums[9 + c] / n - convMean * convMean));
-            gain[c] = (float) ((1 - keep) * spread / convSpread);
-            offset[c] = (float) ((1 - keep) * (mean - convMean * spread / convSpread));
-        }
-        for (int p = 0; p < s * s * 3; p++) {
-            int c = p % 3;
-            float v = (float) keep * images[base + p] + gain[c] * conv[p] + offset[c];
-            images[base + p] = Math.min(1f, Math.max(0f, v));
         }
     }
 

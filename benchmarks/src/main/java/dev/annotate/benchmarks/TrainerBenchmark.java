@@ -36,7 +36,9 @@ import java.util.Locale;
  * how busy the machine is; {@code seed=N} trains from other initial weights, sample order and augmentation. {@code save=DIR} keeps each ONNX
  * export; {@code model=FILE.onnx} evaluates that model instead of training; {@code nested=T} evaluates with
  * {@link DetectorOptions#nestedSuppression()} T; {@code tune=N} also warm-starts the model on N photographic-style
- * images beside the training set ({@code tunesteps=N} steps, default 800), the correction loop on photographs.
+ * images beside the training set ({@code tunesteps=N} steps, default 800), the correction loop on photographs;
+ * {@code trainstyle=photographic} trains on photographic-style images instead (seed 1, never the test seed 3), as a
+ * user who annotated photographs does.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.annotate.benchmarks.TrainerBenchmark train=100 test=300 minutes=1,2,3
@@ -64,6 +66,7 @@ public final class TrainerBenchmark {
         int tuneSteps = 800;
         int slice = 1024;
         Path save = null;
+        SyntheticDataset.Style trainStyle = SyntheticDataset.Style.DRAWN;
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -83,19 +86,21 @@ public final class TrainerBenchmark {
                 case "tune" -> tune = Integer.parseInt(kv[1]);
                 case "tunesteps" -> tuneSteps = Integer.parseInt(kv[1]);
                 case "slice" -> slice = Integer.parseInt(kv[1]);
+                case "trainstyle" -> trainStyle = SyntheticDataset.Style.valueOf(kv[1].toUpperCase(Locale.ROOT));
                 case "nested" -> evaluation = evaluation.toBuilder().nestedSuppression(Double.parseDouble(kv[1]))
                         .build();
                 default -> throw new IllegalArgumentException("unknown argument " + a
                         + "; use train=N test=N photo=N minutes=M[,M...] steps=N seed=N size=S batch=B lr=R"
                         + " speed=true|false model=FILE.onnx save=DIR nested=T large=N slice=PIXELS tune=N"
-                        + " tunesteps=N");
+                        + " tunesteps=N trainstyle=drawn|photographic");
             }
         }
         Path root = Files.createTempDirectory("annotate-trainer-bench");
         try {
             Path trainDir = root.resolve("train");
             Path testDir = root.resolve("test");
-            SyntheticDataset.Summary seen = SyntheticDataset.generate(trainDir, SyntheticDataset.Options.of(train, 1));
+            SyntheticDataset.Summary seen = SyntheticDataset.generate(trainDir,
+                    SyntheticDataset.Options.of(train, 1).withStyle(trainStyle));
             SyntheticDataset.Summary truth = SyntheticDataset.generate(testDir, SyntheticDataset.Options.of(test, 2));
             SyntheticDataset.Summary photoTruth = SyntheticDataset.generate(root.resolve("photographic"),
                     SyntheticDataset.Options.of(photo, 3).withStyle(SyntheticDataset.Style.PHOTOGRAPHIC));
