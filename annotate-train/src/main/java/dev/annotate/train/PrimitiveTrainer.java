@@ -48,6 +48,11 @@ import java.util.function.Consumer;
  * {@link PrimitiveModel#scoreExponent()}). Everything is seeded: the same data, options and seed give the same
  * model on the same machine (TensorFlow's multi-threaded kernels may differ in the last bits between machines).
  *
+ * <p>Speed: on x86-64 CPUs without AVX-512's deep-learning instructions TensorFlow leaves its oneDNN kernels off,
+ * and training runs about a third slower (fewer steps in a time budget). It reads {@code TF_ENABLE_ONEDNN_OPTS=1}
+ * from the process environment when it loads; the CLI sets it for itself, a program calling this class sets it
+ * in its environment (see the README's Performance).
+ *
  * <p>Images of any size and aspect are stretched to the square input, in training and inside the exported
  * graphs.
  *

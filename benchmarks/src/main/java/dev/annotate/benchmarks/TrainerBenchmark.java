@@ -38,10 +38,12 @@ import java.util.Locale;
  * {@link DetectorOptions#nestedSuppression()} T; {@code tune=N} also warm-starts the model on N photographic-style
  * images beside the training set ({@code tunesteps=N} steps, default 800), the correction loop on photographs;
  * {@code trainstyle=photographic} trains on photographic-style images instead (seed 1, never the test seed 3), as a
- * user who annotated photographs does.
+ * user who annotated photographs does. The {@code train} command turns on TensorFlow's oneDNN kernels (see the CLI's
+ * {@code OneDnn}); run this with {@code TF_ENABLE_ONEDNN_OPTS=1} in the environment to measure what it trains.
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar dev.annotate.benchmarks.TrainerBenchmark train=100 test=300 minutes=1,2,3
+ * TF_ENABLE_ONEDNN_OPTS=1 java -cp benchmarks/target/benchmarks.jar dev.annotate.benchmarks.TrainerBenchmark \
+ *     train=100 test=300 minutes=1,2,3
  * </pre>
  */
 public final class TrainerBenchmark {
@@ -105,7 +107,8 @@ public final class TrainerBenchmark {
             SyntheticDataset.Summary photoTruth = SyntheticDataset.generate(root.resolve("photographic"),
                     SyntheticDataset.Options.of(photo, 3).withStyle(SyntheticDataset.Style.PHOTOGRAPHIC));
             System.out.printf(Locale.ROOT, "%d training images, %d test images, %d photographic-style test images;"
-                    + " %d cores, %s%n", train, test, photo, Runtime.getRuntime().availableProcessors(), options);
+                    + " %d cores, TF_ENABLE_ONEDNN_OPTS=%s, %s%n", train, test, photo,
+                    Runtime.getRuntime().availableProcessors(), System.getenv("TF_ENABLE_ONEDNN_OPTS"), options);
             System.out.println("| training images | minutes | steps | images/s | score exponent | mAP@0.5 (VOC2012)"
                     + " SavedModel / ONNX | precision at 0.5 | recall at 0.5 | photographic mAP / precision / recall"
                     + " (ONNX) |");

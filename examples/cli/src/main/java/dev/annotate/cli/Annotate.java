@@ -101,6 +101,7 @@ public final class Annotate implements Runnable {
 
     public static void main(String[] args) {
         boolean verbose = Arrays.asList(args).contains(VERBOSE);
+        OneDnn.enable();
         LogLines.install(System.err, verbose);
         if (!verbose) {
             NativeOutput.enable();

@@ -1,0 +1,75 @@
+package dev.annotate.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The CLI turns TensorFlow's oneDNN kernels on unless the user chose: {@code main} in a child JVM, with and without
+ * the variable in its environment, {@code --verbose} so that TensorFlow's own line says which kernels it runs.
+ */
+final class OneDnnTest {
+
+    /** What TensorFlow logs when it loads with oneDNN's kernels. */
+    private static final String ON = "oneDNN custom operations are on";
+
+    @TempDir
+    static Path root;
+
+    @Test
+    void wanted_onlyOnX8664LinuxOrMac_andOnlyWhenTheUserLeftItUnset() {
+        assertTrue(OneDnn.wanted("Linux", "amd64", null));
+        assertTrue(OneDnn.wanted("Mac OS X", "x86_64", null));
+        assertFalse(OneDnn.wanted("Linux", "amd64", "0"), "the user's 0 is kept");
+        assertFalse(OneDnn.wanted("Linux", "amd64", "1"));
+        assertFalse(OneDnn.wanted("Linux", "aarch64", null), "not measured there");
+        assertFalse(OneDnn.wanted("Windows 11", "amd64", null), "no setenv");
+    }
+
+    @Test
+    void train_turnsOneDnnOn_unlessTheEnvironmentSaysOtherwise() throws Exception {
+        assumeTrue(OneDnn.wanted(System.getProperty("os.name"), System.getProperty("os.arch"), null),
+                "the CLI leaves TensorFlow's choice alone on this platform");
+        Path data = root.resolve("data");
+        AnnotateTest.Run g = AnnotateTest.run("generate", "--out", data.toString(), "--images", "4", "--seed", "6");
+        assertEquals(0, g.code(), g.err());
+
+        String unset = train(data, "unset", null);
+        assertTrue(unset.contains(ON), unset);
+        String off = train(data, "off", "0");
+        assertFalse(off.contains(ON), off);
+    }
+
+    /** Trains two steps in a child JVM with {@code TF_ENABLE_ONEDNN_OPTS} as given (null: absent); its stderr. */
+    private static String train(Path data, String name, String variable) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-cp", System.getProperty("java.class.path"), Annotate.class.getName(), "train",
+                "--voc", data.toString(), "--labels", data.resolve("label_map.pbtxt").toString(),
+                "--out", root.resolve(name).toString(), "--steps", "2", "--verbose"));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        Map<String, String> env = builder.environment();
+        env.remove(OneDnn.VARIABLE);
+        if (variable != null) {
+            env.put(OneDnn.VARIABLE, variable);
+        }
+        Path err = Files.createTempFile(root, "stderr", ".txt");
+        Process p = builder.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the child did not finish");
+        String text = Files.readString(err, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), text);
+        return text;
+    }
+}
