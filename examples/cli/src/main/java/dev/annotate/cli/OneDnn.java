@@ -8,10 +8,10 @@ import java.util.Locale;
 
 /**
  * Turns on TensorFlow's oneDNN kernels for this process where TensorFlow leaves them off: on x86-64 CPUs without the
- * AVX-512 deep-learning instructions (most AMD and older Intel processors) TensorFlow runs its own kernels unless the
- * environment says {@value #VARIABLE}{@code =1}. Measured on a 2-core AMD EPYC (AVX2), alternating runs of 300
- * training steps: 58-76 images/s with its kernels, 79-97 with oneDNN's, so a 3-minute {@code train} took 1,634
- * steps before and 2,183 after (generated-domain mAP 0.919 → 0.933); SavedModel inference was no slower.
+ * AVX-512 deep-learning instructions TensorFlow runs its own kernels unless the environment says
+ * {@value #VARIABLE}{@code =1}. Measured on a 2-core AMD EPYC (AVX2), alternating runs of 300 training steps: 58-76
+ * images/s with its kernels, 79-97 with oneDNN's, so a 3-minute {@code train} took 1,634 steps before and 2,183
+ * after (generated-domain mAP 0.919 → 0.933); SavedModel inference was no slower.
  *
  * <p>TensorFlow reads the variable from the process environment once, natively, when it first loads, and Java cannot
  * change its own environment; so {@link Annotate#main}, before anything loads TensorFlow, sets it through libc's
