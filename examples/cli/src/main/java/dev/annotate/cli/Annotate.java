@@ -101,7 +101,7 @@ public final class Annotate implements Runnable {
 
     public static void main(String[] args) {
         boolean verbose = Arrays.asList(args).contains(VERBOSE);
-        OneDnn.enable();
+        OneDnn.allow();
         LogLines.install(System.err, verbose);
         if (!verbose) {
             NativeOutput.enable();

@@ -80,7 +80,7 @@ final class EvaluateCommand implements Callable<Integer> {
         List<Evaluation.ImagePair> ranked = new ArrayList<>();
         List<Evaluation.ImagePair> thresholded;
         if (source.model != null) {
-            NativeOutput.quietFor(source.model);
+            NativeOutput.beforeTensorFlow(source.model);
             try (Detector detector = Detectors.open(source.model, DetectorOptions.builder().minScore(0.01).build());
                  me.tongfei.progressbar.ProgressBar bar = Bars.open("evaluate", truthSet.countFiles().orElse(-1))) {
                 ranked = DatasetPairs.detect(truthSet, detector, p -> err.println("problem: " + p), bar::step);

@@ -61,7 +61,7 @@ final class InspectCommand implements Callable<Integer> {
         if (!Files.exists(file)) {
             throw new java.nio.file.NoSuchFileException(file.toString());
         }
-        NativeOutput.quietFor(file);
+        NativeOutput.beforeTensorFlow(file);
         try (Detector d = Detectors.open(file)) {
             out.println(d);
             out.println("classes: " + d.labelMap().entries());

@@ -24,14 +24,15 @@ import java.util.Optional;
  * duplicate, so Java's output still reaches the terminal. The log is deleted at exit, or kept when the command
  * failed with an internal error (its stack trace is appended to it and the error line names it).
  *
- * <p>Only {@link Annotate#main} {@linkplain #enable() enables} it, and not with {@code --verbose}; commands
- * {@linkplain #quiet() quiet} it just before they load TensorFlow, so an ONNX-only run pays nothing. Moving
+ * <p>Only {@link Annotate#main} {@linkplain #enable() enables} it, and not with {@code --verbose}; commands call
+ * {@link #beforeTensorFlow()} just before they load TensorFlow, so an ONNX-only run pays nothing; that is also when
+ * {@link OneDnn} sets TensorFlow's kernels, which it must do before TensorFlow loads too. Moving
  * {@code FileDescriptor.err} needs the CLI jar's manifest entry {@code Add-Opens: java.base/java.io}; without
  * it (the CLI embedded in another program), or on Windows, nothing is diverted.
  */
 final class NativeOutput {
 
-    /** libc's descriptor calls. */
+    /** libc's descriptor and environment calls. */
     interface LibC extends Library {
         int dup(int fd);
 
@@ -40,6 +41,8 @@ final class NativeOutput {
         int open(String path, int flags);
 
         int close(int fd);
+
+        int setenv(String name, String value, int overwrite);
     }
 
     private static final int STDERR = 2;
@@ -52,23 +55,25 @@ final class NativeOutput {
     private NativeOutput() {
     }
 
-    /** Lets {@link #quiet()} divert native output from now on. */
+    /** Lets {@link #beforeTensorFlow()} divert native output from now on. */
     static synchronized void enable() {
         enabled = true;
     }
 
-    /** Diverts native output before a model at {@code model} loads, unless it is an ONNX model. */
-    static void quietFor(Path model) {
+    /** {@link #beforeTensorFlow()} before a model at {@code model} loads, unless it is an ONNX model. */
+    static void beforeTensorFlow(Path model) {
         if (!model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
-            quiet();
+            beforeTensorFlow();
         }
     }
 
     /**
-     * Diverts native standard error into a log file, once, if {@linkplain #enable() enabled} and possible;
-     * otherwise does nothing, and native output stays where it was.
+     * Prepares the process for TensorFlow, which must happen before it loads: {@link OneDnn#enable()}, then native
+     * standard error diverted into a log file, once, if {@linkplain #enable() enabled} and possible (otherwise
+     * native output stays where it was).
      */
-    static synchronized void quiet() {
+    static synchronized void beforeTensorFlow() {
+        OneDnn.enable();
         if (!enabled || tried || Platform.isWindows()) {
             return;
         }

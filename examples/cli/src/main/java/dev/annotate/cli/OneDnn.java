@@ -1,6 +1,5 @@
 package dev.annotate.cli;
 
-import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
 
@@ -14,29 +13,37 @@ import java.util.Locale;
  * after (generated-domain mAP 0.919 → 0.933); SavedModel inference was no slower.
  *
  * <p>TensorFlow reads the variable from the process environment once, natively, when it first loads, and Java cannot
- * change its own environment; so {@link Annotate#main}, before anything loads TensorFlow, sets it through libc's
- * {@code setenv} (JNA, as {@link NativeOutput} does). A value the user set, {@code 0} or {@code 1}, is kept.
- * Programs that embed the library rather than the CLI set the variable themselves.
+ * change its own environment; so, once {@link Annotate#main} has {@linkplain #allow() allowed} it, the commands set
+ * it through libc's {@code setenv} (JNA) in {@link NativeOutput#beforeTensorFlow()}, just before they load
+ * TensorFlow (so a run that never loads it pays nothing). A value the user set, {@code 0} or {@code 1}, is kept.
+ * Programs that embed the library rather than the CLI set the variable themselves, as do the CLI's in-process tests
+ * (whose JVM {@link #enable()} leaves alone).
  */
 final class OneDnn {
 
     static final String VARIABLE = "TF_ENABLE_ONEDNN_OPTS";
 
-    /** libc's environment call. */
-    interface LibC extends Library {
-        int setenv(String name, String value, int overwrite);
-    }
+    private static boolean allowed;
 
     private OneDnn() {
     }
 
-    /** Sets {@value #VARIABLE} to 1 when {@link #wanted} says so; does nothing where it cannot. */
-    static void enable() {
-        if (!wanted(System.getProperty("os.name", ""), System.getProperty("os.arch", ""), System.getenv(VARIABLE))) {
+    /** Lets {@link #enable()} change this process's environment from now on. */
+    static synchronized void allow() {
+        allowed = true;
+    }
+
+    /**
+     * Sets {@value #VARIABLE} to 1 if {@linkplain #allow() allowed} and {@link #wanted} says so; does nothing where
+     * it cannot.
+     */
+    static synchronized void enable() {
+        String os = System.getProperty("os.name", "");
+        if (!allowed || !wanted(os, System.getProperty("os.arch", ""), System.getenv(VARIABLE))) {
             return;
         }
         try {
-            Native.load(Platform.C_LIBRARY_NAME, LibC.class).setenv(VARIABLE, "1", 0);
+            Native.load(Platform.C_LIBRARY_NAME, NativeOutput.LibC.class).setenv(VARIABLE, "1", 0);
         } catch (LinkageError | RuntimeException e) {
             // no libc to call: TensorFlow keeps its own kernels, which are only slower
         }

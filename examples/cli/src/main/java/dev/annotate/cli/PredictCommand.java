@@ -99,7 +99,7 @@ final class PredictCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         Previews previews = preview == null ? null : new Previews(images, preview);
         PreAnnotator.Summary s;
-        NativeOutput.quietFor(model);
+        NativeOutput.beforeTensorFlow(model);
         // beside the model's loading (mostly one core), in the order a run needs them: the protobuf text parser a
         // label map beside the model needs, the JPEG decoder, the format's binding (a quarter of a second of JAXB
         // for VOC), a fifth of a second of a one-image run otherwise

@@ -90,7 +90,7 @@ final class ServeCommand implements Callable<Integer> {
                 Optional.empty(), threads == null ? defaults.threads() : threads, defaults.maxBodyBytes(),
                 defaults.maxImageBytes()).withEnvironment(System.getenv());
         PrintWriter out = spec.commandLine().getOut();
-        NativeOutput.quietFor(model);
+        NativeOutput.beforeTensorFlow(model);
         if (!(trainMinutes > 0) || trainSteps < 1) {
             throw new IllegalArgumentException("--train-minutes and --train-steps must be > 0");
         }

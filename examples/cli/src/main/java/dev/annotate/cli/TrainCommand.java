@@ -111,7 +111,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IOException(out.resolve(name) + " already exists; train into a new --out folder");
             }
         }
-        NativeOutput.quiet();
+        NativeOutput.beforeTensorFlow();
         PrimitiveModel model;
         TrainingProgress[] last = {null};
         // opened at the first step, so that a dataset refused while loading shows its error and no bar
