@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -46,13 +48,25 @@ final class NativeOutputTest {
     }
 
     static Child child(String... args) throws IOException, InterruptedException {
+        return child(root, List.of("--add-opens", "java.base/java.io=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmp),
+                environment -> { }, args);
+    }
+
+    /**
+     * Runs {@code main} with {@code args} in a child JVM on this test's class path, with {@code jvmOptions} and the
+     * environment as {@code environment} leaves it; its exit code and standard error (kept in {@code scratch}).
+     */
+    static Child child(Path scratch, List<String> jvmOptions, Consumer<Map<String, String>> environment,
+                       String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "--add-opens", "java.base/java.io=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmp,
-                "-cp", System.getProperty("java.class.path"), Annotate.class.getName()));
+                .toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Annotate.class.getName()));
         command.addAll(List.of(args));
-        Path err = Files.createTempFile(root, "stderr", ".txt");
-        Process p = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(err.toFile()).start();
+        Path err = Files.createTempFile(scratch, "stderr", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(command);
+        environment.accept(builder.environment());
+        Process p = builder.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the child did not finish");
         return new Child(p.exitValue(), Files.readString(err, StandardCharsets.UTF_8));
     }

@@ -4,13 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -55,21 +50,14 @@ final class OneDnnTest {
 
     /** Trains two steps in a child JVM with {@code TF_ENABLE_ONEDNN_OPTS} as given (null: absent); its stderr. */
     private static String train(Path data, String name, String variable) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("java.class.path"), Annotate.class.getName(), "train",
-                "--voc", data.toString(), "--labels", data.resolve("label_map.pbtxt").toString(),
-                "--out", root.resolve(name).toString(), "--steps", "2", "--verbose"));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        Map<String, String> env = builder.environment();
-        env.remove(OneDnn.VARIABLE);
-        if (variable != null) {
-            env.put(OneDnn.VARIABLE, variable);
-        }
-        Path err = Files.createTempFile(root, "stderr", ".txt");
-        Process p = builder.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(err.toFile()).start();
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the child did not finish");
-        String text = Files.readString(err, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), text);
-        return text;
+        NativeOutputTest.Child child = NativeOutputTest.child(root, List.of(), environment -> {
+            environment.remove(OneDnn.VARIABLE);
+            if (variable != null) {
+                environment.put(OneDnn.VARIABLE, variable);
+            }
+        }, "train", "--voc", data.toString(), "--labels", data.resolve("label_map.pbtxt").toString(),
+                "--out", root.resolve(name).toString(), "--steps", "2", "--verbose");
+        assertEquals(0, child.code(), child.err());
+        return child.err();
     }
 }
