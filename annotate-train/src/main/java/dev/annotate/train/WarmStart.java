@@ -111,6 +111,9 @@ final class WarmStart {
     static Map<String, Normalisation> normalisation(List<Layer> layers, float[] images, int batch, int inputSize,
                                                     float epsilon) {
         Map<String, Normalisation> out = new LinkedHashMap<>();
+        if (layers.stream().noneMatch(l -> l instanceof Layer.Conv c && c.activation() == Layer.Activation.RELU)) {
+            return out; // nothing normalised (a hand-made model): TensorFlow refuses a run that fetches nothing
+        }
         try (Graph g = new Graph(); Session session = new Session(g)) {
             Ops tf = Ops.create(g);
             Placeholder<TFloat32> input = tf.placeholder(TFloat32.class,

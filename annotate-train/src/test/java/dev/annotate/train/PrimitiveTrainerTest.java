@@ -216,6 +216,12 @@ final class PrimitiveTrainerTest {
             three.add(new dev.annotate.core.model.Layer.Conv(head, "s3", 1, 1, 3, outs,
                     dev.annotate.core.model.Layer.Activation.NONE, new float[3 * outs], new float[outs]));
         }
+        // a hand-made model with no normalised layer is started from too (TensorFlow refused the run that gathers
+        // the statistics of none)
+        PrimitiveModel plain = new PrimitiveModel(128, LabelMap.fromNames(List.of("race car")), three, 10);
+        assertEquals(three.stream().map(dev.annotate.core.model.Layer::name).toList(), PrimitiveTrainer.train(
+                shared.resolve("voc"), SyntheticDataset.LABEL_MAP, QUICK.withSteps(1).withInit(plain), p -> { })
+                .layers().stream().map(dev.annotate.core.model.Layer::name).toList());
         // a model made before the context stage (#20) is started from as it is, its layers kept
         List<dev.annotate.core.model.Layer> before = new ArrayList<>();
         for (dev.annotate.core.model.Layer l : earlier.layers()) {
