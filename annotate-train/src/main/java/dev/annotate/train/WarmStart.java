@@ -111,8 +111,10 @@ final class WarmStart {
     static Map<String, Normalisation> normalisation(List<Layer> layers, float[] images, int batch, int inputSize,
                                                     float epsilon) {
         Map<String, Normalisation> out = new LinkedHashMap<>();
-        if (layers.stream().noneMatch(l -> l instanceof Layer.Conv c && c.activation() == Layer.Activation.RELU)) {
-            return out; // nothing normalised (a hand-made model): TensorFlow refuses a run that fetches nothing
+        List<Layer.Conv> normalised = layers.stream().filter(l -> l instanceof Layer.Conv c
+                && c.activation() == Layer.Activation.RELU).map(l -> (Layer.Conv) l).toList();
+        if (normalised.isEmpty()) {
+            return out; // a hand-made model: TensorFlow refuses a run that fetches nothing
         }
         try (Graph g = new Graph(); Session session = new Session(g)) {
             Ops tf = Ops.create(g);
@@ -126,8 +128,6 @@ final class WarmStart {
                 }
                 return y;
             });
-            List<Layer.Conv> normalised = layers.stream().filter(l -> l instanceof Layer.Conv c
-                    && c.activation() == Layer.Activation.RELU).map(l -> (Layer.Conv) l).toList();
             try (TFloat32 x = TFloat32.tensorOf(Shape.of(batch, inputSize, inputSize, 3),
                     DataBuffers.of(images, true, false))) {
                 Session.Runner runner = session.runner().feed(input, x);
