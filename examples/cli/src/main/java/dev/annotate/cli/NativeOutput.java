@@ -43,6 +43,18 @@ final class NativeOutput {
         int close(int fd);
 
         int setenv(String name, String value, int overwrite);
+
+        /**
+         * libc, loaded once, on first use (a failed load throws a {@link LinkageError} then and at every use after).
+         */
+        static LibC get() {
+            return Loaded.LIBC;
+        }
+    }
+
+    /** Holds libc's interface, so that the commands and {@link OneDnn} share one load. */
+    private static final class Loaded {
+        static final LibC LIBC = Native.load(Platform.C_LIBRARY_NAME, LibC.class);
     }
 
     private static final int STDERR = 2;
@@ -88,7 +100,7 @@ final class NativeOutput {
         Path file = null;
         try {
             file = Files.createTempFile("annotate-", ".log");
-            LibC c = Native.load(Platform.C_LIBRARY_NAME, LibC.class);
+            LibC c = LibC.get();
             int appendFlag = Platform.isMac() ? 0x8 : 02000; // O_APPEND
             int logFd = c.open(file.toString(), O_WRONLY | appendFlag);
             if (logFd < 0) {

@@ -1,8 +1,5 @@
 package dev.annotate.cli;
 
-import com.sun.jna.Native;
-import com.sun.jna.Platform;
-
 import java.util.Locale;
 
 /**
@@ -43,7 +40,7 @@ final class OneDnn {
             return;
         }
         try {
-            Native.load(Platform.C_LIBRARY_NAME, NativeOutput.LibC.class).setenv(VARIABLE, "1", 0);
+            NativeOutput.LibC.get().setenv(VARIABLE, "1", 0);
         } catch (LinkageError | RuntimeException e) {
             // no libc to call: TensorFlow keeps its own kernels, which are only slower
         }
