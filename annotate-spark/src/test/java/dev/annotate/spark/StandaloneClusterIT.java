@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -87,7 +88,29 @@ final class StandaloneClusterIT {
                 4);
         assertTrue(driver.waitFor(2, TimeUnit.MINUTES), "the SavedModel job did not finish");
         assertEquals(0, driver.exitValue(), Files.readString(dir.resolve("driver-tf.log")));
-        assertEquals(SparkFixture.files(expected), SparkFixture.files(out));
+        assertSameButScoresLastDigit(SparkFixture.files(expected), SparkFixture.files(out));
+    }
+
+    private static final Pattern SCORE = Pattern.compile("<score>([0-9.]+)</score>");
+
+    /**
+     * The same files, byte for byte, except that a written score may differ by one in its last (fourth) decimal:
+     * TensorFlow in two processes can differ in a score's last bit, and a score on the rounding boundary is then
+     * written one unit apart (seen once in some forty runs: 0.3658 against 0.3657). Boxes, labels and the machine
+     * mark must be the same.
+     */
+    private static void assertSameButScoresLastDigit(Map<String, String> want, Map<String, String> got) {
+        assertEquals(want.keySet(), got.keySet());
+        for (String file : want.keySet()) {
+            String w = want.get(file);
+            String g = got.get(file);
+            assertEquals(SCORE.matcher(w).replaceAll("<score/>"), SCORE.matcher(g).replaceAll("<score/>"), file);
+            List<Double> ws = SCORE.matcher(w).results().map(m -> Double.parseDouble(m.group(1))).toList();
+            List<Double> gs = SCORE.matcher(g).results().map(m -> Double.parseDouble(m.group(1))).toList();
+            for (int i = 0; i < ws.size(); i++) {
+                assertEquals(ws.get(i), gs.get(i), 1.5e-4, file + ", score " + (i + 1));
+            }
+        }
     }
 
     /** {@code AnnotateSpark predict} in a driver JVM of its own, the app jar shipped to the executors. */
