@@ -96,7 +96,7 @@ final class StandaloneClusterIT {
     /**
      * The same files, byte for byte, except that a written score may differ by one in its last (fourth) decimal:
      * TensorFlow in two processes can differ in a score's last bit, and a score on the rounding boundary is then
-     * written one unit apart (seen once in some forty runs: 0.3658 against 0.3657). Boxes, labels and the machine
+     * written one unit apart (seen once, in a fresh-clone CI run: 0.3658 against 0.3657). Boxes, labels and the machine
      * mark must be the same.
      */
     private static void assertSameButScoresLastDigit(Map<String, String> want, Map<String, String> got) {
