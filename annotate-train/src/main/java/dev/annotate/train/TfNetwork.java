@@ -5,6 +5,7 @@ import dev.annotate.core.model.Layer;
 import dev.annotate.core.model.PrimitiveModel;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -100,8 +101,27 @@ final class TfNetwork {
         return out;
     }
 
-    /** A convolution with TensorFlow's SAME padding, no bias. */
-    static Operand<TFloat32> convolve(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel, int stride) {
+    /**
+     * A convolution with TensorFlow's SAME padding, no bias, of a {@code kernelSize} square kernel.
+     *
+     * <p>A strided 1x1 convolution reads every stride-th pixel of every stride-th row, from the first, and nothing
+     * else (SAME pads it by nothing), so it is computed as exactly that: a strided slice, then a 1x1 convolution
+     * with stride 1. Not for speed: TensorFlow's bundled oneDNN corrupts the native heap computing the weight
+     * gradient of a strided 1x1 convolution with fewer than 16 input channels (its AVX-512 kernel
+     * {@code jit_avx512_common_1x1_convolution_bwd_weights_t}, chosen where oneDNN is on and the CPU has AVX-512:
+     * the process aborts with "double free or corruption", #32). Measured on such a CPU, each shape alone in a
+     * process for 5 steps: kernel 1, stride 2, 3 or 4 where the stride divides the side (64 to 128 pixels, batch 1
+     * or 8), 1 to 15 input channels, 3 to 32 output channels: abort; an odd side at stride 2, 16 or more input
+     * channels, kernels 2, 3 and 5 at stride 2, and every kernel at stride 1: no fault. The slice and its gradient
+     * never reach that kernel, on any CPU, and compute the same.
+     */
+    static Operand<TFloat32> convolve(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel, int kernelSize,
+                                      int stride) {
+        if (kernelSize == 1 && stride > 1) {
+            Operand<TFloat32> sampled = tf.stridedSlice(x, Indices.all(), Indices.sliceFrom(0, stride),
+                    Indices.sliceFrom(0, stride), Indices.all());
+            return tf.nn.conv2d(sampled, kernel, List.of(1L, 1L, 1L, 1L), "SAME");
+        }
         return tf.nn.conv2d(x, kernel, List.of(1L, (long) stride, (long) stride, 1L), "SAME");
     }
 
@@ -109,7 +129,7 @@ final class TfNetwork {
     static Operand<TFloat32> constantConv(Ops tf, Layer.Conv c, Operand<TFloat32> x) {
         Operand<TFloat32> kernel = tf.constant(Shape.of(c.kernel(), c.kernel(), c.inChannels(), c.outChannels()),
                 DataBuffers.of(c.weights(), true, false));
-        return tf.nn.biasAdd(convolve(tf, x, kernel, c.stride()), tf.constant(c.bias()));
+        return tf.nn.biasAdd(convolve(tf, x, kernel, c.kernel(), c.stride()), tf.constant(c.bias()));
     }
 
     /**
