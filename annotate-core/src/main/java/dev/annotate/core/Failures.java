@@ -33,17 +33,30 @@ public final class Failures {
     /** Exit code: an internal error, a bug or a model or native runtime that failed. */
     public static final int INTERNAL_ERROR = 3;
 
+    /** Where annotate's own classes live: an {@link IllegalArgumentException} first thrown there is validation. */
+    private static final String OUR_PACKAGES = "dev.annotate.";
+
     private Failures() {
     }
 
     /**
      * Whether {@code e} is bad input the user can fix: any {@link IOException} (missing, unreadable or malformed
      * files; {@link FormatException} among them), an {@link UncheckedIOException}, or an
-     * {@link IllegalArgumentException} (a value out of range, an option that does not apply). Everything else,
-     * {@link DetectorException} included, is an internal error.
+     * {@link IllegalArgumentException} that annotate's own validation threw (a value out of range, an option that
+     * does not apply: its first stack frame is in a {@code dev.annotate} class). An
+     * {@link IllegalArgumentException} the JDK or another library threw at our code is a bug in how we called it
+     * (#32: {@code Path.relativize} refusing a relative and an absolute path was shown as bad input). Everything
+     * else, {@link DetectorException} included, is an internal error.
      */
     public static boolean isBadInput(Throwable e) {
-        return e instanceof IOException || e instanceof UncheckedIOException || e instanceof IllegalArgumentException;
+        if (e instanceof IOException || e instanceof UncheckedIOException) {
+            return true;
+        }
+        if (!(e instanceof IllegalArgumentException)) {
+            return false;
+        }
+        StackTraceElement[] trace = e.getStackTrace();
+        return trace.length > 0 && trace[0].getClassName().startsWith(OUR_PACKAGES);
     }
 
     /** The exit code for {@code e}: {@link #BAD_INPUT} or {@link #INTERNAL_ERROR}. */

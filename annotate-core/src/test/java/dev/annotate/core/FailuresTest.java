@@ -14,6 +14,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 final class FailuresTest {
@@ -37,6 +38,9 @@ final class FailuresTest {
         assertEquals(Failures.BAD_INPUT, Failures.exitCode(new UncheckedIOException(new IOException("x"))));
         assertEquals(Failures.BAD_INPUT, Failures.exitCode(new NumberFormatException("x")));
         assertEquals(Failures.INTERNAL_ERROR, Failures.exitCode(new IllegalStateException("x")));
+        IllegalArgumentException fromTheJdk = assertThrows(IllegalArgumentException.class,
+                () -> Path.of("relative").relativize(Path.of("/absolute")));
+        assertEquals(Failures.INTERNAL_ERROR, Failures.exitCode(fromTheJdk), "a JDK refusal of our call is a bug");
         assertEquals(Failures.INTERNAL_ERROR, Failures.exitCode(new NullPointerException()));
         assertEquals(Failures.INTERNAL_ERROR, Failures.exitCode(new DetectorException("x")));
         assertEquals(Failures.INTERNAL_ERROR, Failures.exitCode(new OutOfMemoryError()));

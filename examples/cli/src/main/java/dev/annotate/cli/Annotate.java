@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
@@ -66,6 +67,10 @@ public final class Annotate implements Runnable {
                 cl.addSubcommand(name(command), newCommand(command));
             }
         }
+        // every path a command is given is made absolute once, here: code that relates two paths (an output
+        // file to its folder, a file to the dataset) then never mixes a relative one with an absolute one (#32:
+        // the demo's default, relative --out failed in its second round)
+        cl.registerConverter(Path.class, value -> Path.of(value).toAbsolutePath().normalize());
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> Failures.report("annotate", e,
