@@ -40,6 +40,9 @@ public final class OnnxExport {
      */
     public static final String INPUT_SIZE_METADATA = dev.annotate.core.DecodeSize.STATED_BY_MODEL;
 
+    /** The slope of {@link Layer.Activation#LEAKY_RELU} below zero. */
+    private static final float LEAKY_SLOPE = 0.1f;
+
     private OnnxExport() {
     }
 
@@ -88,6 +91,7 @@ public final class OnnxExport {
         java.util.Set<String> heads = new java.util.HashSet<>(List.of(PrimitiveModel.HEATMAP, PrimitiveModel.SIZE,
                 PrimitiveModel.OFFSET));
         java.util.Set<String> defined = new java.util.HashSet<>(List.of(PrimitiveModel.INPUT));
+        java.util.Set<String> skip = new java.util.HashSet<>();
         for (NodeProto node : graph.getNodeList()) {
             if (defined.containsAll(heads)) {
                 break; // every layer read: what follows is the decoder
@@ -99,19 +103,46 @@ public final class OnnxExport {
             String out = node.getOutput(0);
             switch (node.getOpType()) {
                 case "Conv" -> {
-                    boolean relu = out.endsWith("_linear");
-                    String name = relu ? out.substring(0, out.length() - "_linear".length()) : out;
-                    layers.add(conv(name, node.getInput(0), node, init, relu));
+                    boolean activated = out.endsWith("_linear");
+                    String name = activated ? out.substring(0, out.length() - "_linear".length()) : out;
+                    layers.add(conv(name, node.getInput(0), node, init, activated ? activation(graph, out)
+                            : Layer.Activation.NONE));
                     defined.add(name);
                     defined.add(out);
                 }
-                case "Relu" -> defined.add(out);
+                case "Relu", "LeakyRelu" -> defined.add(out);
                 case "Resize" -> {
-                    layers.add(new Layer.Upsample(out, node.getInput(0)));
+                    boolean linear = node.getAttributeList().stream().anyMatch(a -> a.getName().equals("mode")
+                            && a.getS().toStringUtf8().equals("linear"));
+                    layers.add(linear ? new Layer.Resize(out, node.getInput(0), true)
+                            : new Layer.Upsample(out, node.getInput(0)));
                     defined.add(out);
                 }
+                case "AveragePool" -> {
+                    layers.add(new Layer.Resize(out, node.getInput(0), false));
+                    defined.add(out);
+                }
+                case "MaxPool" -> {
+                    layers.add(new Layer.MaxPool(out, node.getInput(0)));
+                    defined.add(out);
+                }
+                case "Concat" -> {
+                    layers.add(new Layer.Concat(out, node.getInputList()));
+                    defined.add(out);
+                }
+                case "Mul" -> {
+                    // an affine layer: Mul by NAME_multiply, then Add of NAME_add
+                    String name = out.substring(0, out.length() - "_scaled".length());
+                    layers.add(new Layer.Affine(name, node.getInput(0), floats(required(init, name + "_multiply")),
+                            floats(required(init, name + "_add"))));
+                    defined.add(out);
+                    defined.add(name);
+                    skip.add(name);
+                }
                 case "Add" -> {
-                    layers.add(new Layer.Add(out, node.getInput(0), node.getInput(1)));
+                    if (!skip.contains(out)) {
+                        layers.add(new Layer.Add(out, node.getInput(0), node.getInput(1)));
+                    }
                     defined.add(out);
                 }
                 default -> throw new IllegalArgumentException("unexpected " + node.getOpType() + " in the network");
@@ -126,8 +157,23 @@ public final class OnnxExport {
                 .withScoreExponent(exponent);
     }
 
+    /** The activation a convolution's {@code NAME_linear} output goes through. */
+    private static Layer.Activation activation(GraphProto graph, String linear) {
+        for (NodeProto n : graph.getNodeList()) {
+            if (n.getInputCount() > 0 && n.getInput(0).equals(linear)) {
+                if (n.getOpType().equals("Relu")) {
+                    return Layer.Activation.RELU;
+                }
+                if (n.getOpType().equals("LeakyRelu")) {
+                    return Layer.Activation.LEAKY_RELU;
+                }
+            }
+        }
+        throw new IllegalArgumentException("'" + linear + "' goes through no activation");
+    }
+
     private static Layer.Conv conv(String name, String input, NodeProto node, Map<String, TensorProto> init,
-                                   boolean relu) {
+                                   Layer.Activation activation) {
         TensorProto kernel = required(init, node.getInput(1));
         float[] oihw = floats(kernel);
         float[] bias = floats(required(init, node.getInput(2)));
@@ -146,8 +192,14 @@ public final class OnnxExport {
                 }
             }
         }
-        return new Layer.Conv(name, input, k, stride, in, o, relu ? Layer.Activation.RELU : Layer.Activation.NONE,
-                hwio, bias);
+        long[] pads = node.getAttributeList().stream().filter(a -> a.getName().equals("pads"))
+                .map(a -> a.getIntsList().stream().mapToLong(Long::longValue).toArray()).findFirst()
+                .orElse(new long[4]);
+        // symmetric padding writes (k - 1) / 2 on every side; SAME writes less at the start where the two differ
+        // (a stride of 2 on an even side), and the same where they do not, which computes the same
+        Layer.Padding padding = k > 1 && pads[0] == (k - 1) / 2 && pads[2] == (k - 1) / 2 && stride > 1
+                ? Layer.Padding.SYMMETRIC : Layer.Padding.SAME;
+        return new Layer.Conv(name, input, k, stride, in, o, activation, hwio, bias, padding);
     }
 
     private static TensorProto required(Map<String, TensorProto> init, String name) {
@@ -218,6 +270,24 @@ public final class OnnxExport {
                 g.node("Resize", List.of(u.input(), "", "upsample_scales"), List.of(u.name()),
                         Attribute.s("mode", "nearest"), Attribute.s("coordinate_transformation_mode", "asymmetric"),
                         Attribute.s("nearest_mode", "floor"));
+            } else if (layer instanceof Layer.Affine a) {
+                int channels = a.multiply().length;
+                g.initializer(a.name() + "_multiply", Tensor.floats(a.multiply(), 1, channels, 1, 1));
+                g.initializer(a.name() + "_add", Tensor.floats(a.add(), 1, channels, 1, 1));
+                g.node("Mul", List.of(a.input(), a.name() + "_multiply"), List.of(a.name() + "_scaled"));
+                g.node("Add", List.of(a.name() + "_scaled", a.name() + "_add"), List.of(a.name()));
+            } else if (layer instanceof Layer.MaxPool m) {
+                // ONNX's MaxPool pads with a value no maximum takes, as the layer specifies
+                g.node("MaxPool", List.of(m.input()), List.of(m.name()), Attribute.ints("kernel_shape", 3, 3),
+                        Attribute.ints("strides", 2, 2), Attribute.ints("pads", 1, 1, 1, 1));
+            } else if (layer instanceof Layer.Resize r && r.up()) {
+                g.node("Resize", List.of(r.input(), "", "upsample_scales"), List.of(r.name()),
+                        Attribute.s("mode", "linear"), Attribute.s("coordinate_transformation_mode", "half_pixel"));
+            } else if (layer instanceof Layer.Resize r) {
+                g.node("AveragePool", List.of(r.input()), List.of(r.name()), Attribute.ints("kernel_shape", 2, 2),
+                        Attribute.ints("strides", 2, 2));
+            } else if (layer instanceof Layer.Concat c) {
+                g.node("Concat", c.inputs(), List.of(c.name()), Attribute.i("axis", 1));
             } else {
                 Layer.Add a = (Layer.Add) layer;
                 g.node("Add", List.of(a.left(), a.right()), List.of(a.name()));
@@ -227,13 +297,16 @@ public final class OnnxExport {
         return g;
     }
 
-    /** A convolution with TensorFlow's SAME padding made explicit (extra row and column at the end). */
+    /**
+     * A convolution with its padding made explicit: TensorFlow's SAME (any extra row and column at the end) or
+     * symmetric.
+     */
     private static void conv(OnnxGraph.Builder g, Layer.Conv c, int inSide) {
         int k = c.kernel();
         int out = (inSide + c.stride() - 1) / c.stride();
         int total = Math.max((out - 1) * c.stride() + k - inSide, 0);
-        int begin = total / 2;
-        int end = total - begin;
+        int begin = c.padding() == Layer.Padding.SYMMETRIC ? (k - 1) / 2 : total / 2;
+        int end = c.padding() == Layer.Padding.SYMMETRIC ? (k - 1) / 2 : total - begin;
         float[] hwio = c.weights();
         float[] oihw = new float[hwio.length];
         int in = c.inChannels();
@@ -249,12 +322,14 @@ public final class OnnxExport {
         }
         g.initializer(c.name() + "_kernel", Tensor.floats(oihw, o, in, k, k));
         g.initializer(c.name() + "_bias", Tensor.floats(c.bias(), o));
-        String conv = c.activation() == Layer.Activation.RELU ? c.name() + "_linear" : c.name();
+        String conv = c.activation() != Layer.Activation.NONE ? c.name() + "_linear" : c.name();
         g.node("Conv", List.of(c.input(), c.name() + "_kernel", c.name() + "_bias"), List.of(conv),
                 Attribute.ints("kernel_shape", k, k), Attribute.ints("strides", c.stride(), c.stride()),
                 Attribute.ints("pads", begin, begin, end, end));
         if (c.activation() == Layer.Activation.RELU) {
             g.node("Relu", List.of(conv), List.of(c.name()));
+        } else if (c.activation() == Layer.Activation.LEAKY_RELU) {
+            g.node("LeakyRelu", List.of(conv), List.of(c.name()), Attribute.f("alpha", LEAKY_SLOPE));
         }
     }
 

@@ -181,7 +181,7 @@ public final class PrimitiveTrainer {
                 Variable<TFloat32> kernel = tf.withName(c.name() + "_kernel").variable(tf.constant(
                         Shape.of(c.kernel(), c.kernel(), c.inChannels(), c.outChannels()),
                         DataBuffers.of(c.weights(), true, false)));
-                Operand<TFloat32> y = TfNetwork.convolve(tf, x, kernel, c.kernel(), c.stride());
+                Operand<TFloat32> y = TfNetwork.convolve(tf, x, kernel, c.kernel(), c.stride(), c.padding());
                 if (c.activation() == Layer.Activation.NONE) {
                     Variable<TFloat32> bias = tf.withName(c.name() + "_bias").variable(tf.constant(c.bias()));
                     weights.put(c.name(), new ConvVariables(kernel, bias, null, null, null));

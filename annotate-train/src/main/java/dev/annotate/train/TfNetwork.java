@@ -9,6 +9,7 @@ import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.nn.LeakyRelu;
 import org.tensorflow.op.nn.TopK;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -34,6 +35,9 @@ final class TfNetwork {
     /** The serving graph's input and outputs. */
     record Serving(Placeholder<TUint8> input, Detections detections) {
     }
+
+    /** The slope of {@link Layer.Activation#LEAKY_RELU} below zero. */
+    static final float LEAKY_SLOPE = 0.1f;
 
     private TfNetwork() {
     }
@@ -88,10 +92,29 @@ final class TfNetwork {
                 y = conv.apply(c, out.get(c.input()));
                 if (c.activation() == Layer.Activation.RELU) {
                     y = tf.nn.relu(y);
+                } else if (c.activation() == Layer.Activation.LEAKY_RELU) {
+                    y = tf.nn.leakyRelu(y, LeakyRelu.alpha(LEAKY_SLOPE));
                 }
             } else if (layer instanceof Layer.Upsample u) {
                 int side = shapes.get(u.name())[0];
                 y = tf.image.resizeNearestNeighbor(out.get(u.input()), tf.constant(new int[] {side, side}));
+            } else if (layer instanceof Layer.Affine a) {
+                y = tf.math.add(tf.math.mul(out.get(a.input()), tf.constant(a.multiply())), tf.constant(a.add()));
+            } else if (layer instanceof Layer.MaxPool m) {
+                // padded with -infinity, which no window's maximum takes
+                Operand<TFloat32> padded = tf.pad(out.get(m.input()), tf.constant(new int[][] {{0, 0}, {1, 1},
+                        {1, 1}, {0, 0}}), tf.constant(Float.NEGATIVE_INFINITY));
+                y = tf.nn.maxPool(padded, tf.constant(new int[] {1, 3, 3, 1}), tf.constant(new int[] {1, 2, 2, 1}),
+                        "VALID");
+            } else if (layer instanceof Layer.Resize r && r.up()) {
+                int side = shapes.get(r.name())[0];
+                y = tf.image.resizeBilinear(out.get(r.input()), tf.constant(new int[] {side, side}),
+                        org.tensorflow.op.image.ResizeBilinear.halfPixelCenters(true));
+            } else if (layer instanceof Layer.Resize r) {
+                // half-pixel bilinear at half the (even) side samples between each 2x2 block's centres: their mean
+                y = tf.nn.avgPool(out.get(r.input()), List.of(1L, 2L, 2L, 1L), List.of(1L, 2L, 2L, 1L), "VALID");
+            } else if (layer instanceof Layer.Concat c) {
+                y = tf.concat(c.inputs().stream().map(out::get).toList(), tf.constant(3));
             } else {
                 Layer.Add a = (Layer.Add) layer;
                 y = tf.math.add(out.get(a.left()), out.get(a.right()));
@@ -102,7 +125,8 @@ final class TfNetwork {
     }
 
     /**
-     * A convolution with TensorFlow's SAME padding, no bias, of a {@code kernelSize} square kernel.
+     * A convolution with no bias, of a {@code kernelSize} square kernel, padded as {@code padding} says (a 1x1
+     * kernel pads nothing either way).
      *
      * <p>A strided 1x1 convolution reads every stride-th pixel of every stride-th row, from the first, and nothing
      * else (SAME pads it by nothing), so it is computed as exactly that: a strided slice, then a 1x1 convolution
@@ -116,7 +140,13 @@ final class TfNetwork {
      * never reach that kernel, on any CPU, and compute the same.
      */
     static Operand<TFloat32> convolve(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel, int kernelSize,
-                                      int stride) {
+                                      int stride, Layer.Padding padding) {
+        if (padding == Layer.Padding.SYMMETRIC && kernelSize > 1) {
+            int p = (kernelSize - 1) / 2;
+            Operand<TFloat32> padded = tf.pad(x, tf.constant(new int[][] {{0, 0}, {p, p}, {p, p}, {0, 0}}),
+                    tf.constant(0f));
+            return tf.nn.conv2d(padded, kernel, List.of(1L, (long) stride, (long) stride, 1L), "VALID");
+        }
         if (kernelSize == 1 && stride > 1) {
             Operand<TFloat32> sampled = tf.stridedSlice(x, Indices.all(), Indices.sliceFrom(0, stride),
                     Indices.sliceFrom(0, stride), Indices.all());
@@ -129,7 +159,7 @@ final class TfNetwork {
     static Operand<TFloat32> constantConv(Ops tf, Layer.Conv c, Operand<TFloat32> x) {
         Operand<TFloat32> kernel = tf.constant(Shape.of(c.kernel(), c.kernel(), c.inChannels(), c.outChannels()),
                 DataBuffers.of(c.weights(), true, false));
-        return tf.nn.biasAdd(convolve(tf, x, kernel, c.kernel(), c.stride()), tf.constant(c.bias()));
+        return tf.nn.biasAdd(convolve(tf, x, kernel, c.kernel(), c.stride(), c.padding()), tf.constant(c.bias()));
     }
 
     /**

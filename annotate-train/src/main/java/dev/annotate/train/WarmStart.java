@@ -61,7 +61,7 @@ final class WarmStart {
             Layer.Conv p = earlier.get(c.name());
             boolean heat = c.name().equals(PrimitiveModel.HEATMAP);
             if (p == null || p.kernel() != c.kernel() || p.stride() != c.stride() || p.inChannels() != c.inChannels()
-                    || p.activation() != c.activation() || !p.input().equals(c.input())
+                    || p.activation() != c.activation() || p.padding() != c.padding() || !p.input().equals(c.input())
                     || !heat && p.outChannels() != c.outChannels()) {
                 throw new IllegalArgumentException("the model to start from has " + (p == null ? "no layer '"
                         + c.name() + "'" : "another layer '" + c.name() + "'") + ": it was made by another version"
@@ -112,7 +112,7 @@ final class WarmStart {
                                                     float epsilon) {
         Map<String, Normalisation> out = new LinkedHashMap<>();
         List<Layer.Conv> normalised = layers.stream().filter(l -> l instanceof Layer.Conv c
-                && c.activation() == Layer.Activation.RELU).map(l -> (Layer.Conv) l).toList();
+                && c.activation() != Layer.Activation.NONE).map(l -> (Layer.Conv) l).toList();
         if (normalised.isEmpty()) {
             return out; // a hand-made model: TensorFlow refuses a run that fetches nothing
         }
@@ -123,7 +123,7 @@ final class WarmStart {
             Map<String, Operand<TFloat32>> before = new LinkedHashMap<>();
             TfNetwork.forward(tf, input, inputSize, layers, (c, x) -> {
                 Operand<TFloat32> y = TfNetwork.constantConv(tf, c, x);
-                if (c.activation() == Layer.Activation.RELU) {
+                if (c.activation() != Layer.Activation.NONE) {
                     before.put(c.name(), y);
                 }
                 return y;

@@ -1,5 +1,6 @@
 package dev.annotate.train;
 
+import dev.annotate.core.model.Layer;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -53,7 +54,7 @@ final class TfNetworkTest {
                         IN)));
                 Variable<TFloat32> kernel = tf.variable(tf.constant(Shape.of(1, 1, IN, OUT),
                         DataBuffers.of(weights, true, false)));
-                Operand<TFloat32> ours = TfNetwork.convolve(tf, x, kernel, 1, stride);
+                Operand<TFloat32> ours = TfNetwork.convolve(tf, x, kernel, 1, stride, Layer.Padding.SAME);
                 Operand<TFloat32> reference = tf.nn.conv2d(x, kernel, List.of(1L, (long) stride, (long) stride, 1L),
                         "SAME");
                 Output<?>[] gradient = g.addGradients(tf.reduceSum(tf.math.square(ours),

@@ -111,6 +111,11 @@ public record PrimitiveModel(int inputSize, LabelMap labels, List<Layer> layers,
 
     /** The number of trained values. */
     public long parameterCount() {
+        return parameterCount(layers);
+    }
+
+    /** The number of trained values of {@code layers}: their convolutions' weights and biases. */
+    public static long parameterCount(List<Layer> layers) {
         return layers.stream().mapToLong(l -> l instanceof Layer.Conv c
                 ? (long) c.kernel() * c.kernel() * c.inChannels() * c.outChannels() + c.outChannels() : 0).sum();
     }
@@ -137,6 +142,37 @@ public record PrimitiveModel(int inputSize, LabelMap labels, List<Layer> layers,
             } else if (layer instanceof Layer.Upsample u) {
                 int[] in = read(shapes, u.name(), u.input());
                 shape = new int[] {in[0] * 2, in[1]};
+            } else if (layer instanceof Layer.Affine a) {
+                int[] in = read(shapes, a.name(), a.input());
+                if (in[1] != a.multiply().length) {
+                    throw new IllegalArgumentException("affine '" + a.name() + "' has " + a.multiply().length
+                            + " channels but '" + a.input() + "' has " + in[1]);
+                }
+                shape = in;
+            } else if (layer instanceof Layer.MaxPool m) {
+                int[] in = read(shapes, m.name(), m.input());
+                shape = new int[] {(in[0] + 1) / 2, in[1]};
+            } else if (layer instanceof Layer.Resize r) {
+                int[] in = read(shapes, r.name(), r.input());
+                if (!r.up() && in[0] % 2 != 0) {
+                    throw new IllegalArgumentException("resize '" + r.name() + "' halves '" + r.input()
+                            + "', whose side " + in[0] + " is odd; make the input size a multiple of the network's"
+                            + " largest stride");
+                }
+                shape = new int[] {r.up() ? in[0] * 2 : in[0] / 2, in[1]};
+            } else if (layer instanceof Layer.Concat c) {
+                int side = -1;
+                int channels = 0;
+                for (String input : c.inputs()) {
+                    int[] in = read(shapes, c.name(), input);
+                    if (side >= 0 && in[0] != side) {
+                        throw new IllegalArgumentException("concat '" + c.name() + "': '" + input + "' is " + in[0]
+                                + " wide, '" + c.inputs().get(0) + "' " + side);
+                    }
+                    side = in[0];
+                    channels += in[1];
+                }
+                shape = new int[] {side, channels};
             } else {
                 Layer.Add a = (Layer.Add) layer;
                 int[] l = read(shapes, a.name(), a.left());
