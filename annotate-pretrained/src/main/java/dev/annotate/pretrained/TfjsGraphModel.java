@@ -226,15 +226,51 @@ public record TfjsGraphModel(Path file, List<Node> nodes, List<String> inputs, L
             throw new FormatException(modelJson, null, "larger than " + MAX_JSON_BYTES + " bytes; a graph model's"
                     + " model.json holds the graph, not its weights");
         }
+        Path folder = modelJson.toAbsolutePath().normalize().getParent();
+        return read(modelJson, Files.readAllBytes(modelJson), name -> {
+            Path shard;
+            try {
+                shard = folder.resolve(name).normalize();
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new FormatException(modelJson, null, "shard path '" + name + "' is not a path");
+            }
+            if (!folder.equals(shard.getParent()) || Path.of(name).isAbsolute()) {
+                throw new FormatException(modelJson, null, "shard path '" + name + "' is not a file beside "
+                        + modelJson.getFileName() + "; shards are read from " + folder + " only");
+            }
+            if (!Files.isRegularFile(shard)) {
+                throw new FormatException(modelJson, null, "shard '" + name + "' not found at " + shard);
+            }
+            if (Files.size(shard) > MAX_WEIGHT_BYTES) {
+                throw new FormatException(modelJson, null, "shard '" + name + "' is larger than "
+                        + MAX_WEIGHT_BYTES + " bytes");
+            }
+            return Files.readAllBytes(shard);
+        });
+    }
+
+    /** Where a model's shards come from, by the name the manifest gives. */
+    @FunctionalInterface
+    interface Shards {
+        /** The shard's bytes; a {@link FormatException} naming the model when there is no such shard. */
+        byte[] read(String name) throws IOException;
+    }
+
+    /**
+     * Reads a graph model from its {@code model.json} bytes and a source of shards (a folder, or resources).
+     *
+     * @param file what errors name
+     */
+    static TfjsGraphModel read(Path file, byte[] json, Shards shards) throws IOException {
+        Path modelJson = file;
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(modelJson)))
-                    .toString();
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(json)).toString();
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new FormatException(modelJson, null, "not UTF-8 text: a model.json is JSON", e);
         }
         JsonObject root = parse(modelJson, text);
-        Reader r = new Reader(modelJson);
+        Reader r = new Reader(modelJson, shards);
         String format = r.optionalString(root, "format", "");
         if (!format.equals("graph-model")) {
             throw new FormatException(modelJson, "format", "'" + format + "' is not 'graph-model': this reads"
@@ -288,7 +324,7 @@ public record TfjsGraphModel(Path file, List<Node> nodes, List<String> inputs, L
     }
 
     /** The reading of one file: every error names it and where in it. */
-    private record Reader(Path file) {
+    private record Reader(Path file, Shards source) {
 
         JsonObject object(JsonElement e, String where) throws FormatException {
             if (e instanceof JsonObject o) {
@@ -464,27 +500,19 @@ public record TfjsGraphModel(Path file, List<Node> nodes, List<String> inputs, L
 
         /** The group's shards, one after another, as one little-endian buffer. */
         ByteBuffer shards(JsonArray paths, String where) throws IOException {
-            Path folder = file.toAbsolutePath().normalize().getParent();
             ByteArrayOutputStream all = new ByteArrayOutputStream();
             for (JsonElement p : paths) {
                 String name = stringValue(p, where + ".paths");
-                Path shard;
+                byte[] shard;
                 try {
-                    shard = folder.resolve(name).normalize();
-                } catch (java.nio.file.InvalidPathException e) {
-                    throw new FormatException(file, where, "shard path '" + name + "' is not a path");
+                    shard = source.read(name);
+                } catch (FormatException e) {
+                    throw new FormatException(file, where, e.problem(), e);
                 }
-                if (!shard.getParent().equals(folder) || Path.of(name).isAbsolute()) {
-                    throw new FormatException(file, where, "shard path '" + name + "' is not a file beside "
-                            + file.getFileName() + "; shards are read from " + folder + " only");
-                }
-                if (!Files.isRegularFile(shard)) {
-                    throw new FormatException(file, where, "shard '" + name + "' not found at " + shard);
-                }
-                if (all.size() + Files.size(shard) > MAX_WEIGHT_BYTES) {
+                if (all.size() + (long) shard.length > MAX_WEIGHT_BYTES) {
                     throw new FormatException(file, where, "shards larger than " + MAX_WEIGHT_BYTES + " bytes");
                 }
-                all.write(Files.readAllBytes(shard));
+                all.write(shard);
             }
             return ByteBuffer.wrap(all.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
         }

@@ -24,8 +24,7 @@ final class TfjsGraphModelProperties {
     @Property(tries = 60)
     void writeThenRead_isIdentity(@ForAll("weights") List<TfjsGraphModel.Weight> weights, @ForAll boolean half,
                                   @ForAll @IntRange(min = 1, max = 64) int shardBytes) throws IOException {
-        Path dir = Files.createTempDirectory("tfjs");
-        try {
+        inNewFolder(dir -> {
             Path file = dir.resolve("m.json");
             Map<String, TfjsGraphModel.Weight> byName = new LinkedHashMap<>();
             weights.forEach(w -> byName.put(w.name(), w));
@@ -33,26 +32,14 @@ final class TfjsGraphModelProperties {
                     List.of("b:0", "c:0"), byName);
             TfjsWriter.write(file, model, half, shardBytes);
             assertEquals(model, TfjsGraphModel.read(file));
-        } finally {
-            delete(dir);
-        }
+        });
     }
 
     /** Arbitrary bytes as model.json: a model or a {@link FormatException}, nothing else. */
     @Property(tries = 300)
     void read_arbitraryBytes_givesAModelOrAFormatException(@ForAll @Size(max = 400) byte[] bytes)
             throws IOException {
-        Path dir = Files.createTempDirectory("tfjs");
-        try {
-            Path file = Files.write(dir.resolve("model.json"), bytes);
-            try {
-                TfjsGraphModel.read(file);
-            } catch (FormatException expected) {
-                assertEquals(file, expected.file());
-            }
-        } finally {
-            delete(dir);
-        }
+        inNewFolder(dir -> readsOrRefuses(Files.write(dir.resolve("model.json"), bytes)));
     }
 
     /** A real manifest over arbitrary shard bytes, or a model.json cut short: a model or a FormatException. */
@@ -60,8 +47,7 @@ final class TfjsGraphModelProperties {
     void read_damagedFiles_givesAModelOrAFormatException(@ForAll @Size(max = 300) byte[] shard,
                                                           @ForAll @IntRange(min = 0, max = 2000) int cut)
             throws IOException {
-        Path dir = Files.createTempDirectory("tfjs");
-        try {
+        inNewFolder(dir -> {
             Path file = dir.resolve("model.json");
             TfjsWriter.write(file, TfjsGraphModelTest.small(file), cut % 2 == 0, 1 << 20);
             Files.write(dir.resolve("model.group1-shard1.bin"), shard);
@@ -69,14 +55,8 @@ final class TfjsGraphModelProperties {
             if (cut < json.length) {
                 Files.write(file, java.util.Arrays.copyOf(json, cut));
             }
-            try {
-                TfjsGraphModel.read(file);
-            } catch (FormatException expected) {
-                assertEquals(file, expected.file());
-            }
-        } finally {
-            delete(dir);
-        }
+            readsOrRefuses(file);
+        });
     }
 
     @Provide
@@ -105,10 +85,29 @@ final class TfjsGraphModelProperties {
         return weight.list().ofMaxSize(6).uniqueElements(TfjsGraphModel.Weight::name);
     }
 
-    private static void delete(Path dir) throws IOException {
-        try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
+    /** The file read, or refused with a {@link FormatException} naming it: nothing else. */
+    private static void readsOrRefuses(Path file) throws IOException {
+        try {
+            TfjsGraphModel.read(file);
+        } catch (FormatException expected) {
+            assertEquals(file, expected.file());
+        }
+    }
+
+    private interface InFolder {
+        void run(Path dir) throws IOException;
+    }
+
+    /** Runs {@code body} in a new folder, deleted afterwards (a property's tries cannot share a JUnit folder). */
+    private static void inNewFolder(InFolder body) throws IOException {
+        Path dir = Files.createTempDirectory("tfjs");
+        try {
+            body.run(dir);
+        } finally {
+            try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
             }
         }
     }
