@@ -83,6 +83,21 @@ public final class NanoDet {
             Objects.requireNonNull(classes, "classes");
         }
 
+        /**
+         * The names of the backbone's layers, the input's normalisation included: every layer before the feature
+         * pyramid's first lateral (a 1x1 convolution without activation), in layer order.
+         */
+        public java.util.Set<String> backbone() {
+            java.util.Set<String> names = new java.util.LinkedHashSet<>();
+            for (Layer l : layers) {
+                if (l instanceof Layer.Conv c && c.kernel() == 1 && c.activation() == Layer.Activation.NONE) {
+                    break;
+                }
+                names.add(l.name());
+            }
+            return names;
+        }
+
         /** The number of weights and biases. */
         public long parameterCount() {
             return dev.annotate.core.model.PrimitiveModel.parameterCount(layers);

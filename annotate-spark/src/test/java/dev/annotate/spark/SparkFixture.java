@@ -56,7 +56,7 @@ final class SparkFixture {
                 Path seed = dir.resolve("seed");
                 SyntheticDataset.generate(seed, new SyntheticDataset.Options(16, 5, 160, 400, 0.25));
                 PrimitiveModel model = PrimitiveTrainer.train(seed, SyntheticDataset.LABEL_MAP,
-                        TrainerOptions.defaults().withSteps(60), p -> { });
+                        TrainerOptions.defaults(dev.annotate.train.Backbone.PRIMITIVE).withSteps(60), p -> { });
                 Path out = dir.resolve("model");
                 Files.createDirectories(out);
                 OnnxExport.write(model, out.resolve("model.onnx"));

@@ -1,13 +1,19 @@
 package dev.annotate.train;
 
+import dev.annotate.core.LabelMap;
 import dev.annotate.core.model.Layer;
 import dev.annotate.core.model.Layer.Activation;
 import dev.annotate.core.model.PrimitiveModel;
+import dev.annotate.pretrained.NanoDet;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * The primitive network with freshly initialised weights: a plain strided stack to stride 16 and a context stage
@@ -76,6 +82,80 @@ final class Architecture {
                     ? heatmap(rng, c.input(), c.inChannels(), classes) : layer);
         }
         return l;
+    }
+
+    /**
+     * NanoDet-g's backbone and feature pyramid with the primitive model's heads on the stride-8 level: the layers
+     * up to the convolution NanoDet's own stride-8 head reads (its pretrained 3x3 convolution), then the heatmap,
+     * size and offset heads from it. A class whose name COCO knows takes COCO's class weights and bias as its
+     * heatmap channel (its logit scores the class as COCO's head did); other classes start as
+     * {@link #initial} starts them.
+     */
+    static List<Layer> pretrained(LabelMap classes, long seed) {
+        NanoDet.Network net = NanoDet.coco();
+        Map<String, Layer> byName = new HashMap<>();
+        net.layers().forEach(l -> byName.put(l.name(), l));
+        Layer.Conv coco = (Layer.Conv) byName.get(NanoDet.HEAD + STRIDE);
+        Set<String> needed = new HashSet<>();
+        ancestors(coco.input(), byName, needed);
+        List<Layer> l = new ArrayList<>(net.layers().stream().filter(x -> needed.contains(x.name())).toList());
+        Random rng = new Random(seed);
+        int in = coco.inChannels();
+        Layer.Conv heat = heatmap(rng, coco.input(), in, classes.size());
+        float[] w = heat.weights();
+        float[] b = heat.bias();
+        float[] cw = coco.weights();
+        int cocoOut = coco.outChannels();
+        for (int j = 0; j < classes.size(); j++) {
+            int k = NanoDet.COCO_CLASSES.indexOf(classes.entries().get(j).name());
+            if (k < 0) {
+                continue;
+            }
+            for (int i = 0; i < in; i++) {
+                w[i * classes.size() + j] = cw[i * cocoOut + k];
+            }
+            b[j] = coco.bias()[k];
+        }
+        l.add(heat.withWeights(w, b));
+        Layer.Conv size = conv(rng, PrimitiveModel.SIZE, coco.input(), 1, 1, in, 2, Activation.NONE);
+        l.add(size.withWeights(scaled(size.weights(), 0.1f), new float[] {1.5f, 1.5f}));
+        Layer.Conv offset = conv(rng, PrimitiveModel.OFFSET, coco.input(), 1, 1, in, 2, Activation.NONE);
+        l.add(offset.withWeights(scaled(offset.weights(), 0.1f), new float[] {0.5f, 0.5f}));
+        return l;
+    }
+
+    /**
+     * The layers training leaves as they are: NanoDet's backbone where {@code layers} hold it (a pretrained start,
+     * or a warm start from a model that had one), else none.
+     */
+    static Set<String> frozen(List<Layer> layers) {
+        Set<String> backbone = NanoDet.coco().backbone();
+        Set<String> names = new HashSet<>();
+        layers.forEach(x -> names.add(x.name()));
+        return names.containsAll(backbone) && layers.get(0) instanceof Layer.Affine ? backbone : Set.of();
+    }
+
+    private static void ancestors(String name, Map<String, Layer> byName, Set<String> out) {
+        Layer layer = byName.get(name);
+        if (layer == null || !out.add(name)) {
+            return;
+        }
+        if (layer instanceof Layer.Conv c) {
+            ancestors(c.input(), byName, out);
+        } else if (layer instanceof Layer.Add a) {
+            ancestors(a.left(), byName, out);
+            ancestors(a.right(), byName, out);
+        } else if (layer instanceof Layer.Concat c) {
+            c.inputs().forEach(i -> ancestors(i, byName, out));
+        } else if (layer instanceof Layer.Resize r) {
+            ancestors(r.input(), byName, out);
+        } else if (layer instanceof Layer.MaxPool m) {
+            ancestors(m.input(), byName, out);
+        } else if (layer instanceof Layer.Affine a) {
+            ancestors(a.input(), byName, out);
+        } else if (layer instanceof Layer.Upsample u) {
+            ancestors(u.input(), byName, out);
+        }
     }
 
     /** A heatmap head: small weights and the prior bias. */

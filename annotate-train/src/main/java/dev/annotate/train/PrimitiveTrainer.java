@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.function.Consumer;
@@ -129,18 +130,28 @@ public final class PrimitiveTrainer {
                 options.skipBadImages(), options.includeUnchecked());
         LOG.info("training on {} images from {}, {} classes", data.size(), dataset.parts().stream()
                 .map(p -> p.location().toString()).toList(), classes.size());
-        List<Layer> layers = Architecture.initial(classes.size(), options.seed());
-        Map<String, WarmStart.Normalisation> normalisation = Map.of();
+        List<Layer> layers;
         if (options.init().isPresent()) {
             PrimitiveModel earlier = options.init().get();
             layers = WarmStart.layers(earlier, Architecture.following(earlier, classes.size(), options.seed()),
                     classes);
-            TrainingData.Batch sample = data.batch(options.seed(), 0, WARM_START_SAMPLE);
-            normalisation = WarmStart.normalisation(layers, sample.images(), sample.size(), options.inputSize(),
-                    BN_EPSILON);
             LOG.info("warm start from a model of {} classes", options.init().get().labels().size());
+        } else if (options.backbone() == Backbone.NANODET) {
+            layers = Architecture.pretrained(classes, options.seed());
+            LOG.info("starting from NanoDet-g's COCO-pretrained backbone");
+        } else {
+            layers = Architecture.initial(classes.size(), options.seed());
         }
-        List<Layer> trained = run(data, layers, normalisation, classes.size(), outputSize, options, listener);
+        Set<String> frozen = Architecture.frozen(layers);
+        Map<String, WarmStart.Normalisation> normalisation = Map.of();
+        if (options.init().isPresent() || options.backbone() == Backbone.NANODET) {
+            // trained weights with batch normalisation folded in: it starts where they are
+            TrainingData.Batch sample = data.batch(options.seed(), 0, WARM_START_SAMPLE);
+            normalisation = WarmStart.normalisation(layers.stream().filter(l -> !frozen.contains(l.name()))
+                    .toList(), layers, sample.images(), sample.size(), options.inputSize(), BN_EPSILON);
+        }
+        List<Layer> trained = run(data, layers, frozen, normalisation, classes.size(), outputSize, options,
+                listener);
         PrimitiveModel model = new PrimitiveModel(options.inputSize(), classes, trained, MAX_DETECTIONS);
         float exponent = Calibration.exponent(model, data.samples());
         LOG.info("scores calibrated with exponent {}", exponent);
@@ -163,8 +174,8 @@ public final class PrimitiveTrainer {
         final Map<String, ConvVariables> weights = new LinkedHashMap<>();
 
         @SuppressWarnings("unchecked")
-        TrainingGraph(Graph g, List<Layer> layers, Map<String, WarmStart.Normalisation> start, int inputSize, int n,
-                      int classes) {
+        TrainingGraph(Graph g, List<Layer> layers, Set<String> frozen, Map<String, WarmStart.Normalisation> start,
+                      int inputSize, int n, int classes) {
             Ops tf = Ops.create(g);
             images = input(tf, "images", inputSize, 3);
             positive = input(tf, "positive", n, classes);
@@ -178,6 +189,9 @@ public final class PrimitiveTrainer {
 
             List<Op> statistics = new ArrayList<>();
             Map<String, Operand<TFloat32>> out = TfNetwork.forward(tf, images, inputSize, layers, (c, x) -> {
+                if (frozen.contains(c.name())) {
+                    return TfNetwork.constantConv(tf, c, x);
+                }
                 Variable<TFloat32> kernel = tf.withName(c.name() + "_kernel").variable(tf.constant(
                         Shape.of(c.kernel(), c.kernel(), c.inChannels(), c.outChannels()),
                         DataBuffers.of(c.weights(), true, false)));
@@ -264,8 +278,9 @@ public final class PrimitiveTrainer {
         }
     }
 
-    private static List<Layer> run(TrainingData data, List<Layer> layers, Map<String, WarmStart.Normalisation> warm,
-                                   int classes, int n, TrainerOptions options, Consumer<TrainingProgress> listener) {
+    private static List<Layer> run(TrainingData data, List<Layer> layers, Set<String> frozen,
+                                   Map<String, WarmStart.Normalisation> warm, int classes, int n,
+                                   TrainerOptions options, Consumer<TrainingProgress> listener) {
         int inputSize = options.inputSize();
         int batchSize = options.batchSize();
         BlockingQueue<TrainingData.Batch> ready = new ArrayBlockingQueue<>(2);
@@ -281,7 +296,7 @@ public final class PrimitiveTrainer {
         producer.setDaemon(true);
         producer.start();
         try (Graph g = new Graph()) {
-            TrainingGraph t = new TrainingGraph(g, layers, warm, inputSize, n, classes);
+            TrainingGraph t = new TrainingGraph(g, layers, frozen, warm, inputSize, n, classes);
             try (Session session = new Session(g)) {
                 session.initialize();
                 long start = System.nanoTime();
@@ -371,6 +386,10 @@ public final class PrimitiveTrainer {
         for (Layer layer : layers) {
             if (layer instanceof Layer.Conv c) {
                 ConvVariables v = t.weights.get(c.name());
+                if (v == null) {
+                    out.add(c); // frozen
+                    continue;
+                }
                 if (v.gamma() == null) {
                     try (var result = session.runner().fetch(v.kernel()).fetch(v.bias()).run()) {
                         out.add(c.withWeights(values(result.get(0)), values(result.get(1))));

@@ -27,15 +27,17 @@ import java.util.Optional;
  *     {@link dev.annotate.core.AnnotatedImage#checked()}); by default they are left out and counted
  * @param init a model to start from instead of random weights (a warm start, see {@link #withInit}); empty to
  *     train from scratch
+ * @param backbone what the network starts from without {@code init}
  */
 public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int inputSize, float learningRate,
                              long seed, boolean skipBadImages, boolean includeUnchecked,
-                             Optional<PrimitiveModel> init) {
+                             Optional<PrimitiveModel> init, Backbone backbone) {
 
     /** Validates the values. */
     public TrainerOptions {
         Objects.requireNonNull(timeBudget, "timeBudget");
         Objects.requireNonNull(init, "init");
+        Objects.requireNonNull(backbone, "backbone");
         if (steps < 1) {
             throw new IllegalArgumentException("steps (" + steps + ") must be >= 1");
         }
@@ -53,71 +55,93 @@ public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int 
         }
     }
 
-    /**
-     * The defaults the {@code train} command uses: at most 3 minutes, batches of 8, input 256, peak learning rate
-     * 0.008, seed 1 (chosen by TrainerBenchmark: batch 16 and rates 0.002 to 0.016 did no better in 3 minutes on 2
-     * cores; inputs 320 and 384 did worse on both generated domains, with a third and a half fewer steps, and
-     * detect 1.5 to 2.5 times slower: see the README's Photographs).
-     */
+    /** The defaults the {@code train} command uses: {@link #defaults(Backbone)} of {@link #DEFAULT_BACKBONE}. */
     public static TrainerOptions defaults() {
-        return new TrainerOptions(100_000, Duration.ofMinutes(3), 8, 256, 8e-3f, 1, false, false, Optional.empty());
+        return defaults(DEFAULT_BACKBONE);
+    }
+
+    /** What {@link #defaults()} starts from. */
+    public static final Backbone DEFAULT_BACKBONE = Backbone.PRIMITIVE;
+
+    /**
+     * The defaults for a backbone: at most 3 minutes, batches of 8, seed 1, and
+     * <ul>
+     * <li>{@link Backbone#PRIMITIVE}: input 256, peak learning rate 0.008 (chosen by TrainerBenchmark: batch 16 and
+     * rates 0.002 to 0.016 did no better in 3 minutes on 2 cores; inputs 320 and 384 did worse on both generated
+     * domains, with a third and a half fewer steps, and detect 1.5 to 2.5 times slower: see the README's
+     * Photographs);</li>
+     * <li>{@link Backbone#NANODET}: input 320, peak learning rate 0.008 (see the README's Pretrained backbone).</li>
+     * </ul>
+     */
+    public static TrainerOptions defaults(Backbone backbone) {
+        Objects.requireNonNull(backbone, "backbone");
+        int inputSize = backbone == Backbone.NANODET ? 320 : 256;
+        return new TrainerOptions(100_000, Duration.ofMinutes(3), 8, inputSize, 8e-3f, 1, false, false,
+                Optional.empty(), backbone);
     }
 
     /** These options with another step limit. */
     public TrainerOptions withSteps(int n) {
         return new TrainerOptions(n, timeBudget, batchSize, inputSize, learningRate, seed,
-                skipBadImages, includeUnchecked, init);
+                skipBadImages, includeUnchecked, init, backbone);
     }
 
     /** These options with another time limit. */
     public TrainerOptions withTimeBudget(Duration d) {
         return new TrainerOptions(steps, d, batchSize, inputSize, learningRate, seed,
-                skipBadImages, includeUnchecked, init);
+                skipBadImages, includeUnchecked, init, backbone);
     }
 
     /** These options with another batch size. */
     public TrainerOptions withBatchSize(int n) {
         return new TrainerOptions(steps, timeBudget, n, inputSize, learningRate, seed,
-                skipBadImages, includeUnchecked, init);
+                skipBadImages, includeUnchecked, init, backbone);
     }
 
     /** These options with another network input size. */
     public TrainerOptions withInputSize(int side) {
         return new TrainerOptions(steps, timeBudget, batchSize, side, learningRate, seed,
-                skipBadImages, includeUnchecked, init);
+                skipBadImages, includeUnchecked, init, backbone);
     }
 
     /** These options with another peak learning rate. */
     public TrainerOptions withLearningRate(float rate) {
         return new TrainerOptions(steps, timeBudget, batchSize, inputSize, rate, seed,
-                skipBadImages, includeUnchecked, init);
+                skipBadImages, includeUnchecked, init, backbone);
     }
 
     /** These options with another seed. */
     public TrainerOptions withSeed(long s) {
         return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, s,
-                skipBadImages, includeUnchecked, init);
+                skipBadImages, includeUnchecked, init, backbone);
     }
 
     /** These options skipping (or not) images that cannot be read. */
     public TrainerOptions withSkipBadImages(boolean skip) {
         return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, seed,
-                skip, includeUnchecked, init);
+                skip, includeUnchecked, init, backbone);
     }
 
     /** These options learning from unchecked machine-written files too (or not). */
     public TrainerOptions withIncludeUnchecked(boolean include) {
         return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, seed,
-                skipBadImages, include, init);
+                skipBadImages, include, init, backbone);
     }
 
     /**
      * These options starting from {@code previous} (for example {@code OnnxExport.read(Path.of("round-1/model.onnx"))})
-     * instead of random weights: a retrain after a round of corrections needs a fraction of the steps. Its label
-     * map may differ from the one trained: a class it knows keeps its weights, an added class starts fresh.
+     * instead of random weights, at its input size: a retrain after a round of corrections needs a fraction of the
+     * steps. Its label map may differ from the one trained: a class it knows keeps its weights, an added class
+     * starts fresh. Its network is trained further whatever {@link #backbone()} says.
      */
     public TrainerOptions withInit(PrimitiveModel previous) {
+        return new TrainerOptions(steps, timeBudget, batchSize, previous.inputSize(), learningRate, seed,
+                skipBadImages, includeUnchecked, Optional.of(previous), backbone);
+    }
+
+    /** These options starting, without {@link #init()}, from {@code start}. */
+    public TrainerOptions withBackbone(Backbone start) {
         return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, seed, skipBadImages,
-                includeUnchecked, Optional.of(previous));
+                includeUnchecked, init, start);
     }
 }

@@ -106,12 +106,13 @@ final class WarmStart {
     /**
      * Each normalised layer's starting values, from its folded output on {@code images} (NHWC, values in [0, 1]).
      *
+     * @param trained the layers training changes: their activated convolutions are normalised
      * @param layers the warm layers, batch normalisation folded in
      */
-    static Map<String, Normalisation> normalisation(List<Layer> layers, float[] images, int batch, int inputSize,
-                                                    float epsilon) {
+    static Map<String, Normalisation> normalisation(List<Layer> trained, List<Layer> layers, float[] images,
+                                                    int batch, int inputSize, float epsilon) {
         Map<String, Normalisation> out = new LinkedHashMap<>();
-        List<Layer.Conv> normalised = layers.stream().filter(l -> l instanceof Layer.Conv c
+        List<Layer.Conv> normalised = trained.stream().filter(l -> l instanceof Layer.Conv c
                 && c.activation() != Layer.Activation.NONE).map(l -> (Layer.Conv) l).toList();
         if (normalised.isEmpty()) {
             return out; // a hand-made model: TensorFlow refuses a run that fetches nothing

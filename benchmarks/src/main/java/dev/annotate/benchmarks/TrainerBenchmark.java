@@ -81,6 +81,8 @@ public final class TrainerBenchmark {
                 case "lr" -> options = options.withLearningRate(Float.parseFloat(kv[1]));
                 case "steps" -> options = options.withSteps(Integer.parseInt(kv[1]));
                 case "seed" -> options = options.withSeed(Long.parseLong(kv[1]));
+                case "backbone" -> options = options.withBackbone(dev.annotate.train.Backbone.valueOf(
+                        kv[1].toUpperCase(Locale.ROOT)));
                 case "speed" -> speed = Boolean.parseBoolean(kv[1]);
                 case "model" -> given = OnnxExport.read(Path.of(kv[1]));
                 case "save" -> save = Path.of(kv[1]);
@@ -94,7 +96,7 @@ public final class TrainerBenchmark {
                 default -> throw new IllegalArgumentException("unknown argument " + a
                         + "; use train=N test=N photo=N minutes=M[,M...] steps=N seed=N size=S batch=B lr=R"
                         + " speed=true|false model=FILE.onnx save=DIR nested=T large=N slice=PIXELS tune=N"
-                        + " tunesteps=N trainstyle=drawn|photographic");
+                        + " tunesteps=N trainstyle=drawn|photographic backbone=primitive|nanodet");
             }
         }
         Path root = Files.createTempDirectory("annotate-trainer-bench");

@@ -71,6 +71,7 @@ public final class Annotate implements Runnable {
         // file to its folder, a file to the dataset) then never mixes a relative one with an absolute one (#32:
         // the demo's default, relative --out failed in its second round)
         cl.registerConverter(Path.class, value -> Path.of(value).toAbsolutePath().normalize());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> Failures.report("annotate", e,

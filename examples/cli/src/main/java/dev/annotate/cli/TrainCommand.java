@@ -5,6 +5,7 @@ import dev.annotate.core.LabelMaps;
 import dev.annotate.core.format.Dataset;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
+import dev.annotate.train.Backbone;
 import dev.annotate.train.PrimitiveTrainer;
 import dev.annotate.train.SavedModelExport;
 import dev.annotate.train.TrainerOptions;
@@ -72,6 +73,12 @@ final class TrainCommand implements Callable<Integer> {
             + " fresh.")
     Path init;
 
+    @Option(names = "--backbone", paramLabel = "nanodet|primitive", description = "What training starts from:"
+            + " nanodet, NanoDet-g's COCO-pretrained backbone and pyramid (input 320), or primitive, a small network"
+            + " from random weights (input 256; fast, for drawn scenes). Default ${DEFAULT-VALUE}; a warm start"
+            + " (--init) trains the earlier model's network instead.")
+    Backbone backbone = TrainerOptions.DEFAULT_BACKBONE;
+
     @Option(names = "--include-unchecked",
             description = "Learn from machine-written files no person has checked too.")
     boolean includeUnchecked;
@@ -81,7 +88,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!(minutes > 0)) {
             throw new IllegalArgumentException("--minutes " + minutes + " must be > 0");
         }
-        TrainerOptions options = TrainerOptions.defaults().withSteps(steps).withSeed(seed)
+        TrainerOptions options = TrainerOptions.defaults(backbone).withSteps(steps).withSeed(seed)
                 .withTimeBudget(Duration.ofMillis(Math.round(minutes * 60_000))).withSkipBadImages(skipBadImages)
                 .withIncludeUnchecked(includeUnchecked);
         if (init != null) {

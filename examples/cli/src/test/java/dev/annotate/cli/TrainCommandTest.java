@@ -74,6 +74,29 @@ final class TrainCommandTest {
         assertTrue(voc.contains("<name>") && !voc.contains("<name>id "), voc);
     }
 
+    @Test
+    void train_fromThePretrainedBackbone_writesAModelBothBackendsRun_andInitKeepsItsNetwork() throws IOException {
+        String labels = data.resolve("label_map.pbtxt").toString();
+        Path pretrained = root.resolve("pretrained");
+        AnnotateTest.Run r = run("train", "--voc", data.toString(), "--labels", labels, "--out",
+                pretrained.toString(), "--steps", "2", "--backbone", "nanodet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains(", input 320x320: "), "NanoDet's default input: " + r.out());
+        for (String m : List.of("saved_model", "model.onnx")) {
+            AnnotateTest.Run p = run("predict", "--model", pretrained.resolve(m).toString(), "--images",
+                    data.toString(), "--out", root.resolve("pretrained-" + m).toString(), "--min-score", "0.05");
+            assertEquals(0, p.code(), p.err());
+        }
+        AnnotateTest.Run again = run("train", "--voc", data.toString(), "--labels", labels, "--out",
+                root.resolve("pretrained-again").toString(), "--steps", "1", "--init", pretrained.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains(", input 320x320: "), "the earlier model's input size: " + again.out());
+        AnnotateTest.Run bad = run("train", "--voc", data.toString(), "--labels", labels, "--out",
+                root.resolve("never").toString(), "--backbone", "resnet");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("resnet"), bad.err());
+    }
+
     /** A copy of the training data holding, beside the person's files, the model's files for the first six. */
     private static Path withSixMachineFiles(String name) throws IOException {
         Path copy = root.resolve(name);

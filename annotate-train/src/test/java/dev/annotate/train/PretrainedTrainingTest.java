@@ -1,0 +1,107 @@
+package dev.annotate.train;
+
+import dev.annotate.core.Detector;
+import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.Detectors;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.model.Layer;
+import dev.annotate.core.model.PrimitiveModel;
+import dev.annotate.onnx.OnnxExport;
+import dev.annotate.pretrained.NanoDet;
+import dev.annotate.synthetic.SyntheticDataset;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Training from NanoDet-g's COCO-pretrained backbone (#31). */
+final class PretrainedTrainingTest {
+
+    static final TrainerOptions QUICK = TrainerOptions.defaults(Backbone.NANODET).withInputSize(128)
+            .withSteps(40).withTimeBudget(Duration.ofHours(1));
+
+    @TempDir
+    static Path shared;
+    static SyntheticDataset.Summary data;
+
+    @BeforeAll
+    static void generate() throws IOException {
+        data = SyntheticDataset.generate(shared.resolve("voc"), new SyntheticDataset.Options(16, 7, 160, 320, 0.2));
+    }
+
+    @Test
+    void pretrained_headsOnTheStride8Level_aCocoClassStartsFromCocosWeights() {
+        LabelMap labels = LabelMap.fromNames(List.of("car", "kite-surfer"));
+        List<Layer> layers = Architecture.pretrained(labels, 1);
+        Map<String, Layer> byName = layers.stream().collect(Collectors.toMap(Layer::name, Function.identity()));
+        Layer.Conv coco = (Layer.Conv) NanoDet.coco().layers().stream()
+                .filter(l -> l.name().equals(NanoDet.HEAD + 8)).findFirst().orElseThrow();
+        Layer.Conv heat = (Layer.Conv) byName.get(PrimitiveModel.HEATMAP);
+        assertEquals(coco.input(), heat.input(), "read where NanoDet's own stride-8 head reads");
+        int car = NanoDet.COCO_CLASSES.indexOf("car");
+        for (int i = 0; i < heat.inChannels(); i++) {
+            assertEquals(coco.weights()[i * coco.outChannels() + car], heat.weights()[i * 2], "car's weights");
+        }
+        assertEquals(coco.bias()[car], heat.bias()[0]);
+        assertEquals(-2.19f, heat.bias()[1], "a class COCO does not know starts at the prior");
+        assertFalse(byName.containsKey(NanoDet.HEAD + 16), "only what the stride-8 heads need");
+        assertEquals(8, new PrimitiveModel(320, labels, layers, 100).stride());
+        assertTrue(Architecture.frozen(layers).containsAll(NanoDet.coco().backbone()));
+        assertEquals(Set.of(), Architecture.frozen(Architecture.initial(2, 1)), "nothing frozen from scratch");
+    }
+
+    @Test
+    void train_fromThePretrainedBackbone_learnsLeavesTheBackboneAndExportsToBothBackends(@TempDir Path out)
+            throws IOException {
+        List<Float> losses = new ArrayList<>();
+        PrimitiveModel model = PrimitiveTrainer.train(shared.resolve("voc"), SyntheticDataset.LABEL_MAP, QUICK,
+                p -> losses.add(p.loss()));
+        assertEquals(QUICK.steps(), losses.size());
+        double first = losses.subList(0, 5).stream().mapToDouble(Float::doubleValue).average().orElseThrow();
+        double last = losses.subList(losses.size() - 5, losses.size()).stream().mapToDouble(Float::doubleValue)
+                .average().orElseThrow();
+        assertTrue(last < 0.8 * first, "loss went from " + first + " to " + last);
+
+        Map<String, Layer> trained = model.layers().stream().collect(Collectors.toMap(Layer::name,
+                Function.identity()));
+        for (Layer l : NanoDet.coco().layers()) {
+            if (NanoDet.coco().backbone().contains(l.name()) && l instanceof Layer.Conv c) {
+                assertArrayEquals(c.weights(), ((Layer.Conv) trained.get(c.name())).weights(), c.name());
+            }
+        }
+        Layer.Conv pyramid = (Layer.Conv) model.layers().stream().filter(l -> l instanceof Layer.Conv c
+                && !NanoDet.coco().backbone().contains(c.name()) && c.kernel() == 3).findFirst().orElseThrow();
+        Layer.Conv before = (Layer.Conv) NanoDet.coco().layers().stream().filter(l -> l.name()
+                .equals(pyramid.name())).findFirst().orElseThrow();
+        assertFalse(Arrays.equals(before.weights(), pyramid.weights()), pyramid.name() + " learnt");
+
+        SavedModelExport.write(model, out.resolve("saved_model"));
+        OnnxExport.write(model, out.resolve("model.onnx"));
+        for (Path m : List.of(out.resolve("saved_model"), out.resolve("model.onnx"))) {
+            try (Detector d = Detectors.open(m, DetectorOptions.builder().labelMap(model.labels()).build())) {
+                d.detect(data.images().get(0));
+            }
+        }
+        // a warm start from it trains the same network further, backbone still as COCO trained it
+        PrimitiveModel again = PrimitiveTrainer.train(shared.resolve("voc"), SyntheticDataset.LABEL_MAP,
+                QUICK.withSteps(2).withInit(OnnxExport.read(out.resolve("model.onnx"))), p -> { });
+        assertEquals(model.layers().stream().map(Layer::name).toList(),
+                again.layers().stream().map(Layer::name).toList());
+        assertEquals(Architecture.frozen(model.layers()), Architecture.frozen(again.layers()));
+    }
+}
