@@ -245,14 +245,7 @@ public final class OnnxExport {
                 .metadata("names", names(model.labels()))
                 .metadata(INPUT_SIZE_METADATA, Integer.toString(size));
 
-        // preparation: NHWC uint8 -> NCHW float, stretched with half-pixel bilinear, scaled to [0, 1]
-        g.node("Cast", List.of("input_tensor"), List.of("input_float"), Attribute.i("to", ElementType.FLOAT.onnx()));
-        g.node("Transpose", List.of("input_float"), List.of("input_nchw"), Attribute.ints("perm", 0, 3, 1, 2));
-        g.initializer("input_size", Tensor.longs(new long[] {1, 3, size, size}, 4));
-        g.node("Resize", List.of("input_nchw", "", "", "input_size"), List.of("input_resized"),
-                Attribute.s("mode", "linear"), Attribute.s("coordinate_transformation_mode", "half_pixel"));
-        g.initializer("inv255", Tensor.scalar(1f / 255f));
-        g.node("Mul", List.of("input_resized", "inv255"), List.of("input_scaled"));
+        prepare(g, size);
         // the network runs on the image and its mirror image, a batch of two
         g.initializer("last", Tensor.longs(new long[] {-1}, 1));
         g.initializer("before_first", Tensor.longs(new long[] {Long.MIN_VALUE}, 1));
@@ -262,8 +255,37 @@ public final class OnnxExport {
         g.node("Concat", List.of("input_scaled", "input_mirrored"), List.of(PrimitiveModel.INPUT),
                 Attribute.i("axis", 0));
 
+        network(g, model.layers(), shapes);
+        decode(g, model);
+        return g;
+    }
+
+    /**
+     * The serving graph's preparation, as {@link PrimitiveModel} specifies it: {@code input_tensor} (uint8
+     * {@code [1, H, W, 3]}) cast, turned NCHW, stretched to {@code size x size} (bilinear, half-pixel centres) and
+     * scaled to {@code [0, 1]}, as {@code input_scaled}.
+     *
+     * @param g a graph whose input {@code input_tensor} is declared
+     */
+    public static void prepare(OnnxGraph.Builder g, int size) {
+        g.node("Cast", List.of("input_tensor"), List.of("input_float"), Attribute.i("to", ElementType.FLOAT.onnx()));
+        g.node("Transpose", List.of("input_float"), List.of("input_nchw"), Attribute.ints("perm", 0, 3, 1, 2));
+        g.initializer("input_size", Tensor.longs(new long[] {1, 3, size, size}, 4));
+        g.node("Resize", List.of("input_nchw", "", "", "input_size"), List.of("input_resized"),
+                Attribute.s("mode", "linear"), Attribute.s("coordinate_transformation_mode", "half_pixel"));
+        g.initializer("inv255", Tensor.scalar(1f / 255f));
+        g.node("Mul", List.of("input_resized", "inv255"), List.of("input_scaled"));
+    }
+
+    /**
+     * The layers as ONNX nodes, NCHW, reading {@link PrimitiveModel#INPUT} (which the caller defines) and each
+     * writing its output under its own name, as the exports compute them.
+     *
+     * @param shapes {@link PrimitiveModel#shapes} of the layers at the graph's input size
+     */
+    public static void network(OnnxGraph.Builder g, List<Layer> layers, Map<String, int[]> shapes) {
         g.initializer("upsample_scales", Tensor.floats(new float[] {1, 1, 2, 2}, 4));
-        for (Layer layer : model.layers()) {
+        for (Layer layer : layers) {
             if (layer instanceof Layer.Conv c) {
                 conv(g, c, shapes.get(c.input())[0]);
             } else if (layer instanceof Layer.Upsample u) {
@@ -293,8 +315,6 @@ public final class OnnxExport {
                 g.node("Add", List.of(a.left(), a.right()), List.of(a.name()));
             }
         }
-        decode(g, model);
-        return g;
     }
 
     /**

@@ -55,8 +55,18 @@ public final class OnnxProvider implements DetectorProvider {
 
     @Override
     public Detector open(Path model, DetectorOptions options) throws IOException {
+        return open(model, Files.readAllBytes(model), options);
+    }
+
+    /**
+     * Opens an ONNX model held in memory (one a program built, such as annotate-pretrained's COCO detector) as
+     * {@link #open(Path, DetectorOptions)} opens a file.
+     *
+     * @param model the name messages and reports give it
+     * @param bytes the serialised model
+     */
+    public static Detector open(Path model, byte[] bytes, DetectorOptions options) throws IOException {
         OnnxOptions onnx = options.backend(OnnxOptions.class).orElse(OnnxOptions.defaults());
-        byte[] bytes = Files.readAllBytes(model);
         OrtEnvironment env = environment();
         OrtSession session;
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {

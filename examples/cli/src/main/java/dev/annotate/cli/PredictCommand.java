@@ -8,6 +8,7 @@ import dev.annotate.core.Slicing;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.pipeline.PreAnnotator;
+import dev.annotate.pretrained.CocoDetector;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,9 +17,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code predict --model M --images DIR [...]}: pre-annotate a folder. */
@@ -33,8 +39,14 @@ final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "A .onnx file, a SavedModel directory or a frozen .pb.")
+    @Option(names = "--model", required = true, description = "A .onnx file, a SavedModel directory or a frozen .pb;"
+            + " or coco, the COCO-pretrained NanoDet-g of 80 classes that ships with annotate (when no file of that"
+            + " name is there).")
     Path model;
+
+    @Option(names = "--classes", paramLabel = "NAME[=NEW]", split = ",", description = "Keep only these classes,"
+            + " as the model names them, each written as NEW where given: 'car=vehicle,truck=vehicle,person'.")
+    List<String> classes;
 
     @Option(names = "--images", required = true, description = "Folder of images (searched recursively).")
     Path images;
@@ -90,9 +102,28 @@ final class PredictCommand implements Callable<Integer> {
         if (slice != null) {
             options.slicing(Slicing.of(slice));
         }
+        boolean coco = model.getFileName() != null && model.getFileName().toString().equals(CocoDetector.NAME)
+                && !Files.exists(model);
+        Set<String> kept = new LinkedHashSet<>();
+        if (classes != null) {
+            Map<String, String> renames = new LinkedHashMap<>();
+            for (String item : classes) {
+                int eq = item.indexOf('=');
+                String name = (eq < 0 ? item : item.substring(0, eq)).strip();
+                if (name.isEmpty() || eq >= 0 && item.substring(eq + 1).isBlank()) {
+                    throw new IllegalArgumentException("--classes '" + item + "': each item is NAME or NAME=NEW");
+                }
+                kept.add(name);
+                if (eq >= 0) {
+                    renames.put(name, item.substring(eq + 1).strip());
+                }
+            }
+            options.allowedLabels(kept).labelRenames(renames);
+        }
         PreAnnotator.Options run = PreAnnotator.Options.of(f).withExisting(policy)
                 .withThreads(threads == null ? PreAnnotator.Options.AUTO_THREADS : threads)
-                .withReviewListSize(REVIEW_LIST).withModel(PreAnnotator.modelName(model.toString()));
+                .withReviewListSize(REVIEW_LIST)
+                .withModel(coco ? CocoDetector.NAME : PreAnnotator.modelName(model.toString()));
         if (out != null) {
             run = run.withOutputDir(out);
         }
@@ -115,23 +146,15 @@ final class PredictCommand implements Callable<Integer> {
         }, "annotate-warm-up");
         warm.setDaemon(true);
         warm.start();
-        try (Detector detector = Detectors.open(model, options.build());
-             ProgressBar bar = Bars.open("predict", -1)) {
-            s = PreAnnotator.run(detector, images, run, new PreAnnotator.Listener() {
-                @Override
-                public void progress(PreAnnotator.Progress p) {
-                    bar.maxHint(p.total());
-                    bar.stepTo(p.done());
-                    bar.setExtraMessage(p.failed() > 0 ? p.failed() + " failed" : "");
+        try (Detector detector = coco ? CocoDetector.open(options.build()) : Detectors.open(model, options.build())) {
+            List<String> known = detector.labelMap().names();
+            for (String name : kept) {
+                if (!known.isEmpty() && !known.contains(name)) {
+                    throw new IllegalArgumentException("--classes: the model has no class '" + name + "'; its classes"
+                            + " are " + known);
                 }
-
-                @Override
-                public void written(Path image, dev.annotate.core.AnnotatedImage result) {
-                    if (previews != null) {
-                        previews.draw(image, result);
-                    }
-                }
-            });
+            }
+            s = run(detector, run, previews);
         }
         if (previews != null) {
             previews.writeIndex();
@@ -161,5 +184,27 @@ final class PredictCommand implements Callable<Integer> {
         s.notes().forEach(n -> stdout.println("note: " + n.path() + ": " + n.reason()));
         s.failures().forEach(x -> spec.commandLine().getErr().println("failed: " + x.reason()));
         return s.failed() > 0 ? Annotate.SOME_FAILED : 0;
+    }
+
+    /** The pre-annotation itself, with a progress bar. */
+    private PreAnnotator.Summary run(Detector detector, PreAnnotator.Options run, Previews previews)
+            throws java.io.IOException {
+        try (ProgressBar bar = Bars.open("predict", -1)) {
+            return PreAnnotator.run(detector, images, run, new PreAnnotator.Listener() {
+                @Override
+                public void progress(PreAnnotator.Progress p) {
+                    bar.maxHint(p.total());
+                    bar.stepTo(p.done());
+                    bar.setExtraMessage(p.failed() > 0 ? p.failed() + " failed" : "");
+                }
+
+                @Override
+                public void written(Path image, dev.annotate.core.AnnotatedImage result) {
+                    if (previews != null) {
+                        previews.draw(image, result);
+                    }
+                }
+            });
+        }
     }
 }
