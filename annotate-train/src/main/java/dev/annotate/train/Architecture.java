@@ -85,44 +85,57 @@ final class Architecture {
     }
 
     /**
-     * NanoDet-g's backbone and feature pyramid with the primitive model's heads on the stride-8 level: the layers
-     * up to the convolution NanoDet's own stride-8 head reads (its pretrained 3x3 convolution), then the heatmap,
-     * size and offset heads from it. A class whose name COCO knows takes COCO's class weights and bias as its
-     * heatmap channel (its logit scores the class as COCO's head did); other classes start as
-     * {@link #initial} starts them.
+     * NanoDet-g's backbone and feature pyramid with the primitive model's heads at stride 8, reading all three
+     * levels: the 3x3 convolutions NanoDet's own heads read at strides 8, 16 and 32 (pretrained), the coarser two
+     * brought to stride 8 (bilinear), side by side. Objects of every size then have features made for their size
+     * in every cell: NanoDet assigns large objects to stride 32, and the stride-8 level alone was measured worse on
+     * photographs of large animals. A class whose name COCO knows takes each level's COCO class weights and their
+     * mean bias as its heatmap channel; other classes start as {@link #initial} starts them.
      */
     static List<Layer> pretrained(LabelMap classes, long seed) {
         NanoDet.Network net = NanoDet.coco();
         Map<String, Layer> byName = new HashMap<>();
         net.layers().forEach(l -> byName.put(l.name(), l));
-        Layer.Conv coco = (Layer.Conv) byName.get(NanoDet.HEAD + STRIDE);
+        List<Layer.Conv> cocoHeads = NanoDet.STRIDES.stream().map(s -> (Layer.Conv) byName.get(NanoDet.HEAD + s))
+                .toList();
         Set<String> needed = new HashSet<>();
-        ancestors(coco.input(), byName, needed);
+        cocoHeads.forEach(h -> ancestors(h.input(), byName, needed));
         List<Layer> l = new ArrayList<>(net.layers().stream().filter(x -> needed.contains(x.name())).toList());
+        l.add(new Layer.Resize("level16_up", cocoHeads.get(1).input(), true));
+        l.add(new Layer.Resize("level32_up", cocoHeads.get(2).input(), true));
+        l.add(new Layer.Resize("level32_up2", "level32_up", true));
+        l.add(new Layer.Concat(FEATURES, List.of(cocoHeads.get(0).input(), "level16_up", "level32_up2")));
         Random rng = new Random(seed);
-        int in = coco.inChannels();
-        Layer.Conv heat = heatmap(rng, coco.input(), in, classes.size());
+        int level = cocoHeads.get(0).inChannels();
+        int in = level * cocoHeads.size();
+        Layer.Conv heat = heatmap(rng, FEATURES, in, classes.size());
         float[] w = heat.weights();
         float[] b = heat.bias();
-        float[] cw = coco.weights();
-        int cocoOut = coco.outChannels();
         for (int j = 0; j < classes.size(); j++) {
             int k = NanoDet.COCO_CLASSES.indexOf(classes.entries().get(j).name());
             if (k < 0) {
                 continue;
             }
-            for (int i = 0; i < in; i++) {
-                w[i * classes.size() + j] = cw[i * cocoOut + k];
+            b[j] = 0;
+            for (int h = 0; h < cocoHeads.size(); h++) {
+                Layer.Conv coco = cocoHeads.get(h);
+                float[] cw = coco.weights();
+                for (int i = 0; i < level; i++) {
+                    w[(h * level + i) * classes.size() + j] = cw[i * coco.outChannels() + k];
+                }
+                b[j] += coco.bias()[k] / cocoHeads.size();
             }
-            b[j] = coco.bias()[k];
         }
         l.add(heat.withWeights(w, b));
-        Layer.Conv size = conv(rng, PrimitiveModel.SIZE, coco.input(), 1, 1, in, 2, Activation.NONE);
+        Layer.Conv size = conv(rng, PrimitiveModel.SIZE, FEATURES, 1, 1, in, 2, Activation.NONE);
         l.add(size.withWeights(scaled(size.weights(), 0.1f), new float[] {1.5f, 1.5f}));
-        Layer.Conv offset = conv(rng, PrimitiveModel.OFFSET, coco.input(), 1, 1, in, 2, Activation.NONE);
+        Layer.Conv offset = conv(rng, PrimitiveModel.OFFSET, FEATURES, 1, 1, in, 2, Activation.NONE);
         l.add(offset.withWeights(scaled(offset.weights(), 0.1f), new float[] {0.5f, 0.5f}));
         return l;
     }
+
+    /** The pretrained network's three levels side by side at stride 8, which its heads read. */
+    static final String FEATURES = "features";
 
     /**
      * The layers training leaves as they are: NanoDet's backbone where {@code layers} hold it (a pretrained start,

@@ -45,21 +45,32 @@ final class PretrainedTrainingTest {
     }
 
     @Test
-    void pretrained_headsOnTheStride8Level_aCocoClassStartsFromCocosWeights() {
+    void pretrained_headsReadEveryLevelAtStride8_aCocoClassStartsFromCocosWeights() {
         LabelMap labels = LabelMap.fromNames(List.of("car", "kite-surfer"));
         List<Layer> layers = Architecture.pretrained(labels, 1);
         Map<String, Layer> byName = layers.stream().collect(Collectors.toMap(Layer::name, Function.identity()));
-        Layer.Conv coco = (Layer.Conv) NanoDet.coco().layers().stream()
-                .filter(l -> l.name().equals(NanoDet.HEAD + 8)).findFirst().orElseThrow();
+        Map<String, Layer> nanodet = NanoDet.coco().layers().stream().collect(Collectors.toMap(Layer::name,
+                Function.identity()));
         Layer.Conv heat = (Layer.Conv) byName.get(PrimitiveModel.HEATMAP);
-        assertEquals(coco.input(), heat.input(), "read where NanoDet's own stride-8 head reads");
+        Layer.Concat features = (Layer.Concat) byName.get(heat.input());
+        assertEquals(((Layer.Conv) nanodet.get(NanoDet.HEAD + 8)).input(), features.inputs().get(0),
+                "the stride-8 level where NanoDet's own stride-8 head reads");
+        assertEquals(384, heat.inChannels(), "three levels of 128 channels");
         int car = NanoDet.COCO_CLASSES.indexOf("car");
-        for (int i = 0; i < heat.inChannels(); i++) {
-            assertEquals(coco.weights()[i * coco.outChannels() + car], heat.weights()[i * 2], "car's weights");
+        float bias = 0;
+        for (int level = 0; level < 3; level++) {
+            Layer.Conv coco = (Layer.Conv) nanodet.get(NanoDet.HEAD + NanoDet.STRIDES.get(level));
+            for (int i = 0; i < 128; i++) {
+                assertEquals(coco.weights()[i * coco.outChannels() + car], heat.weights()[(level * 128 + i) * 2],
+                        "car's weights at stride " + NanoDet.STRIDES.get(level));
+            }
+            bias += coco.bias()[car] / 3;
         }
-        assertEquals(coco.bias()[car], heat.bias()[0]);
+        assertEquals(bias, heat.bias()[0], 1e-6f);
         assertEquals(-2.19f, heat.bias()[1], "a class COCO does not know starts at the prior");
-        assertFalse(byName.containsKey(NanoDet.HEAD + 16), "only what the stride-8 heads need");
+        assertFalse(byName.containsKey(NanoDet.HEAD + 16), "NanoDet's own heads are gone");
+        Map<String, int[]> shapes = PrimitiveModel.shapes(320, layers);
+        assertEquals(40, shapes.get(features.name())[0]);
         assertEquals(8, new PrimitiveModel(320, labels, layers, 100).stride());
         assertTrue(Architecture.frozen(layers).containsAll(NanoDet.coco().backbone()));
         assertEquals(Set.of(), Architecture.frozen(Architecture.initial(2, 1)), "nothing frozen from scratch");

@@ -121,6 +121,7 @@ public final class FoldBenchmark {
             curve.append(String.format(Locale.ROOT, " %.2f: %.3f / %.3f;", min, r.precision(), r.recall()));
         }
         System.out.println(curve);
+        TrainerBenchmark.falsePositives(Evaluation.above(pooled, DetectorOptions.DEFAULT_MIN_SCORE));
     }
 
     private static void print(String fold, int steps, List<Evaluation.ImagePair> pairs) {

@@ -273,7 +273,7 @@ public final class TrainerBenchmark {
      * with a same-class box), the wrong class (IoU at least 0.5 with another class's box), a part (lying at least 80%
      * inside a same-class box it does not match), misplaced (IoU 0.1 to 0.5 with a same-class box) or background.
      */
-    private static void falsePositives(List<Evaluation.ImagePair> pairs) {
+    static void falsePositives(List<Evaluation.ImagePair> pairs) {
         int[] kinds = new int[5];
         for (Evaluation.ImagePair p : pairs) {
             List<Annotation> found = new ArrayList<>(p.predicted());
