@@ -33,6 +33,11 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,10 +70,12 @@ import static dev.annotate.formats.DatasetFiles.clean;
  * {@link DatasetWriter#close()}: a reader never sees a partial file.
  *
  * <h2>Reading</h2>
- * A task's last annotation that was not cancelled gives a person's image; a task with no such annotation but
- * predictions gives the last prediction as the machine's image, with its {@code model_version} and scores. A task with
- * neither is an image with no boxes. The image's size comes from its regions ({@code original_width},
- * {@code original_height}), or, for a task without regions, from the image file found beside the JSON file. Regions
+ * A task's most recent annotation that was not cancelled gives a person's image (the latest {@code updated_at},
+ * else {@code created_at}; without times, the last in the list); a task with no such annotation but predictions
+ * gives the most recent prediction, by the same rule, as the machine's image, with its {@code model_version} and
+ * scores. A task with neither is an image with no boxes. The image's size comes from its regions
+ * ({@code original_width}, {@code original_height}), or, for a task without regions, from the image file found
+ * beside the JSON file. Regions
  * of another type, rotated ones and regions without a label are reported and left out, never silently; a label
  * missing from a non-empty label map is reported and kept. The image path is the data value with the prefix taken
  * off and decoded, resolved against the dataset folder; a URL stays as it is (the image is not on this disk).
@@ -202,21 +209,10 @@ public final class LabelStudioFormat implements AnnotationFormat {
                         + "' names no file");
             }
             AnnotatedImage.of(fileName, 1, 1, 1, List.of()); // refuses a name no annotation file can hold
-            JsonObject chosen = null;
-            boolean human = false;
-            for (JsonElement a : array(task, "annotations")) {
-                if (a instanceof JsonObject o && !(o.get("was_cancelled") instanceof JsonPrimitive c
-                        && c.isBoolean() && c.getAsBoolean())) {
-                    chosen = o;
-                    human = true;
-                }
-            }
+            JsonObject chosen = mostRecent(array(task, "annotations"), true);
+            boolean human = chosen != null;
             if (chosen == null) {
-                for (JsonElement p : array(task, "predictions")) {
-                    if (p instanceof JsonObject o) {
-                        chosen = o;
-                    }
-                }
+                chosen = mostRecent(array(task, "predictions"), false);
             }
             String where = at;
             JsonArray regions = chosen == null ? new JsonArray() : array(chosen, "result");
@@ -242,6 +238,47 @@ public final class LabelStudioFormat implements AnnotationFormat {
         } catch (IllegalArgumentException e) {
             problems.add(new Problem(file, at, e.getMessage() + "; skipped"));
             return new ReadResult(file, Optional.empty(), problems);
+        }
+    }
+
+    /**
+     * The most recent object of a task's list: the latest {@code updated_at}, else {@code created_at}; one with a
+     * time beats one without; between equal or missing times the later in the list. Null when there is none.
+     *
+     * @param skipCancelled leave out annotations with {@code was_cancelled} true
+     */
+    static JsonObject mostRecent(JsonArray items, boolean skipCancelled) {
+        JsonObject chosen = null;
+        Optional<Instant> chosenAt = Optional.empty();
+        for (JsonElement item : items) {
+            if (!(item instanceof JsonObject o) || skipCancelled && o.get("was_cancelled") instanceof JsonPrimitive c
+                    && c.isBoolean() && c.getAsBoolean()) {
+                continue;
+            }
+            Optional<Instant> at = time(o, "updated_at").or(() -> time(o, "created_at"));
+            if (chosen == null || at.isPresent() && (chosenAt.isEmpty() || !at.get().isBefore(chosenAt.get()))
+                    || at.isEmpty() && chosenAt.isEmpty()) {
+                chosen = o;
+                chosenAt = at;
+            }
+        }
+        return chosen;
+    }
+
+    /** A Label Studio time ({@code 2024-05-01T10:00:00.123456Z}, with an offset, or none: UTC); else empty. */
+    private static Optional<Instant> time(JsonObject o, String member) {
+        if (!(o.get(member) instanceof JsonPrimitive p) || !p.isString()) {
+            return Optional.empty();
+        }
+        String text = p.getAsString().strip();
+        try {
+            return Optional.of(OffsetDateTime.parse(text).toInstant());
+        } catch (DateTimeParseException e) {
+            try {
+                return Optional.of(LocalDateTime.parse(text).toInstant(ZoneOffset.UTC));
+            } catch (DateTimeParseException notLocal) {
+                return Optional.empty();
+            }
         }
     }
 

@@ -187,7 +187,7 @@ final class LabelStudioFormatTest {
     }
 
     @Test
-    void read_anExport_takesTheLastAnnotationNotCancelled_elsePredictions_andReportsWhatItLeavesOut()
+    void read_anExport_takesAnAnnotationNotCancelled_elsePredictions_andReportsWhatItLeavesOut()
             throws IOException {
         ImageIO.write(new BufferedImage(80, 60, BufferedImage.TYPE_3BYTE_BGR), "png",
                 dir.resolve("empty.png").toFile());
@@ -247,6 +247,47 @@ final class LabelStudioFormatTest {
         assertEquals("task 4 (id 4)", results.get(3).problems().get(0).position());
         assertTrue(results.get(3).problems().get(0).message().startsWith("has no data.image"));
         assertTrue(results.get(4).problems().get(0).message().startsWith("is not a JSON object"));
+    }
+
+    /** One annotation or prediction whose only box carries {@code label}, with the given extra members. */
+    private static String labelled(String label, String members) {
+        return "{" + members + (members.isEmpty() ? "" : ", ") + "\"result\": [{\"type\": \"rectanglelabels\","
+                + " \"original_width\": 100, \"original_height\": 100, \"value\": {\"x\": 10, \"y\": 10,"
+                + " \"width\": 20, \"height\": 20, \"rectanglelabels\": [\"" + label + "\"]}}]}";
+    }
+
+    @Test
+    void read_severalAnnotations_takesTheMostRecentByUpdatedThenCreated_notTheLastInTheList() throws IOException {
+        String export = "["
+                // updated_at decides over list order and over created_at; a cancelled newer one does not count
+                + "{\"data\": {\"image\": \"a.jpg\"}, \"annotations\": ["
+                + labelled("newest", "\"created_at\": \"2024-01-01T00:00:00.000000Z\","
+                        + " \"updated_at\": \"2024-03-01T12:00:00.500000Z\"") + ", "
+                + labelled("older", "\"created_at\": \"2024-02-01T00:00:00Z\","
+                        + " \"updated_at\": \"2024-03-01T12:00:00.400000Z\"") + ", "
+                + labelled("cancelled", "\"was_cancelled\": true, \"updated_at\": \"2025-01-01T00:00:00Z\"")
+                + "]},"
+                // created_at alone, an offset, and one without any time: the timed one wins
+                + "{\"data\": {\"image\": \"b.jpg\"}, \"annotations\": ["
+                + labelled("created", "\"created_at\": \"2024-05-01T10:00:00+02:00\"") + ", "
+                + labelled("untimed", "") + ", "
+                + labelled("earlier", "\"created_at\": \"2024-05-01T07:59:59Z\"") + "]},"
+                // no times at all: the last in the list, as before
+                + "{\"data\": {\"image\": \"c.jpg\"}, \"annotations\": ["
+                + labelled("first", "") + ", " + labelled("last", "") + "]},"
+                // predictions by the same rule when nobody annotated
+                + "{\"data\": {\"image\": \"d.jpg\"}, \"predictions\": ["
+                + labelled("round-2", "\"model_version\": \"2\", \"created_at\": \"2024-06-02T00:00:00\"")
+                + ", " + labelled("round-1", "\"model_version\": \"1\", \"created_at\": \"2024-06-01T00:00:00\"")
+                + "]}]";
+        Path file = Files.writeString(dir.resolve("recent.json"), export);
+        List<ReadResult> results = read(format, file, LabelMap.empty());
+
+        assertEquals(List.of("newest", "created", "last", "round-2"), results.stream()
+                .map(r -> r.image().orElseThrow().annotations().get(0).label()).toList());
+        assertEquals(List.of(true, true, true, false), results.stream()
+                .map(r -> r.image().orElseThrow().checked()).toList());
+        assertEquals(Optional.of("2"), results.get(3).image().orElseThrow().predictedBy());
     }
 
     @Test
