@@ -1,5 +1,6 @@
 package dev.annotate.core;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -106,6 +107,21 @@ public record AnnotatedImage(
     public AnnotatedImage withAnnotations(List<Annotation> newAnnotations) {
         return new AnnotatedImage(fileName, path, width, height, depth, newAnnotations, verified, extras,
                 predictedBy);
+    }
+
+    /**
+     * This image as every writer stores it: each annotation {@linkplain Annotation#fittedTo(int, int) fitted to the
+     * image} (clamped, truncated at the border).
+     */
+    public AnnotatedImage fitted() {
+        List<Annotation> inside = new ArrayList<>(annotations.size());
+        boolean changed = false;
+        for (Annotation a : annotations) {
+            Annotation f = a.fittedTo(width, height);
+            changed |= f != a;
+            inside.add(f);
+        }
+        return changed ? withAnnotations(inside) : this;
     }
 
     /** This image with another recorded path. */

@@ -100,6 +100,22 @@ public record Annotation(
         return new Annotation(label, box, confidence, difficult, truncated, pose, newExtras);
     }
 
+    /**
+     * This annotation as every writer stores it for an image of the given size, one rule for all formats: the box
+     * clamped to the image, and {@code truncated} set when the box reaches the image's border
+     * ({@link BoundingBox#reachesBorder(int, int)}, LabelImg's rule). So a box a labelling tool drew past the edge
+     * (Label Studio's {@code x + width} of 100.43 %) and a detection at the edge are written inside the image and
+     * truncated, whatever the format; a format without a truncated flag keeps the clamped box.
+     */
+    public Annotation fittedTo(int width, int height) {
+        BoundingBox inside = box.clamp(width, height);
+        boolean atBorder = truncated || box.reachesBorder(width, height);
+        if (inside.equals(box) && atBorder == truncated) {
+            return this;
+        }
+        return new Annotation(label, inside, confidence, difficult, atBorder, pose, extras);
+    }
+
     /** The confidence, or {@code fallback} for a human annotation. */
     public double confidenceOr(double fallback) {
         return confidence.orElse(fallback);

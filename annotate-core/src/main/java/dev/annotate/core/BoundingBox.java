@@ -197,6 +197,17 @@ public record BoundingBox(double xmin, double ymin, double xmax, double ymax) {
     }
 
     /**
+     * Whether this box reaches the border of an image of the given size, by LabelImg's rule on the integers it
+     * writes ({@link #toVocIntegers(int, int)}: {@code xmin} or {@code ymin} 1, {@code xmax} the width or
+     * {@code ymax} the height). A box past the border reaches it. Every writer marks such a box truncated
+     * ({@link Annotation#fittedTo(int, int)}).
+     */
+    public boolean reachesBorder(int width, int height) {
+        VocBox v = toVocIntegers(width, height);
+        return v.xmin() == 1 || v.ymin() == 1 || v.xmax() == width || v.ymax() == height;
+    }
+
+    /**
      * The pixel box for VOC integer corners: each integer is taken as the pixel coordinate itself, with no
      * offset (the TF Object Detection API's convention, see the class comment).
      */

@@ -64,7 +64,9 @@ import java.util.function.Consumer;
  *       of machine files stays unchecked and one changed since is a person's. Labelling tools that export COCO do
  *       not keep the member: their files are a person's.</li>
  *   <li>{@code difficult}, {@code truncated} and a pose other than {@code Unspecified} are written, only when
- *       set, in an {@code attributes} object (the place CVAT's COCO export uses for per-object attributes).</li>
+ *       set, in an {@code attributes} object (the place CVAT's COCO export uses for per-object attributes).
+ *       Boxes are written fitted to the image ({@link Annotation#fittedTo(int, int)}, the rule every writer
+ *       follows): clamped, and truncated when they reach the border.</li>
  *   <li>Category ids come from the label map given when it names the label; other labels get the next free ids
  *       in name order. Every category of the label map is written, so ids stay stable across files.</li>
  *   <li>Members this codec does not model ({@code license}, {@code coco_url}, a non-empty
@@ -720,6 +722,7 @@ public final class CocoFormat implements AnnotationFormat {
             if (closed) {
                 throw new IllegalStateException("the COCO writer for " + file + " is closed");
             }
+            image = image.fitted();
             String key = DatasetFiles.relativeImagePath(file, relativeImagePath);
             if (records.containsKey(key)) {
                 throw new IllegalArgumentException(file + ": two images for '" + key + "'");

@@ -615,6 +615,7 @@ public final class CvatFormat implements AnnotationFormat {
             if (closed) {
                 throw new IllegalStateException("the CVAT writer for " + file + " is closed");
             }
+            image = image.fitted();
             String name = DatasetFiles.relativeImagePath(file, relativeImagePath);
             boolean machine = image.predictedBy().isPresent();
             CvatXml.Image x = new CvatXml.Image();

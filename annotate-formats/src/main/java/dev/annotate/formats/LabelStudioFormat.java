@@ -501,6 +501,7 @@ public final class LabelStudioFormat implements AnnotationFormat {
      */
     static void writePrediction(JsonWriter json, AnnotatedImage image, Settings settings, String idPrefix)
             throws IOException {
+        image = image.fitted();
         boolean machine = image.predictedBy().isPresent();
         json.beginObject();
         if (machine) {
@@ -510,7 +511,7 @@ public final class LabelStudioFormat implements AnnotationFormat {
         json.name("result").beginArray();
         int k = 0;
         for (Annotation a : image.annotations()) {
-            BoundingBox b = a.box().clamp(image.width(), image.height());
+            BoundingBox b = a.box();
             json.beginObject();
             json.name("id").value(idPrefix + (++k));
             json.name("type").value(RECTANGLE);

@@ -150,13 +150,13 @@ public final class YoloFormat implements PerImageFormat {
         synchronized (STRIPES[Math.floorMod(classesFile.hashCode(), STRIPES.length)]) {
             List<String> names = new ArrayList<>(classes(classesFile, labels));
             int known = names.size();
-            for (Annotation a : image.annotations()) {
+            for (Annotation a : image.fitted().annotations()) {
                 int clazz = names.indexOf(a.label());
                 if (clazz < 0) {
                     names.add(a.label());
                     clazz = names.size() - 1;
                 }
-                YoloBox y = a.box().clamp(image.width(), image.height()).toYoloCentre(image.width(), image.height());
+                YoloBox y = a.box().toYoloCentre(image.width(), image.height());
                 sb.append(String.format(Locale.ROOT, "%d %.6f %.6f %.6f %.6f%n", clazz, y.centreX(), y.centreY(),
                         y.width(), y.height()));
             }

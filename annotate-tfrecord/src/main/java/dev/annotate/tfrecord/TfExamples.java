@@ -29,8 +29,9 @@ import java.util.OptionalInt;
  * tf.Example for object detection, with exactly the keys the TF Object Detection API's
  * {@code create_pascal_tf_record.py} writes, so that its training input pipeline reads our records as its own.
  *
- * <p>Boxes are stored normalised as {@code pixel / width} (or height) with no offset, clamped to the image
- * first; labels as both {@code class/text} and the label map's {@code class/label} id.
+ * <p>Boxes are stored normalised as {@code pixel / width} (or height) with no offset, fitted to the image first
+ * ({@link Annotation#fittedTo(int, int)}: clamped, and truncated at the border, the rule every writer follows);
+ * labels as both {@code class/text} and the label map's {@code class/label} id.
  *
  * <pre>{@code
  * Example example = TfExamples.encode(image, Files.readAllBytes(jpeg), "jpeg", labels);
@@ -119,13 +120,13 @@ public final class TfExamples {
         Int64List.Builder difficult = Int64List.newBuilder();
         Int64List.Builder truncated = Int64List.newBuilder();
         BytesList.Builder view = BytesList.newBuilder();
-        for (Annotation a : image.annotations()) {
+        for (Annotation a : image.fitted().annotations()) {
             OptionalInt id = labels.idOf(a.label());
             if (id.isEmpty()) {
                 throw new IllegalArgumentException("label '" + a.label() + "' of " + image.fileName()
                         + " is not in the label map; known labels: " + labels.names());
             }
-            NormalizedBox n = a.box().clamp(image.width(), image.height()).toNormalized(image.width(), image.height());
+            NormalizedBox n = a.box().toNormalized(image.width(), image.height());
             xmin.addValue((float) n.xmin());
             xmax.addValue((float) n.xmax());
             ymin.addValue((float) n.ymin());

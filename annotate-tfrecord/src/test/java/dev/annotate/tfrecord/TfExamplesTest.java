@@ -47,6 +47,8 @@ final class TfExamplesTest {
         assertEquals(List.of(0.75f, 1f), f.get("image/object/bbox/ymax").getFloatList().getValueList());
         assertEquals(List.of(2L, 1L), f.get("image/object/class/label").getInt64List().getValueList());
         assertEquals(List.of(1L, 0L), f.get("image/object/difficult").getInt64List().getValueList());
+        assertEquals(List.of(0L, 1L), f.get("image/object/truncated").getInt64List().getValueList(),
+                "the box past the edge is truncated, by the rule every writer follows");
         assertEquals("Left", f.get("image/object/view").getBytesList().getValue(0).toStringUtf8());
     }
 

@@ -54,7 +54,8 @@ import java.util.OptionalDouble;
  * {@code database} {@code Unknown}; {@code segmented} 0; coordinates from
  * {@link BoundingBox#toVocIntegers(int, int)} (truncated, at least 1, clamped to the image); {@code truncated} 1
  * when the annotation says so or the box touches the border (LabelImg's rule: {@code xmin} or {@code ymin} is 1,
- * {@code xmax} is the width or {@code ymax} the height). {@code verified="yes"} only when the image is verified,
+ * {@code xmax} is the width or {@code ymax} the height), the rule every writer follows
+ * ({@link Annotation#fittedTo(int, int)}). {@code verified="yes"} only when the image is verified,
  * which only a person's file can be. Values read from another tool ({@code folder}, {@code database},
  * {@code segmented}, unknown elements) are written back. One deliberate difference: LabelImg turns every two
  * consecutive spaces inside text into a tab (a side effect of its pretty printer); we keep text as it is.
@@ -650,12 +651,10 @@ public final class Voc {
 
     private static XmlObject toXml(Annotation a, AnnotatedImage image) {
         VocBox v = a.box().toVocIntegers(image.width(), image.height());
-        boolean touchesBorder = v.xmin() == 1 || v.ymin() == 1 || v.xmax() == image.width()
-                || v.ymax() == image.height();
         XmlObject o = new XmlObject();
         o.name = xmlText(a.label(), "label '" + a.label() + "' in " + image.fileName());
         o.pose = xmlText(a.pose(), "pose of '" + a.label() + "' in " + image.fileName());
-        o.truncated = a.truncated() || touchesBorder ? "1" : "0";
+        o.truncated = a.fittedTo(image.width(), image.height()).truncated() ? "1" : "0";
         o.difficult = a.difficult() ? "1" : "0";
         o.bndbox = new XmlBndBox();
         o.bndbox.xmin = Integer.toString(v.xmin());
