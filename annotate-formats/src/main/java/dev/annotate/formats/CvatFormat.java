@@ -35,6 +35,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -58,12 +59,16 @@ import static dev.annotate.formats.DatasetFiles.clean;
  * <h2>What maps to what</h2>
  * <ul>
  *   <li>{@code <image name width height>}: the image, {@code name} its path relative to the file's folder (an
- *       export's images lie in {@code images/} beside the file: looked for there too); {@code id}s are written
- *       0, 1, ... in order.</li>
+ *       export's images lie in {@code images/} beside the file: looked for there too; a project export's in
+ *       {@code images/<subset>/}, for an image marked {@code subset="Train"} and so on, where the same name may
+ *       occur in several subsets: each is its own image, under its subset's folder, and the {@code subset}
+ *       attribute is kept); {@code id}s are written 0, 1, ... in order.</li>
  *   <li>{@code <box label xtl ytl xbr ybr>}: a box in displayed-image pixels. Its {@code <attribute
  *       name="score">} is the detection's score; {@code difficult}, {@code truncated} (checkbox attributes,
  *       {@code true}/{@code false}) and {@code pose} are VOC's fields; {@code source} is {@code auto} for a
- *       machine's box and {@code manual} for a person's when written.</li>
+ *       machine's box and {@code manual} for a person's when written. Boxes are written fitted to the image
+ *       ({@link Annotation#fittedTo(int, int)}, the rule every writer follows): clamped, and truncated when they
+ *       reach the border.</li>
  *   <li>A machine's image carries its {@link MachineMark} as the image attribute {@code annotate_mark}, which CVAT
  *       ignores on import.</li>
  *   <li>Kept through a read and a write, as {@code cvat:} extras: every other attribute of an image or box
@@ -380,7 +385,9 @@ public final class CvatFormat implements AnnotationFormat {
             if (!kept.isEmpty()) {
                 imageExtras.put(ELEMENTS, fragment(kept));
             }
-            AnnotatedImage asRead = new AnnotatedImage(fileName, Optional.of(path(folder, name)), width, height, 3,
+            String subset = x.more.get(new QName("subset"));
+            AnnotatedImage asRead = new AnnotatedImage(fileName, Optional.of(path(folder, name, subset)), width,
+                    height, 3,
                     boxes, false, imageExtras);
             Optional<String> model = mark == null ? Optional.empty() : MachineMark.model(mark, asRead);
             if (mark != null && model.isEmpty()) {
@@ -406,12 +413,35 @@ public final class CvatFormat implements AnnotationFormat {
         }
     }
 
-    /** Where the image is: beside the file, else in {@code images/} beside it (a CVAT export's layout). */
-    private static String path(Path folder, String name) {
+    /**
+     * Where the image is. An image of a project export's {@code subset} ({@code Train}, {@code Validation}, ...) is
+     * looked for in {@code images/<subset>/} first, where CVAT puts it; then beside the file, then in
+     * {@code images/} beside it (a task export's layout); the first that exists. When none does, an image with a
+     * subset and a plain name is taken to be in {@code images/<subset>/}, so the same name in two subsets stays two
+     * images; any other beside the file.
+     */
+    private static String path(Path folder, String name, String subset) {
         try {
             Path beside = folder.resolve(name).normalize();
             Path exported = folder.resolve("images").resolve(name).normalize();
-            return (!Files.exists(beside) && Files.exists(exported) ? exported : beside).toString();
+            Path inSubset = null;
+            if (subset != null && !subset.isBlank()) {
+                try {
+                    inSubset = folder.resolve("images").resolve(subset.strip()).resolve(name).normalize();
+                    if (!inSubset.startsWith(folder.resolve("images"))) {
+                        inSubset = null; // a subset of '..' or an absolute path names no folder of the export
+                    }
+                } catch (InvalidPathException e) {
+                    inSubset = null;
+                }
+            }
+            for (Path candidate : Arrays.asList(inSubset, beside, exported)) {
+                if (candidate != null && Files.exists(candidate)) {
+                    return candidate.toString();
+                }
+            }
+            boolean plain = !name.replace('\\', '/').contains("/");
+            return (inSubset != null && plain ? inSubset : beside).toString();
         } catch (InvalidPathException e) {
             throw new IllegalArgumentException("name '" + clean(name) + "' is not a path on this system");
         }

@@ -18,7 +18,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** {@code convert --from FMT --to FMT --in DIR --out DIR}: between any installed formats. */
@@ -62,6 +64,7 @@ final class ConvertCommand implements Callable<Integer> {
         AtomicLong converted = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         DatasetWriter writer = target.openWriter(out, LabelMap.empty());
+        Map<String, String> written = new ConcurrentHashMap<>(); // each target written, and the image it holds
         try {
             Dataset.of(in, source, LabelMap.empty()).read((ReadResult r) -> {
                 r.problems().forEach(p -> spec.commandLine().getErr().println("problem: " + p));
@@ -69,8 +72,18 @@ final class ConvertCommand implements Callable<Integer> {
                     failed.incrementAndGet();
                     return;
                 }
+                String relative = relativeImagePath(source, r).toString().replace('\\', '/');
+                String image = r.image().get().path().orElse(relative);
+                String earlier = written.putIfAbsent(target(target, relative), image);
+                if (earlier != null) {
+                    spec.commandLine().getErr().println("failed: " + r.source() + ": image " + image
+                            + " would be written as '" + relative + "' where the earlier image " + earlier
+                            + " was; not written, nothing overwritten");
+                    failed.incrementAndGet();
+                    return;
+                }
                 try {
-                    writer.write(relativeImagePath(source, r).toString().replace('\\', '/'), r.image().get());
+                    writer.write(relative, r.image().get());
                     converted.incrementAndGet();
                 } catch (IllegalArgumentException e) {
                     spec.commandLine().getErr().println("failed: " + r.source() + ": " + e.getMessage());
@@ -86,6 +99,19 @@ final class ConvertCommand implements Callable<Integer> {
         writer.close();
         spec.commandLine().getOut().printf("%d converted, %d unreadable or refused%n", converted.get(), failed.get());
         return failed.get() > 0 ? Annotate.SOME_FAILED : 0;
+    }
+
+    /**
+     * What an image's annotations become in the target: the annotation file of a per-image format (so that
+     * {@code a.jpg} and {@code a.png} beside it, both {@code a.xml}, collide), the image's entry in a dataset file.
+     */
+    private static String target(AnnotationFormat format, String relativeImagePath) {
+        if (format instanceof PerImageFormat perImage) {
+            int slash = relativeImagePath.lastIndexOf('/');
+            return relativeImagePath.substring(0, slash + 1)
+                    + perImage.annotationFileName(relativeImagePath.substring(slash + 1));
+        }
+        return relativeImagePath;
     }
 
     /**

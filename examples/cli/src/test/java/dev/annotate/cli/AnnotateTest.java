@@ -241,6 +241,66 @@ final class AnnotateTest {
         }
     }
 
+    /** A CVAT project export: the same file name in three subsets, each image under images/SUBSET/. */
+    private static Path cvatProjectExport(String name) throws IOException {
+        Path export = root.resolve(name);
+        StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<annotations>\n"
+                + "  <version>1.1</version>\n");
+        String[] subsets = {"Train", "Validation", "Test"};
+        for (int s = 0; s < subsets.length; s++) {
+            Path images = Files.createDirectories(export.resolve("images").resolve(subsets[s]));
+            AnnotatedImage size = Voc.read(data.resolve("00000" + (s + 1) + ".xml")).image().orElseThrow();
+            Files.copy(data.resolve("00000" + (s + 1) + ".jpg"), images.resolve("img0.jpg"));
+            xml.append("  <image id=\"").append(s).append("\" name=\"img0.jpg\" subset=\"").append(subsets[s])
+                    .append("\" width=\"").append(size.width()).append("\" height=\"").append(size.height())
+                    .append("\">\n    <box label=\"").append(subsets[s].toLowerCase(java.util.Locale.ROOT))
+                    .append("\" source=\"manual\" occluded=\"0\" xtl=\"10\" ytl=\"").append(10 + s)
+                    .append("\" xbr=\"50\" ybr=\"40\" z_order=\"0\"></box>\n  </image>\n");
+        }
+        Files.writeString(export.resolve("annotations.xml"), xml.append("</annotations>\n"));
+        return export;
+    }
+
+    @Test
+    void convert_aCvatProjectExport_keepsEverySubsetsImage_andRefusesToOverwrite() throws IOException {
+        Path export = cvatProjectExport("cvat-project");
+        Path voc = root.resolve("cvat-project-voc");
+        Run toVoc = run("convert", "--from", "cvat", "--to", "voc", "--in", export.resolve("annotations.xml").toString(),
+                "--out", voc.toString());
+        assertEquals(0, toVoc.code(), toVoc.err());
+        assertTrue(toVoc.out().startsWith("3 converted, 0 unreadable"), toVoc.out());
+        String[] subsets = {"Train", "Validation", "Test"};
+        for (int s = 0; s < subsets.length; s++) {
+            AnnotatedImage image = Voc.read(voc.resolve("images").resolve(subsets[s]).resolve("img0.xml")).image()
+                    .orElseThrow();
+            assertEquals(java.util.List.of(subsets[s].toLowerCase(java.util.Locale.ROOT)),
+                    image.annotations().stream().map(a -> a.label()).toList(), "each subset's own boxes");
+        }
+
+        Run toCoco = run("convert", "--from", "cvat", "--to", "coco", "--in", export.toString(), "--out",
+                root.resolve("cvat-project-coco").toString());
+        assertEquals(0, toCoco.code(), toCoco.err());
+        assertTrue(toCoco.out().startsWith("3 converted"), toCoco.out());
+
+        Path labels = Files.writeString(root.resolve("cvat-project.pbtxt"), "item { id: 1 name: 'train' }\n"
+                + "item { id: 2 name: 'validation' }\nitem { id: 3 name: 'test' }\n");
+        Run records = run("tfrecord", "--data", export.resolve("annotations.xml").toString(), "--format", "cvat",
+                "--labels", labels.toString(), "--out", root.resolve("cvat-project-records/ds").toString());
+        assertEquals(0, records.code(), records.err() + records.out());
+
+        // the same name twice without subsets: one target, so the second is refused, not reported converted
+        Path twice = Files.createDirectories(root.resolve("cvat-twice"));
+        Files.writeString(twice.resolve("annotations.xml"), Files.readString(export.resolve("annotations.xml"))
+                .replaceAll(" subset=\"[A-Za-z]+\"", ""));
+        Path out = root.resolve("cvat-twice-voc");
+        Run clash = run("convert", "--from", "cvat", "--to", "voc", "--in", twice.toString(), "--out", out.toString());
+        assertEquals(Annotate.SOME_FAILED, clash.code(), clash.err());
+        assertTrue(clash.out().startsWith("1 converted, 2 unreadable or refused"), clash.out());
+        assertTrue(clash.err().contains("would be written as 'img0.jpg' where the earlier image"), clash.err());
+        assertEquals(java.util.List.of("train"), Voc.read(out.resolve("img0.xml")).image().orElseThrow()
+                .annotations().stream().map(a -> a.label()).toList(), "the first image's file, not overwritten");
+    }
+
     @Test
     void convert_vocToLabelStudioAndBack_keepsTheBoxesToThePixel() throws IOException {
         Path tree = Files.createDirectories(root.resolve("studio/batch"));
