@@ -45,9 +45,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A Label Studio ML backend: the HTTP protocol Label Studio speaks to a project's model, answered by a
@@ -489,6 +492,24 @@ public final class LabelStudioBackend implements AutoCloseable {
             return modelVersion;
         } finally {
             serving.readLock().unlock();
+        }
+    }
+
+    /**
+     * Waits until the training asked for before this call, if any, has ended: its model serves, or it failed and
+     * the model before it still does. For an application that must know (before it stops the backend, say).
+     *
+     * @return false if it had not ended within the timeout
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
+    public boolean awaitTraining(long timeout, TimeUnit unit) throws InterruptedException {
+        try {
+            training.submit(() -> { }).get(timeout, unit); // one training thread: runs after the one under way
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException | RejectedExecutionException e) {
+            return true; // a stopped backend trains no more
         }
     }
 

@@ -400,10 +400,7 @@ final class LabelStudioBackendTest {
             assertEquals(200, again.statusCode());
             assertTrue(again.body().contains("a training is under way"), again.body());
             release.countDown();
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-            while (!backend.modelVersion().equals("round-2/m.onnx") && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            assertTrue(backend.awaitTraining(10, java.util.concurrent.TimeUnit.MINUTES), "only a hang takes this");
             assertEquals("round-2/m.onnx", backend.modelVersion());
             assertEquals(List.of("/api/projects/7/export?exportType=JSON Token k"), asked);
             assertEquals(List.of("labels [car, tree, bus]", "a0.png checked 1", "a1.png unchecked 0"), seen);

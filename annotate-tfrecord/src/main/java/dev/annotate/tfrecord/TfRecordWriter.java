@@ -225,4 +225,9 @@ public final class TfRecordWriter implements Closeable {
     boolean writingBack() {
         return flusher != null && !flusher.isTerminated();
     }
+
+    /** Waits for this writer's write-back thread, once stopped, to end; false if it had not by the timeout. */
+    boolean awaitWriteBackEnd(long timeout, java.util.concurrent.TimeUnit unit) throws InterruptedException {
+        return flusher == null || flusher.awaitTermination(timeout, unit);
+    }
 }

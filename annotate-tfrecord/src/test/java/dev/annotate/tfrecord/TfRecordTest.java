@@ -74,12 +74,9 @@ final class TfRecordTest {
         }
     }
 
-    /** The thread ends once its last write-back returns: commit waited for it, so that is at once. */
+    /** The thread ends once its last write-back returns (commit and close stop it); only a hang takes long. */
     private static boolean awaitNoWriteBack(TfRecordWriter w) throws InterruptedException {
-        for (int i = 0; i < 1000 && w.writingBack(); i++) {
-            Thread.sleep(10);
-        }
-        return !w.writingBack();
+        return w.awaitWriteBackEnd(10, java.util.concurrent.TimeUnit.MINUTES) && !w.writingBack();
     }
 
     @Test

@@ -61,15 +61,19 @@ final class Bars {
         }
 
         @Override
-        public synchronized String render(ProgressState state, int maxLength) {
-            Duration elapsed = state.getTotalElapsed();
-            long current = state.getCurrent();
-            long max = state.getMax();
-            String extra = state.getExtraMessage() == null ? "" : state.getExtraMessage().strip();
+        public String render(ProgressState state, int maxLength) {
+            return line(state.getTaskName(), state.getCurrent(), state.getMax(), state.getExtraMessage(),
+                    state.getTotalElapsed(), state.isAlive());
+        }
+
+        /** The line for one sample of the bar's state, or {@code ""} when none is due. */
+        synchronized String line(String task, long current, long max, String extraMessage, Duration elapsed,
+                                 boolean alive) {
+            String extra = extraMessage == null ? "" : extraMessage.strip();
             long percent = max > 0 ? Math.min(100, current * 100 / max) : -1;
             long step = percent < 0 ? -1 : percent / PERCENT_STEP;
             boolean changed = current != lastCurrent || !extra.equals(lastExtra);
-            boolean end = !state.isAlive();
+            boolean end = !alive;
             boolean due = lastAt == null || step > lastStep || (end && changed)
                     || (changed && elapsed.minus(lastAt).compareTo(EVERY) >= 0);
             if (finished || !due) {
@@ -80,7 +84,7 @@ final class Bars {
             lastCurrent = current;
             lastExtra = extra;
             lastAt = elapsed;
-            StringBuilder line = new StringBuilder(state.getTaskName()).append(": ").append(current);
+            StringBuilder line = new StringBuilder(task).append(": ").append(current);
             if (percent >= 0) {
                 line.append('/').append(max).append(" (").append(percent).append("%)");
             }

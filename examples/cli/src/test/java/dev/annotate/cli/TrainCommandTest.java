@@ -268,7 +268,7 @@ final class TrainCommandTest {
     void exports_onTheSameImages_computeTheSameHeatmapSizesAndOffsets() throws Exception {
         int cells = 0;
         try (ExportTensors tensors = new ExportTensors(model)) {
-            for (Path image : images()) {
+            for (Path image : images(data)) {
                 ExportTensors.Pair p = tensors.run(image);
                 for (String name : ExportTensors.NAMES) {
                     float[] tf = p.tf().get(name);
@@ -299,26 +299,37 @@ final class TrainCommandTest {
         DetectorOptions options = DetectorOptions.builder().minScore(DETECTION_MIN_SCORE).build();
         int compared = 0;
         int imagesCompared = 0;
+        int seen = 0;
         try (ExportTensors tensors = new ExportTensors(model);
              Detector tf = Detectors.open(model.resolve("saved_model"), options);
              Detector onnx = Detectors.open(model.resolve("model.onnx"), options)) {
-            for (Path image : images()) {
-                if (tensors.mayDifferByRounding(image, DETECTION_MIN_SCORE, options.maxDetections(),
-                        RAW_TOLERANCE)) {
-                    continue;
+            // how flat this small model's heatmap is depends on the CPU's kernels (oneDNN or not), so the share of
+            // images without near ties does too: new images come until enough were compared (#32), not a fixed 16
+            for (int batch = 0; batch <= 16 && (imagesCompared < 4 || compared < 10); batch++) {
+                Path folder = data;
+                if (batch > 0) {
+                    folder = root.resolve("parity-" + batch);
+                    SyntheticDataset.generate(folder, new SyntheticDataset.Options(16, 100 + batch, 160, 480, 0.25));
                 }
-                AnnotatedImage a = tf.detect(image);
-                AnnotatedImage b = onnx.detect(image);
-                if (nearNmsThreshold(a, options.nmsIou()) || nearNmsThreshold(b, options.nmsIou())) {
-                    continue; // whether one box suppresses the other is the rounding's choice there too
+                for (Path image : images(folder)) {
+                    seen++;
+                    if (tensors.mayDifferByRounding(image, DETECTION_MIN_SCORE, options.maxDetections(),
+                            RAW_TOLERANCE)) {
+                        continue;
+                    }
+                    AnnotatedImage a = tf.detect(image);
+                    AnnotatedImage b = onnx.detect(image);
+                    if (nearNmsThreshold(a, options.nmsIou()) || nearNmsThreshold(b, options.nmsIou())) {
+                        continue; // whether one box suppresses the other is the rounding's choice there too
+                    }
+                    assertEquals(a.width(), b.width());
+                    assertSame(image, a, b);
+                    compared += a.annotations().size();
+                    imagesCompared++;
                 }
-                assertEquals(a.width(), b.width());
-                assertSame(image, a, b);
-                compared += a.annotations().size();
-                imagesCompared++;
             }
         }
-        assertTrue(imagesCompared >= 4, "only " + imagesCompared + " of 16 images without near ties");
+        assertTrue(imagesCompared >= 4, "only " + imagesCompared + " of " + seen + " images without near ties");
         assertTrue(compared >= 10, "the comparison covered only " + compared + " detections");
     }
 
@@ -336,8 +347,8 @@ final class TrainCommandTest {
         return false;
     }
 
-    private static List<Path> images() throws IOException {
-        try (var s = Files.list(data)) {
+    private static List<Path> images(Path folder) throws IOException {
+        try (var s = Files.list(folder)) {
             return s.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
         }
     }

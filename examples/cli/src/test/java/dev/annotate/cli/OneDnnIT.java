@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The CLI turns TensorFlow's oneDNN kernels on unless the user chose: {@code main} in a child JVM, with and without
  * the variable in its environment, {@code --verbose} so that TensorFlow's own line says which kernels it runs.
  */
-final class OneDnnTest {
+final class OneDnnIT {
 
     /** What TensorFlow logs when it loads with oneDNN's kernels. */
     private static final String ON = "oneDNN custom operations are on";
@@ -50,7 +50,7 @@ final class OneDnnTest {
 
     /** Trains two steps in a child JVM with {@code TF_ENABLE_ONEDNN_OPTS} as given (null: absent); its stderr. */
     private static String train(Path data, String name, String variable) throws IOException, InterruptedException {
-        NativeOutputTest.Child child = NativeOutputTest.child(root, List.of(), environment -> {
+        NativeOutputIT.Child child = NativeOutputIT.child(root, List.of(), environment -> {
             environment.remove(OneDnn.VARIABLE);
             if (variable != null) {
                 environment.put(OneDnn.VARIABLE, variable);
