@@ -463,8 +463,18 @@ public final class OnnxExport {
         }
         g.initializer("class_ids", Tensor.floats(ids, classes));
         g.node("Gather", List.of("class_ids", "class_index"), List.of("top_classes"), Attribute.i("axis", 0));
+        detectionOutputs(g, "top_classes", k);
+    }
+
+    /**
+     * The TF Object Detection API's outputs for {@code k} detections, which the ONNX backend reads:
+     * {@code detection_classes} ({@code [1, k]}, reshaped from {@code classes}, ids as floats), and
+     * {@code detection_boxes} ({@code [1, k, 4]}) and {@code detection_scores} ({@code [1, k]}) which the caller
+     * wrote, and {@code num_detections} {@code k}.
+     */
+    public static void detectionOutputs(OnnxGraph.Builder g, String classes, int k) {
         g.initializer("row_shape", Tensor.longs(new long[] {1, k}, 2));
-        g.node("Reshape", List.of("top_classes", "row_shape"), List.of("detection_classes"));
+        g.node("Reshape", List.of(classes, "row_shape"), List.of("detection_classes"));
         g.initializer("count", Tensor.floats(new float[] {k}, 1));
         g.node("Identity", List.of("count"), List.of("num_detections"));
         g.output("detection_boxes", ElementType.FLOAT, 1, k, 4)

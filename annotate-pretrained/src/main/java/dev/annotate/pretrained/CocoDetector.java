@@ -171,14 +171,7 @@ public final class CocoDetector {
         g.node("Identity", List.of("top_scores"), List.of("detection_scores"));
         g.node("Cast", List.of("class_index"), List.of("class_float"), Attribute.i("to", ElementType.FLOAT.onnx()));
         g.node("Add", List.of("class_float", "one"), List.of("class_id"));
-        g.initializer("row_shape", Tensor.longs(new long[] {1, CANDIDATES}, 2));
-        g.node("Reshape", List.of("class_id", "row_shape"), List.of("detection_classes"));
-        g.initializer("count", Tensor.floats(new float[] {CANDIDATES}, 1));
-        g.node("Identity", List.of("count"), List.of("num_detections"));
-        g.output("detection_boxes", ElementType.FLOAT, 1, CANDIDATES, 4)
-                .output("detection_scores", ElementType.FLOAT, 1, CANDIDATES)
-                .output("detection_classes", ElementType.FLOAT, 1, CANDIDATES)
-                .output("num_detections", ElementType.FLOAT, 1);
+        OnnxExport.detectionOutputs(g, "class_id", CANDIDATES);
         return g;
     }
 }
