@@ -94,6 +94,21 @@ final class BoundingBoxProperties {
         assertEquals(c, c.clamp(w, h));
     }
 
+    /** The one rule every writer follows (#32): inside the image, truncated exactly at the border, stable. */
+    @Property
+    void fittedTo_isInside_truncatedAtTheBorder_andIdempotent(@ForAll("boxes") BoundingBox box,
+                                                               @ForAll("sides") int w, @ForAll("sides") int h,
+                                                               @ForAll boolean truncated) {
+        Annotation a = Annotation.of("x", box).withFlags(false, truncated);
+        Annotation f = a.fittedTo(w, h);
+        assertEquals(box.clamp(w, h), f.box());
+        assertEquals(truncated || box.reachesBorder(w, h), f.truncated(), () -> box + " in " + w + "x" + h);
+        assertEquals(f, f.fittedTo(w, h));
+        if (box.isInside(w, h) && !box.reachesBorder(w, h)) {
+            assertEquals(a, f, "a box clear of the border is written as it is");
+        }
+    }
+
     static void assertClose(BoundingBox expected, BoundingBox actual) {
         double tol = EPS * Math.max(1, Math.max(Math.abs(expected.xmin()) + Math.abs(expected.xmax()),
                 Math.abs(expected.ymin()) + Math.abs(expected.ymax())));
