@@ -236,6 +236,7 @@ public final class TensorFlowProvider implements DetectorProvider {
             throw new FormatException(file, null, "TensorFlow cannot import this graph: " + firstLine(e.getMessage()),
                     e);
         }
+        Session session = null;
         try {
             String inputName = tf.inputName().orElse("image_tensor");
             GraphOperation input = graph.operation(inputName);
@@ -254,11 +255,12 @@ public final class TensorFlowProvider implements DetectorProvider {
             boolean hasCount = graph.operation(tf.output(COUNT)) != null;
             DataType type = input.output(0).dataType();
             requireInputType(file, type);
-            Session session = new Session(graph, config);
+            session = new Session(graph, config);
+            Session opened = session;
             TensorFlowDetector.Runner runner = new TensorFlowDetector.Runner() {
                 @Override
                 public TensorFlowDetector.Outputs run(Tensor in) {
-                    Session.Runner r = session.runner().feed(inputName, in);
+                    Session.Runner r = opened.runner().feed(inputName, in);
                     outNames.forEach(r::fetch);
                     if (hasCount) {
                         r.fetch(tf.output(COUNT));
@@ -271,13 +273,16 @@ public final class TensorFlowProvider implements DetectorProvider {
 
                 @Override
                 public void close() {
-                    session.close();
+                    opened.close();
                     graph.close();
                 }
             };
             return new TensorFlowDetector(file, "TensorFlow frozen graph " + file + " (" + type + " input)", runner,
                     type, statedInputSize(graph, session), labels, options);
         } catch (IOException | RuntimeException e) {
+            if (session != null) {
+                session.close(); // first: closing a graph waits, for ever, until every session on it is closed
+            }
             graph.close();
             throw e;
         }
