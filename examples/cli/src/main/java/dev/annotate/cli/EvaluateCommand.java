@@ -2,7 +2,6 @@ package dev.annotate.cli;
 
 import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
-import dev.annotate.core.Detectors;
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.LabelMaps;
 import dev.annotate.core.eval.DatasetPairs;
@@ -12,6 +11,7 @@ import dev.annotate.core.format.AnnotationFormats;
 import dev.annotate.core.format.Dataset;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,8 +24,8 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code evaluate --truth PATH [--format F] [--labels MAP] (--predicted PATH | --model M) [--metric voc07|voc12|coco]
- * [--min-score S]}.
+ * {@code evaluate --truth PATH [--format F] [--labels MAP] (--predicted PATH | --model M [--classes C])
+ * [--metric voc07|voc12|coco] [--min-score S]}.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
         description = "Measure pre-annotations or a model against ground truth in any installed format.")
@@ -53,9 +53,12 @@ final class EvaluateCommand implements Callable<Integer> {
                 + " folder mirroring --truth, or a dataset file).")
         Path predicted;
 
-        @Option(names = "--model", description = "A model to run on the truth images.")
+        @Option(names = "--model", description = "A model to run on the truth images. " + ClassOptions.MODEL_HELP)
         Path model;
     }
+
+    @Mixin
+    ClassOptions classes = new ClassOptions();
 
     @Option(names = "--metric", defaultValue = "voc12", description = "voc07, voc12 or coco (default ${DEFAULT-VALUE}).")
     String metric;
@@ -79,9 +82,13 @@ final class EvaluateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Evaluation.ImagePair> ranked = new ArrayList<>();
         List<Evaluation.ImagePair> thresholded;
+        DetectorOptions options = classes.applyTo(DetectorOptions.builder().minScore(0.01)).build();
+        if (source.model == null && classes.classes != null) {
+            throw new IllegalArgumentException("--classes chooses a model's classes: give it with --model");
+        }
         if (source.model != null) {
             NativeOutput.beforeTensorFlow(source.model);
-            try (Detector detector = Detectors.open(source.model, DetectorOptions.builder().minScore(0.01).build());
+            try (Detector detector = classes.open(source.model, options);
                  me.tongfei.progressbar.ProgressBar bar = Bars.open("evaluate", truthSet.countFiles().orElse(-1))) {
                 ranked = DatasetPairs.detect(truthSet, detector, p -> err.println("problem: " + p), bar::step);
             }

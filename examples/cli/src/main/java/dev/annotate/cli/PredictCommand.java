@@ -2,7 +2,6 @@ package dev.annotate.cli;
 
 import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
-import dev.annotate.core.Detectors;
 import dev.annotate.core.LabelMaps;
 import dev.annotate.core.Slicing;
 import dev.annotate.core.format.AnnotationFormat;
@@ -17,14 +16,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code predict --model M --images DIR [...]}: pre-annotate a folder. */
@@ -39,14 +33,11 @@ final class PredictCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", required = true, description = "A .onnx file, a SavedModel directory or a frozen .pb;"
-            + " or coco, the COCO-pretrained NanoDet-g of 80 classes that ships with annotate (when no file of that"
-            + " name is there).")
+    @Option(names = "--model", required = true, description = ClassOptions.MODEL_HELP)
     Path model;
 
-    @Option(names = "--classes", paramLabel = "NAME[=NEW]", split = ",", description = "Keep only these classes,"
-            + " as the model names them, each written as NEW where given: 'car=vehicle,truck=vehicle,person'.")
-    List<String> classes;
+    @Mixin
+    ClassOptions classes = new ClassOptions();
 
     @Option(names = "--images", required = true, description = "Folder of images (searched recursively).")
     Path images;
@@ -102,28 +93,11 @@ final class PredictCommand implements Callable<Integer> {
         if (slice != null) {
             options.slicing(Slicing.of(slice));
         }
-        boolean coco = model.getFileName() != null && model.getFileName().toString().equals(CocoDetector.NAME)
-                && !Files.exists(model);
-        Set<String> kept = new LinkedHashSet<>();
-        if (classes != null) {
-            Map<String, String> renames = new LinkedHashMap<>();
-            for (String item : classes) {
-                int eq = item.indexOf('=');
-                String name = (eq < 0 ? item : item.substring(0, eq)).strip();
-                if (name.isEmpty() || eq >= 0 && item.substring(eq + 1).isBlank()) {
-                    throw new IllegalArgumentException("--classes '" + item + "': each item is NAME or NAME=NEW");
-                }
-                kept.add(name);
-                if (eq >= 0) {
-                    renames.put(name, item.substring(eq + 1).strip());
-                }
-            }
-            options.allowedLabels(kept).labelRenames(renames);
-        }
+        classes.applyTo(options);
         PreAnnotator.Options run = PreAnnotator.Options.of(f).withExisting(policy)
                 .withThreads(threads == null ? PreAnnotator.Options.AUTO_THREADS : threads)
                 .withReviewListSize(REVIEW_LIST)
-                .withModel(coco ? CocoDetector.NAME : PreAnnotator.modelName(model.toString()));
+                .withModel(ClassOptions.isCoco(model) ? CocoDetector.NAME : PreAnnotator.modelName(model.toString()));
         if (out != null) {
             run = run.withOutputDir(out);
         }
@@ -146,14 +120,7 @@ final class PredictCommand implements Callable<Integer> {
         }, "annotate-warm-up");
         warm.setDaemon(true);
         warm.start();
-        try (Detector detector = coco ? CocoDetector.open(options.build()) : Detectors.open(model, options.build())) {
-            List<String> known = detector.labelMap().names();
-            for (String name : kept) {
-                if (!known.isEmpty() && !known.contains(name)) {
-                    throw new IllegalArgumentException("--classes: the model has no class '" + name + "'; its classes"
-                            + " are " + known);
-                }
-            }
+        try (Detector detector = classes.open(model, options.build())) {
             s = run(detector, run, previews);
         }
         if (previews != null) {

@@ -17,8 +17,15 @@ import static dev.annotate.cli.AnnotateTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code predict --model coco [--classes]}: the COCO detector that ships with annotate (#31). */
+/** {@code predict|evaluate --model coco [--classes]}: the COCO detector that ships with annotate (#31). */
 final class PredictCocoTest {
+
+    /** A folder {@code name} in {@code dir} holding one picture of a car-like shape. */
+    private static Path pictureFolder(Path dir, String name) throws IOException {
+        Path folder = Files.createDirectories(dir.resolve(name));
+        picture(folder);
+        return folder;
+    }
 
     private static Path picture(Path dir) throws IOException {
         BufferedImage image = new BufferedImage(320, 240, BufferedImage.TYPE_INT_RGB);
@@ -38,8 +45,7 @@ final class PredictCocoTest {
 
     @Test
     void predict_coco_writesCocoClassesKeptAndRenamedAsAsked(@TempDir Path dir) throws IOException {
-        Path images = Files.createDirectories(dir.resolve("images"));
-        picture(images);
+        Path images = pictureFolder(dir, "images");
         AnnotateTest.Run all = run("predict", "--model", "coco", "--images", images.toString(), "--min-score", "0.05");
         assertEquals(0, all.code(), all.err());
         AnnotatedImage found = Voc.read(images.resolve("street.xml")).image().orElseThrow();
@@ -58,8 +64,7 @@ final class PredictCocoTest {
 
     @Test
     void predict_classesTheModelDoesNotHave_isRefusedBeforeAnyImage(@TempDir Path dir) throws IOException {
-        Path images = Files.createDirectories(dir.resolve("images"));
-        picture(images);
+        Path images = pictureFolder(dir, "images");
         AnnotateTest.Run r = run("predict", "--model", "coco", "--images", images.toString(), "--classes",
                 "car,cars");
         assertEquals(2, r.code());
@@ -69,5 +74,32 @@ final class PredictCocoTest {
         AnnotateTest.Run bad = run("predict", "--model", "coco", "--images", images.toString(), "--classes", "car=");
         assertEquals(2, bad.code());
         assertEquals("annotate: error: --classes 'car=': each item is NAME or NAME=NEW", bad.err().strip());
+    }
+
+    @Test
+    void evaluate_coco_measuresOnlyTheClassesKept_underTheirNewNames(@TempDir Path dir) throws IOException {
+        Path truth = pictureFolder(dir, "truth");
+        AnnotateTest.Run predicted = run("predict", "--model", "coco", "--images", truth.toString(), "--min-score",
+                "0.05");
+        assertEquals(0, predicted.code(), predicted.err());
+        String label = Voc.read(truth.resolve("street.xml")).image().orElseThrow().annotations().get(0).label();
+        // the person's box: the car in the picture, under the name the team uses
+        Files.writeString(truth.resolve("street.xml"), Files.readString(truth.resolve("street.xml"))
+                .replaceAll("(?s)<object>.*</object>", "<object><name>thing</name><bndbox><xmin>70</xmin><ymin>110"
+                        + "</ymin><xmax>250</xmax><ymax>200</ymax></bndbox></object>"));
+
+        AnnotateTest.Run r = run("evaluate", "--truth", truth.toString(), "--model", "coco", "--classes",
+                label + "=thing", "--min-score", "0.05");
+        assertEquals(0, r.code(), r.err());
+        long perClass = r.out().lines().filter(l -> l.contains(" AP ")).count();
+        assertEquals(1, perClass, r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.strip().startsWith("thing ") && l.contains("(1 boxes,")),
+                r.out());
+
+        AnnotateTest.Run refused = run("evaluate", "--truth", truth.toString(), "--predicted", truth.toString(),
+                "--classes", "car");
+        assertEquals(2, refused.code());
+        assertEquals("annotate: error: --classes chooses a model's classes: give it with --model",
+                refused.err().strip());
     }
 }
