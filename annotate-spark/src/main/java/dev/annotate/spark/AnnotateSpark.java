@@ -2,7 +2,7 @@ package dev.annotate.spark;
 
 import dev.annotate.core.Failures;
 import dev.annotate.core.Slicing;
-import dev.annotate.core.pipeline.PreAnnotator.Existing;
+import dev.annotate.core.pipeline.Existing;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

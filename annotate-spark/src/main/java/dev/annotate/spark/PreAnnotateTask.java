@@ -5,8 +5,8 @@ import dev.annotate.core.Annotation;
 import dev.annotate.core.Detector;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.format.ReadResult;
+import dev.annotate.core.pipeline.Existing;
 import dev.annotate.core.pipeline.PreAnnotator;
-import dev.annotate.core.pipeline.PreAnnotator.Existing;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -85,11 +85,13 @@ final class PreAnnotateTask implements FlatMapFunction<Iterator<String>, Row> {
         Path target = layout.target(image, format);
         FileSystem out = HadoopFiles.fileSystem(target, conf.get());
         boolean exists = out.exists(target);
+        String replaced = null; // what the file replaced held, when that is worth saying
         if (exists) {
-            String kept = keepReason(out, target, format, detector);
-            if (kept != null) {
-                return SparkPreAnnotator.row(image, target, SparkPreAnnotator.SKIPPED, kept, null, List.of());
+            Existing.Decision d = decide(out, target, format, detector);
+            if (!d.replace()) {
+                return SparkPreAnnotator.row(image, target, SparkPreAnnotator.SKIPPED, d.reason(), null, List.of());
             }
+            replaced = d.reason();
         }
         AnnotatedImage result;
         byte[] bytes;
@@ -106,35 +108,23 @@ final class PreAnnotateTask implements FlatMapFunction<Iterator<String>, Row> {
             return SparkPreAnnotator.row(image, target, SparkPreAnnotator.SKIPPED,
                     "annotation file written meanwhile by another attempt", null, List.of());
         }
-        return SparkPreAnnotator.row(image, target, SparkPreAnnotator.WRITTEN, null, result, result.annotations());
+        return SparkPreAnnotator.row(image, target, SparkPreAnnotator.WRITTEN, replaced, result,
+                result.annotations());
     }
 
-    /** Why an existing annotation file stays as it is, or {@code null} if the policy lets this run replace it. */
-    private String keepReason(FileSystem fs, Path target, PerImageFormat format, Detector detector) {
-        switch (existing) {
-            case OVERWRITE -> {
-                return null;
+    /** The policy's decision for an existing annotation file: the same as {@code annotate predict}'s. */
+    private Existing.Decision decide(FileSystem fs, Path target, PerImageFormat format, Detector detector) {
+        return existing.decide(new Existing.Source() {
+            @Override
+            public byte[] bytes() throws IOException {
+                return HadoopFiles.readAll(fs, target, MAX_ANNOTATION_BYTES);
             }
-            case SKIP -> {
-                return "annotation file exists";
+
+            @Override
+            public ReadResult parse(byte[] bytes) throws IOException {
+                return format.parse(bytes, localOrNamed(fs, target), detector.labelMap());
             }
-            default -> {
-                try {
-                    byte[] content = HadoopFiles.readAll(fs, target, MAX_ANNOTATION_BYTES);
-                    ReadResult read = format.parse(content, localOrNamed(fs, target), detector.labelMap());
-                    if (read.image().isEmpty()) {
-                        return "existing annotation file is unreadable, left alone: " + read.problems();
-                    }
-                    AnnotatedImage kept = read.image().get();
-                    if (existing == Existing.REFRESH) {
-                        return kept.checked() ? "annotation file checked by a person" : null;
-                    }
-                    return kept.verified() ? "annotation file verified by a person" : null;
-                } catch (IOException e) {
-                    return "existing annotation file cannot be read, left alone: " + e;
-                }
-            }
-        }
+        });
     }
 
     /**

@@ -9,8 +9,8 @@ import dev.annotate.core.Slicing;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.AnnotationFormats;
 import dev.annotate.core.format.PerImageFormat;
+import dev.annotate.core.pipeline.Existing;
 import dev.annotate.core.pipeline.PreAnnotator;
-import dev.annotate.core.pipeline.PreAnnotator.Existing;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -87,8 +87,9 @@ public final class SparkPreAnnotator {
 
     /**
      * One row per image: its path, its annotation file, the status ({@value #WRITTEN}, {@value #SKIPPED} or
-     * {@value #FAILED}), the reason (why it failed or was skipped; null when written), the displayed width and
-     * height (null unless written) and the detections written.
+     * {@value #FAILED}), the reason (why it failed or was skipped; when written, what the file it replaced held if
+     * that was a power loss's leftovers, else null), the displayed width and height (null unless written) and the
+     * detections written.
      */
     public static final StructType SCHEMA = new StructType()
             .add("path", DataTypes.StringType, false)

@@ -2,10 +2,11 @@ package dev.annotate.spark;
 
 import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
-import dev.annotate.core.Slicing;
 import dev.annotate.core.Detectors;
+import dev.annotate.core.Slicing;
 import dev.annotate.core.format.AnnotationFormats;
 import dev.annotate.core.format.PerImageFormat;
+import dev.annotate.core.pipeline.Existing;
 import dev.annotate.core.pipeline.PreAnnotator;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
@@ -201,7 +202,7 @@ final class SparkPreAnnotatorTest {
                 StandardCharsets.ISO_8859_1);
 
         SparkPreAnnotator.Result again = predict(SparkFixture.onnxModel(), images, Optional.of(out),
-                SparkPreAnnotator.Options.defaults().withExisting(PreAnnotator.Existing.SKIP_VERIFIED));
+                SparkPreAnnotator.Options.defaults().withExisting(Existing.SKIP_VERIFIED));
 
         Map<String, String> now = SparkFixture.files(out);
         assertEquals(verified, now.get(checked));

@@ -7,6 +7,7 @@ import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
 import dev.annotate.core.image.Images;
+import dev.annotate.core.pipeline.Existing;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.synthetic.SyntheticDataset;
 import dev.annotate.tf.internal.JpegTensors;
@@ -119,7 +120,7 @@ public final class BenchmarkTable {
         // 5: resident memory over many images (the same ones, overwritten)
         try (Detector d = Detectors.open(model, DetectorOptions.builder().threads(1).build())) {
             PreAnnotator.Options o = PreAnnotator.Options.of(new VocFormat()).withOutputDir(root.resolve("rss"))
-                    .withThreads(2).withExisting(PreAnnotator.Existing.OVERWRITE);
+                    .withThreads(2).withExisting(Existing.OVERWRITE);
             PreAnnotator.run(d, data, o, p -> { });
             long first = rssKb();
             int passes = Math.max(2, 10_000 / jpegs.size());

@@ -7,6 +7,7 @@ import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
 import dev.annotate.core.image.Images;
+import dev.annotate.core.pipeline.Existing;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.onnx.graph.Attribute;
 import dev.annotate.onnx.graph.ElementType;
@@ -100,7 +101,7 @@ public final class PipelineBenchmark {
         // resident memory: the same images again and again (overwrite), after 1x and after `passes` x
         try (Detector d = Detectors.open(model, DetectorOptions.builder().threads(1).build())) {
             PreAnnotator.Options o = PreAnnotator.Options.of(new VocFormat()).withOutputDir(root.resolve("rss"))
-                    .withThreads(2).withExisting(PreAnnotator.Existing.OVERWRITE);
+                    .withThreads(2).withExisting(Existing.OVERWRITE);
             PreAnnotator.run(d, data, o, p -> { });
             long after1 = rssKb();
             for (int i = 1; i < passes; i++) {

@@ -7,7 +7,6 @@ import dev.annotate.core.format.Dataset;
 import dev.annotate.core.format.DatasetWriter;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
-import dev.annotate.core.pipeline.PreAnnotator.Existing;
 import dev.annotate.core.pipeline.PreAnnotator.Failure;
 import dev.annotate.core.proto.JournalHeader;
 import org.slf4j.Logger;
@@ -144,7 +143,7 @@ final class DatasetOutput implements PreAnnotator.Output {
     public Optional<Optional<AnnotatedImage>> plan(Path image) {
         String key = key(image);
         AnnotatedImage before = existing.get(key);
-        if (before != null && !PreAnnotator.replaces(policy, before)) {
+        if (before != null && !policy.replaces(before)) {
             return Optional.of(Optional.empty());
         }
         AnnotatedImage done = journal.resumed().get(key);

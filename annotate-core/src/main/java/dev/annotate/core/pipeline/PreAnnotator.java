@@ -98,45 +98,6 @@ public final class PreAnnotator {
 
     private static final Logger LOG = LoggerFactory.getLogger(PreAnnotator.class);
 
-    /** What to do where an annotation file already exists. */
-    public enum Existing {
-        /**
-         * Leave every existing annotation file alone (the default, and what makes a re-run resume), but for what a
-         * power loss leaves of a run's own file (see the class comment), which is predicted again.
-         */
-        SKIP,
-        /** Rewrite existing files unless a person marked them verified; unreadable ones are left alone. */
-        SKIP_VERIFIED,
-        /**
-         * Rewrite the files a machine wrote that no person has checked since ({@link AnnotatedImage#checked()}): the
-         * correction loop's re-prediction with a better model. A person's file (one they wrote, saved or
-         * verified), an unreadable one, and every file of a format with no machine marks (YOLO) are left alone.
-         */
-        REFRESH,
-        /** Rewrite every annotation file, a person's verified work included. */
-        OVERWRITE;
-
-        /** The name on the command line: {@code skip}, {@code skip-verified}, {@code refresh}, {@code overwrite}. */
-        public String optionName() {
-            return name().toLowerCase(Locale.ROOT).replace('_', '-');
-        }
-
-        /**
-         * The policy with this {@linkplain #optionName() option name}, in any case.
-         *
-         * @throws IllegalArgumentException naming the value and every policy
-         */
-        public static Existing parse(String name) {
-            for (Existing e : values()) {
-                if (e.optionName().equalsIgnoreCase(name.strip())) {
-                    return e;
-                }
-            }
-            throw new IllegalArgumentException("--existing " + name + " is not one of "
-                    + String.join(", ", java.util.Arrays.stream(values()).map(Existing::optionName).toList()));
-        }
-    }
-
     /**
      * How to run.
      *
@@ -518,19 +479,6 @@ public final class PreAnnotator {
         void abandon();
     }
 
-    /**
-     * Whether {@code policy} lets a run replace existing annotations that read as {@code existing}: a person's
-     * never under {@link Existing#REFRESH}, a verified image never but under {@link Existing#OVERWRITE}.
-     */
-    static boolean replaces(Existing policy, AnnotatedImage existing) {
-        return switch (policy) {
-            case OVERWRITE -> true;
-            case SKIP -> false;
-            case REFRESH -> !existing.checked();
-            case SKIP_VERIFIED -> !existing.verified();
-        };
-    }
-
     /** One annotation file per image, beside it or in a mirrored tree. */
     private static final class FileOutput implements Output {
         private static final int SYNC_BATCH = 4096;
@@ -622,67 +570,24 @@ public final class PreAnnotator {
             AtomicFiles.sync(rest);
         }
 
-        /**
-         * Whether the policy lets this run replace an existing annotation file. Under every policy, a file that holds
-         * nothing (empty, or only zero bytes) or that carries the machine mark but cannot be read is what a power loss
-         * leaves of a file not yet on disk: it is predicted again. Any other unreadable file may be a person's: left
-         * alone, with a note.
-         */
+        /** Whether the policy lets this run replace an existing annotation file (see {@link Existing}). */
         private boolean mayReplace(Path target) {
-            if (options.existing() == Existing.OVERWRITE) {
-                return true;
-            }
-            try {
-                byte[] content = Files.readAllBytes(target);
-                if (blank(content)) {
-                    notes.add(new Failure(target, "existing annotation file holds nothing (a power loss before it"
-                            + " reached the disk?): predicted again"));
-                    return true;
+            Existing.Decision d = options.existing().decide(new Existing.Source() {
+                @Override
+                public byte[] bytes() throws IOException {
+                    return Files.readAllBytes(target);
                 }
-                ReadResult existing = read(target, content);
-                if (existing.image().isPresent()) {
-                    return replaces(options.existing(), existing.image().get());
-                }
-                if (contains(content, MARK)) {
-                    notes.add(new Failure(target, "existing annotation file carries the machine mark but is cut short"
-                            + " or damaged (a power loss before it reached the disk?): predicted again; "
-                            + existing.problems()));
-                    return true;
-                }
-                notes.add(new Failure(target, "existing annotation file is unreadable, left alone: "
-                        + existing.problems()));
-                return false;
-            } catch (IOException e) {
-                notes.add(new Failure(target, "existing annotation file cannot be read, left alone: " + e));
-                return false;
-            }
-        }
-    }
 
-    /** The machine mark's constant start, as every format stores it. */
-    private static final byte[] MARK = MachineMark.PREFIX.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-
-    /** Whether a file holds nothing: no bytes, or only zero bytes (what some file systems show after a crash). */
-    static boolean blank(byte[] content) {
-        for (byte b : content) {
-            if (b != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    static boolean contains(byte[] content, byte[] part) {
-        outer:
-        for (int i = 0; i + part.length <= content.length; i++) {
-            for (int k = 0; k < part.length; k++) {
-                if (content[i + k] != part[k]) {
-                    continue outer;
+                @Override
+                public ReadResult parse(byte[] bytes) throws IOException {
+                    return read(target, bytes);
                 }
+            });
+            if (d.notable()) {
+                notes.add(new Failure(target, d.reason()));
             }
-            return true;
+            return d.replace();
         }
-        return false;
     }
 
     /** The annotation file for an image: beside it, or at the same relative place under the output folder. */

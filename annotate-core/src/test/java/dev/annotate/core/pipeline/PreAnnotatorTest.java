@@ -124,13 +124,13 @@ final class PreAnnotatorTest {
         assertEquals("a0.png 40 30\nperson 1 1 5 5\n", Files.readString(unverified));
 
         PreAnnotator.Summary skipVerified = PreAnnotator.run(detector, images,
-                options().withExisting(PreAnnotator.Existing.SKIP_VERIFIED), p -> { });
+                options().withExisting(Existing.SKIP_VERIFIED), p -> { });
         assertTrue(Files.readString(unverified).contains("car"), "an unverified file is rewritten");
         assertEquals("a1.png 41 30 verified\nperson 1 1 5 5\n", Files.readString(verified));
         assertEquals("a2.png forty 30\n", Files.readString(broken));
         assertEquals(List.of(broken), skipVerified.notes().stream().map(PreAnnotator.Failure::path).toList());
 
-        PreAnnotator.run(detector, images, options().withExisting(PreAnnotator.Existing.OVERWRITE), p -> { });
+        PreAnnotator.run(detector, images, options().withExisting(Existing.OVERWRITE), p -> { });
         assertTrue(Files.readString(verified).contains("car"), "overwrite means overwrite");
         assertFalse(Files.readString(verified).contains("verified"));
     }
@@ -140,8 +140,8 @@ final class PreAnnotatorTest {
      * a person could have written, and is predicted again under every policy; the rest is as an uninterrupted run.
      */
     @ParameterizedTest
-    @EnumSource(value = PreAnnotator.Existing.class, names = {"SKIP", "SKIP_VERIFIED", "REFRESH"})
-    void run_emptyOrZeroFilledFilesLeftByAPowerLoss_arePredictedAgain(PreAnnotator.Existing policy)
+    @EnumSource(value = Existing.class, names = {"SKIP", "SKIP_VERIFIED", "REFRESH"})
+    void run_emptyOrZeroFilledFilesLeftByAPowerLoss_arePredictedAgain(Existing policy)
             throws IOException {
         Path reference = root.resolve("reference");
         copyTree(images, reference);
@@ -170,7 +170,7 @@ final class PreAnnotatorTest {
         Path broken = Files.writeString(images.resolve("a3.lines"), "a3.png forty 30\n");
 
         PreAnnotator.Summary s = PreAnnotator.run(detector, images,
-                options().withExisting(PreAnnotator.Existing.REFRESH).withModel("round-2/m.fixture"), p -> { });
+                options().withExisting(Existing.REFRESH).withModel("round-2/m.fixture"), p -> { });
 
         AnnotatedImage refreshed = format.readFile(machine, LabelMap.empty()).image().orElseThrow();
         assertEquals(java.util.Optional.of("round-2/m.fixture"), refreshed.predictedBy());
@@ -230,10 +230,10 @@ final class PreAnnotatorTest {
 
     @Test
     void existing_parsesTheOptionNames() {
-        assertEquals(PreAnnotator.Existing.SKIP_VERIFIED, PreAnnotator.Existing.parse("Skip-Verified"));
-        assertEquals(PreAnnotator.Existing.REFRESH, PreAnnotator.Existing.parse("refresh"));
+        assertEquals(Existing.SKIP_VERIFIED, Existing.parse("Skip-Verified"));
+        assertEquals(Existing.REFRESH, Existing.parse("refresh"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> PreAnnotator.Existing.parse("keep"));
+                () -> Existing.parse("keep"));
         assertEquals("--existing keep is not one of skip, skip-verified, refresh, overwrite", e.getMessage());
     }
 
@@ -245,7 +245,7 @@ final class PreAnnotatorTest {
         List<PreAnnotator.Progress> events = new ArrayList<>();
 
         PreAnnotator.Summary s = PreAnnotator.run(detector, images,
-                options().withOutputDir(out).withExisting(PreAnnotator.Existing.OVERWRITE), events::add);
+                options().withOutputDir(out).withExisting(Existing.OVERWRITE), events::add);
 
         assertEquals(6, s.written());
         assertEquals(1, s.failed());

@@ -10,6 +10,7 @@ import dev.annotate.core.eval.DatasetPairs;
 import dev.annotate.core.eval.Evaluation;
 import dev.annotate.core.format.Dataset;
 import dev.annotate.core.model.PrimitiveModel;
+import dev.annotate.core.pipeline.Existing;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.synthetic.SyntheticDataset;
 import dev.annotate.tfrecord.VocToTfRecord;
@@ -228,7 +229,7 @@ final class DemoCommand implements Callable<Integer> {
              Detector writer = Detectors.open(onnx, DetectorOptions.defaults());
              ProgressBar bar = Bars.open("refresh", batch.images().size())) {
             refreshed = PreAnnotator.run(writer, newBatch, PreAnnotator.Options.of(new VocFormat())
-                    .withOutputDir(preAnnotations).withExisting(PreAnnotator.Existing.REFRESH)
+                    .withOutputDir(preAnnotations).withExisting(Existing.REFRESH)
                     .withModel(PreAnnotator.modelName(onnx.toString())), p -> bar.stepTo(p.done()));
             secondRound = DatasetPairs.detect(Dataset.of(newBatch, new VocFormat(), LabelMap.empty()), detector,
                     p -> { }, () -> { });

@@ -6,6 +6,7 @@ import dev.annotate.core.LabelMaps;
 import dev.annotate.core.Slicing;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.PerImageFormat;
+import dev.annotate.core.pipeline.Existing;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.pretrained.CocoDetector;
 import me.tongfei.progressbar.ProgressBar;
@@ -85,7 +86,7 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         AnnotationFormat f = labelStudio.format(format);
-        PreAnnotator.Existing policy = PreAnnotator.Existing.parse(existing);
+        Existing policy = Existing.parse(existing);
         DetectorOptions.Builder options = DetectorOptions.builder().minScore(minScore); // one inference thread
         if (labels != null) {
             options.labelMap(LabelMaps.read(labels));
