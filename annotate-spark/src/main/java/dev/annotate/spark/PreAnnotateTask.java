@@ -97,7 +97,7 @@ final class PreAnnotateTask implements FlatMapFunction<Iterator<String>, Row> {
         byte[] bytes;
         try {
             result = detect(image, detector).withPredictedBy(Optional.of(PreAnnotator.modelName(model.model())));
-            bytes = format.toBytes(result, detector.labelMap());
+            bytes = format.codec().orElseThrow().encode(result, detector.labelMap());
         } catch (IOException | IllegalArgumentException e) {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
             LOG.debug("{} failed", image, e);
@@ -122,7 +122,7 @@ final class PreAnnotateTask implements FlatMapFunction<Iterator<String>, Row> {
 
             @Override
             public ReadResult parse(byte[] bytes) throws IOException {
-                return format.parse(bytes, localOrNamed(fs, target), detector.labelMap());
+                return format.codec().orElseThrow().decode(bytes, localOrNamed(fs, target), detector.labelMap());
             }
         });
     }

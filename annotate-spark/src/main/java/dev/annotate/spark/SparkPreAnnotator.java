@@ -4,7 +4,6 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
-import dev.annotate.core.LabelMap;
 import dev.annotate.core.Slicing;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.AnnotationFormats;
@@ -30,7 +29,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -345,11 +343,10 @@ public final class SparkPreAnnotator {
             throw new IllegalArgumentException("format " + name + " is a dataset-level format; the job writes one"
                     + " file per image");
         }
-        try {
-            perImage.toBytes(AnnotatedImage.of("probe.jpg", 1, 1, 3, List.of()), LabelMap.empty());
-        } catch (UnsupportedOperationException e) {
-            throw new IllegalArgumentException("format " + name + " cannot be written by the Spark job: "
-                    + e.getMessage(), e);
+        if (perImage.codec().isEmpty()) {
+            throw new IllegalArgumentException("format " + name + " cannot be written by the Spark job: its"
+                    + " annotation files depend on more than their image (PerImageFormat.codec() is empty); write voc"
+                    + " and convert");
         }
         return perImage;
     }

@@ -60,7 +60,7 @@ final class ExistingPolicyTest {
 
         /** The file's bytes, made from what the model wrote for the image. */
         byte[] bytes(byte[] machine) throws IOException {
-            AnnotatedImage predicted = VOC.parse(machine, Path.of("x.xml"), LabelMap.empty()).image().orElseThrow();
+            AnnotatedImage predicted = VOC.codec().orElseThrow().decode(machine, Path.of("x.xml"), LabelMap.empty()).image().orElseThrow();
             // an earlier model's box: never what this run predicts, so a replaced file always changes
             AnnotatedImage old = predicted.withAnnotations(List.of(Annotation.predicted("old", BoundingBox.of(3, 4,
                     50, 60), 0.9)));
@@ -68,12 +68,16 @@ final class ExistingPolicyTest {
             return switch (this) {
                 case EMPTY -> new byte[0];
                 case ZERO_FILLED -> new byte[512];
-                case MACHINE_CUT_SHORT -> cut(VOC.toBytes(old, LabelMap.empty()));
-                case PERSON_CUT_SHORT -> cut(VOC.toBytes(person, LabelMap.empty()));
-                case MACHINE -> VOC.toBytes(old, LabelMap.empty());
-                case PERSON -> VOC.toBytes(person, LabelMap.empty());
-                case VERIFIED -> VOC.toBytes(person.withVerified(true), LabelMap.empty());
+                case MACHINE_CUT_SHORT -> cut(encode(old, LabelMap.empty()));
+                case PERSON_CUT_SHORT -> cut(encode(person, LabelMap.empty()));
+                case MACHINE -> encode(old, LabelMap.empty());
+                case PERSON -> encode(person, LabelMap.empty());
+                case VERIFIED -> encode(person.withVerified(true), LabelMap.empty());
             };
+        }
+
+        private static byte[] encode(AnnotatedImage image, LabelMap labels) {
+            return VOC.codec().orElseThrow().encode(image, labels);
         }
 
         /** The first two thirds: past the machine mark, short of the end. */

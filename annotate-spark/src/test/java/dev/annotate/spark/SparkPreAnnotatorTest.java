@@ -276,7 +276,7 @@ final class SparkPreAnnotatorTest {
     void run_withYolo_isRefusedNamingTheFormat() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SparkPreAnnotator.writableFormat("yolo"));
-        assertEquals("format yolo cannot be written by the Spark job: the yolo format cannot encode an annotation"
-                + " file on its own; write it with writeFile", e.getMessage());
+        assertEquals("format yolo cannot be written by the Spark job: its annotation files depend on more than"
+                + " their image (PerImageFormat.codec() is empty); write voc and convert", e.getMessage());
     }
 }

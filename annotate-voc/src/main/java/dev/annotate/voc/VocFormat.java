@@ -9,6 +9,7 @@ import dev.annotate.core.format.ReadResult;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The {@code voc} {@link dev.annotate.core.format.AnnotationFormat}: one LabelImg-compatible {@code .xml} per
@@ -51,17 +52,25 @@ public final class VocFormat implements PerImageFormat {
         Voc.write(image, annotationFile);
     }
 
+    /** {@link Voc#toBytes} and {@link Voc#parse}: a VOC file holds everything about its image. */
     @Override
-    public byte[] toBytes(AnnotatedImage image, LabelMap labels) {
-        return Voc.toBytes(image);
+    public Optional<Codec> codec() {
+        return Optional.of(CODEC);
     }
 
-    @Override
-    public ReadResult parse(byte[] content, Path source, LabelMap labels) {
-        try {
-            return Voc.parse(content, source);
-        } catch (FormatException e) {
-            return ReadResult.failed(new Problem(source, e.position().orElse(""), e.problem()));
+    private static final Codec CODEC = new Codec() {
+        @Override
+        public byte[] encode(AnnotatedImage image, LabelMap labels) {
+            return Voc.toBytes(image);
         }
-    }
+
+        @Override
+        public ReadResult decode(byte[] content, Path source, LabelMap labels) {
+            try {
+                return Voc.parse(content, source);
+            } catch (FormatException e) {
+                return ReadResult.failed(new Problem(source, e.position().orElse(""), e.problem()));
+            }
+        }
+    };
 }

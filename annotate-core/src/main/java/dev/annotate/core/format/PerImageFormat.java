@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -46,32 +47,34 @@ public interface PerImageFormat extends AnnotationFormat {
     void writeFile(AnnotatedImage image, Path annotationFile, LabelMap labels) throws IOException;
 
     /**
-     * The bytes {@link #writeFile} writes for this image, for writers that store files elsewhere than this
-     * machine's file system (the Spark jobs write through Hadoop's FileSystem API). A format whose file depends on
-     * more than the image, such as YOLO's (class ids from the {@code classes.txt} beside it), cannot offer this;
-     * the default throws.
-     *
-     * @param labels class names and ids, for formats that store ids
-     * @throws UnsupportedOperationException if the format cannot encode one file on its own
+     * One annotation file to and from its bytes alone, for writers and readers of other file systems than this
+     * machine's (the Spark jobs go through Hadoop's FileSystem API) and for the pipeline, which writes the bytes
+     * and forces them to disk in batches. Empty for a format whose file depends on more than the image, such as
+     * YOLO's (class ids from the {@code classes.txt} beside it): such a format is written with {@link #writeFile}
+     * and read with {@link #readFile}. The default is empty.
      */
-    default byte[] toBytes(AnnotatedImage image, LabelMap labels) {
-        throw new UnsupportedOperationException("the " + name() + " format cannot encode an annotation file on its"
-                + " own; write it with writeFile");
+    default Optional<Codec> codec() {
+        return Optional.empty();
     }
 
-    /**
-     * Reads one annotation file's bytes leniently, as {@link #readFile} reads the file; for readers of other file
-     * systems, like {@link #toBytes}. The default throws.
-     *
-     * @param content the file's bytes
-     * @param source the file they came from, named in problems
-     * @param labels class names for formats that store ids, else {@link LabelMap#empty()}
-     * @return the image with every problem found; never throws for malformed content
-     * @throws UnsupportedOperationException if the format cannot read a file from its bytes alone
-     */
-    default ReadResult parse(byte[] content, Path source, LabelMap labels) {
-        throw new UnsupportedOperationException("the " + name() + " format cannot read an annotation file from its"
-                + " bytes alone; read it with readFile");
+    /** A per-image format's file as bytes: see {@link #codec()}. */
+    interface Codec {
+        /**
+         * The bytes {@link #writeFile} writes for this image.
+         *
+         * @param labels class names and ids, for formats that store ids
+         */
+        byte[] encode(AnnotatedImage image, LabelMap labels);
+
+        /**
+         * Reads one annotation file's bytes leniently, as {@link #readFile} reads the file.
+         *
+         * @param content the file's bytes
+         * @param source the file they came from, named in problems
+         * @param labels class names for formats that store ids, else {@link LabelMap#empty()}
+         * @return the image with every problem found; never throws for malformed content
+         */
+        ReadResult decode(byte[] content, Path source, LabelMap labels);
     }
 
     /**

@@ -516,14 +516,11 @@ public final class PreAnnotator {
         public void write(Path image, AnnotatedImage result) throws IOException {
             Path target = target(root, out, image, format);
             Files.createDirectories(target.getParent());
-            byte[] bytes;
-            try {
-                bytes = format.toBytes(result, labels);
-            } catch (UnsupportedOperationException e) { // a format that writes more than one file (YOLO)
+            if (format.codec().isEmpty()) { // a format whose file depends on more than the image (YOLO)
                 format.writeFile(result, target, labels);
                 return;
             }
-            AtomicFiles.writeUnsynced(target, bytes);
+            AtomicFiles.writeUnsynced(target, format.codec().get().encode(result, labels));
             List<Path> batch = null;
             synchronized (unsynced) {
                 unsynced.add(target);
@@ -554,11 +551,8 @@ public final class PreAnnotator {
 
         /** The file whose bytes are in hand, parsed from them where the format can, else read again. */
         private ReadResult read(Path target, byte[] content) throws IOException {
-            try {
-                return format.parse(content, target, labels);
-            } catch (UnsupportedOperationException e) {
-                return format.readFile(target, labels);
-            }
+            Optional<PerImageFormat.Codec> codec = format.codec();
+            return codec.isPresent() ? codec.get().decode(content, target, labels) : format.readFile(target, labels);
         }
 
         private void syncRest() throws IOException {
