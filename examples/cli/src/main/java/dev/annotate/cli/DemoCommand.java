@@ -14,6 +14,7 @@ import dev.annotate.core.pipeline.Existing;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.synthetic.SyntheticDataset;
 import dev.annotate.tfrecord.VocToTfRecord;
+import dev.annotate.train.ModelDirectory;
 import dev.annotate.train.TrainerOptions;
 import dev.annotate.voc.VocFormat;
 import me.tongfei.progressbar.ProgressBar;
@@ -121,7 +122,7 @@ final class DemoCommand implements Callable<Integer> {
         Previews drawer = new Previews(newBatch, previews);
         AtomicInteger drawn = new AtomicInteger();
         PreAnnotator.Summary s;
-        try (Detector detector = Detectors.open(modelDir.resolve(TrainCommand.ONNX), DetectorOptions.defaults());
+        try (Detector detector = Detectors.open(modelDir.resolve(ModelDirectory.ONNX), DetectorOptions.defaults());
              ProgressBar bar = Bars.open("pre-annotate", newImages)) {
             s = PreAnnotator.run(detector, newBatch, PreAnnotator.Options.of(new VocFormat())
                     .withOutputDir(preAnnotations), new PreAnnotator.Listener() {
@@ -144,7 +145,7 @@ final class DemoCommand implements Callable<Integer> {
 
         Dataset truths = Dataset.of(newBatch, new VocFormat(), LabelMap.empty());
         List<Evaluation.ImagePair> firstRound = List.of();
-        for (String export : List.of(TrainCommand.SAVED_MODEL, TrainCommand.ONNX)) {
+        for (String export : List.of(ModelDirectory.SAVED_MODEL, ModelDirectory.ONNX)) {
             t = System.nanoTime();
             List<Evaluation.ImagePair> ranked;
             try (Detector detector = Detectors.open(modelDir.resolve(export),
@@ -222,7 +223,7 @@ final class DemoCommand implements Callable<Integer> {
                 secondDir), warmTraining));
 
         t = System.nanoTime();
-        Path onnx = secondDir.resolve(TrainCommand.ONNX);
+        Path onnx = secondDir.resolve(ModelDirectory.ONNX);
         PreAnnotator.Summary refreshed;
         List<Evaluation.ImagePair> secondRound;
         try (Detector detector = Detectors.open(onnx, DetectorOptions.builder().minScore(0.01).build());

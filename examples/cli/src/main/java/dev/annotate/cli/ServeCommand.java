@@ -9,6 +9,7 @@ import dev.annotate.core.format.Dataset;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.formats.LabelStudioBackend;
 import dev.annotate.onnx.OnnxExport;
+import dev.annotate.train.ModelDirectory;
 import dev.annotate.train.TrainerOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -120,9 +121,9 @@ final class ServeCommand implements Callable<Integer> {
                                                DetectorOptions detectorOptions) throws IOException {
         TrainerOptions o = TrainerOptions.defaults().withSteps(trainSteps).withSkipBadImages(true)
                 .withTimeBudget(Duration.ofMillis(Math.round(trainMinutes * 60_000)));
-        Path onnx = TrainCommand.onnxIn(current);
+        Path onnx = ModelDirectory.onnx(current);
         if (!Files.isRegularFile(onnx) && Files.isDirectory(current)) {
-            onnx = current.toAbsolutePath().getParent().resolve(TrainCommand.ONNX); // --model m/saved_model
+            onnx = current.toAbsolutePath().getParent().resolve(ModelDirectory.ONNX); // --model m/saved_model
         }
         try {
             o = o.withInit(OnnxExport.read(onnx));
@@ -137,9 +138,9 @@ final class ServeCommand implements Callable<Integer> {
         Path out = rounds.resolve("round-" + n);
         TrainCommand.Trained trained = TrainCommand.trainAndExport(dataset, labelMap, o, out);
         spec.commandLine().getOut().printf("round-%d: trained on %d images in %d steps; serving %s%n", n,
-                trained.last().images(), trained.last().step(), out.resolve(TrainCommand.ONNX));
+                trained.last().images(), trained.last().step(), out.resolve(ModelDirectory.ONNX));
         spec.commandLine().getOut().flush();
-        current = out.resolve(TrainCommand.ONNX);
+        current = out.resolve(ModelDirectory.ONNX);
         return new LabelStudioBackend.Trained(Detectors.open(current, detectorOptions),
                 PreAnnotator.modelName(current.toString()));
     }

@@ -6,8 +6,8 @@ import dev.annotate.core.format.Dataset;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.train.Backbone;
+import dev.annotate.train.ModelDirectory;
 import dev.annotate.train.PrimitiveTrainer;
-import dev.annotate.train.SavedModelExport;
 import dev.annotate.train.TrainerOptions;
 import dev.annotate.train.TrainingProgress;
 import me.tongfei.progressbar.ProgressBar;
@@ -18,10 +18,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -36,11 +34,6 @@ import java.util.concurrent.Callable;
                         + " left out (and counted) unless --include-unchecked.",
                 "Training stops at --steps or after --minutes, whichever comes first."})
 final class TrainCommand implements Callable<Integer> {
-
-    /** What a model folder holds, in the order it is written. */
-    static final String SAVED_MODEL = "saved_model";
-    static final String ONNX = "model.onnx";
-    static final String LABEL_MAP = "label_map.pbtxt";
 
     @Spec
     CommandSpec spec;
@@ -92,7 +85,7 @@ final class TrainCommand implements Callable<Integer> {
                 .withTimeBudget(Duration.ofMillis(Math.round(minutes * 60_000))).withSkipBadImages(skipBadImages)
                 .withIncludeUnchecked(includeUnchecked);
         if (init != null) {
-            options = options.withInit(OnnxExport.read(onnxIn(init)));
+            options = options.withInit(OnnxExport.read(ModelDirectory.onnx(init)));
         }
         LabelMap labelMap = LabelMaps.read(labels);
         Trained trained = trainAndExport(data.dataset(labelMap), labelMap, options, out);
@@ -113,11 +106,7 @@ final class TrainCommand implements Callable<Integer> {
      */
     static Trained trainAndExport(Dataset dataset, LabelMap labels, TrainerOptions options, Path out)
             throws IOException {
-        for (String name : List.of(SAVED_MODEL, ONNX, LABEL_MAP)) {
-            if (Files.exists(out.resolve(name))) {
-                throw new IOException(out.resolve(name) + " already exists; train into a new --out folder");
-            }
-        }
+        ModelDirectory.requireNew(out);
         NativeOutput.beforeTensorFlow();
         PrimitiveModel model;
         TrainingProgress[] last = {null};
@@ -141,16 +130,8 @@ final class TrainCommand implements Callable<Integer> {
                 bar[0].close();
             }
         }
-        Files.createDirectories(out);
-        SavedModelExport.write(model, out.resolve(SAVED_MODEL));
-        OnnxExport.write(model, out.resolve(ONNX));
-        LabelMaps.write(model.labels(), out.resolve(LABEL_MAP));
+        ModelDirectory.write(model, out);
         return new Trained(model, last[0]);
-    }
-
-    /** The ONNX export of a model folder {@code train} wrote, or the path itself when it is a file. */
-    static Path onnxIn(Path model) {
-        return Files.isDirectory(model) ? model.resolve(ONNX) : model;
     }
 
     /** A trained and exported model, and the last step's report (images used, files left out). */

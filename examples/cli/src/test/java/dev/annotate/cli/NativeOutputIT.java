@@ -79,7 +79,7 @@ final class NativeOutputIT {
         assertTrue(train.err().contains("train: 1000/1000 (100%)"), train.err()); // the CLI's own lines still come
         assertTrue(!NATIVE.matcher(train.err()).find(), train.err());
 
-        Path savedModel = model.resolve(TrainCommand.SAVED_MODEL);
+        Path savedModel = model.resolve(dev.annotate.train.ModelDirectory.SAVED_MODEL);
         Child quiet = child("predict", "--model", savedModel.toString(), "--images", data.toString(), "--out",
                 root.resolve("quiet").toString());
         assertEquals(0, quiet.code(), quiet.err());

@@ -4,10 +4,9 @@ import dev.annotate.core.LabelMap;
 import dev.annotate.core.LabelMaps;
 import dev.annotate.core.ReadmeExamples;
 import dev.annotate.core.model.PrimitiveModel;
-import dev.annotate.onnx.OnnxExport;
 import dev.annotate.synthetic.SyntheticDataset;
+import dev.annotate.train.ModelDirectory;
 import dev.annotate.train.PrimitiveTrainer;
-import dev.annotate.train.SavedModelExport;
 import dev.annotate.train.TrainerOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,9 +25,7 @@ final class ReadmeTrainingExampleTest {
         LabelMap labels = LabelMaps.read(seed.resolve("label_map.pbtxt"));
         PrimitiveModel model = PrimitiveTrainer.train(seed, labels, options,
                 p -> System.out.printf("step %d loss %.3f%n", p.step(), p.loss()));
-        SavedModelExport.write(model, out.resolve("saved_model"));       // annotate-train
-        OnnxExport.write(model, out.resolve("model.onnx"));              // annotate-onnx
-        LabelMaps.write(model.labels(), out.resolve("label_map.pbtxt"));
+        ModelDirectory.write(model, out); // saved_model/, model.onnx, label_map.pbtxt, as `annotate train` does
         // README-END
     }
 
@@ -36,7 +33,7 @@ final class ReadmeTrainingExampleTest {
     void readmeExample_trainsAndWritesBothExports(@TempDir Path dir) throws IOException {
         Path seed = dir.resolve("seed");
         SyntheticDataset.generate(seed, new SyntheticDataset.Options(6, 4, 96, 160, 0));
-        Path out = Files.createDirectories(dir.resolve("my-model"));
+        Path out = dir.resolve("my-model");
         readmeExample(seed, out, TrainerOptions.defaults().withSteps(3).withInputSize(64).withBatchSize(2));
         assertTrue(Files.isRegularFile(out.resolve("saved_model/saved_model.pb")));
         assertTrue(Files.isRegularFile(out.resolve("model.onnx")));

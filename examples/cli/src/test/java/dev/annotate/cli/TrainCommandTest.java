@@ -6,6 +6,7 @@ import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
 import dev.annotate.synthetic.SyntheticDataset;
+import dev.annotate.train.ModelDirectory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,7 +103,7 @@ final class TrainCommandTest {
         Path copy = root.resolve(name);
         copyTree(data, copy);
         Path predicted = root.resolve(name + "-predicted");
-        AnnotateTest.Run p = run("predict", "--model", model.resolve(TrainCommand.ONNX).toString(), "--images",
+        AnnotateTest.Run p = run("predict", "--model", model.resolve(ModelDirectory.ONNX).toString(), "--images",
                 data.toString(), "--out", predicted.toString(), "--min-score", "0.05");
         assertEquals(0, p.code(), p.err());
         for (int i = 0; i < 6; i++) {
@@ -194,7 +195,7 @@ final class TrainCommandTest {
         Files.writeString(older, Files.readString(older).replace("model=model/model.onnx;", "model=round-0/old.onnx;"));
         assertTrue(Files.readString(older).contains("model=round-0/old.onnx;"));
 
-        AnnotateTest.Run r = run("predict", "--model", model.resolve(TrainCommand.ONNX).toString(), "--images",
+        AnnotateTest.Run r = run("predict", "--model", model.resolve(ModelDirectory.ONNX).toString(), "--images",
                 mixed.toString(), "--existing", "refresh", "--min-score", "0.05");
 
         assertEquals(0, r.code(), r.err());
@@ -223,7 +224,7 @@ final class TrainCommandTest {
             assertEquals(0, t.code(), f + ": " + t.err());
             records.put(f, Files.readAllBytes(out.resolveSibling("ds_train.record")));
             evaluations.put(f, run("evaluate", "--truth", copy.toString(), "--format", f, "--labels", labels,
-                    "--model", model.resolve(TrainCommand.ONNX).toString()));
+                    "--model", model.resolve(ModelDirectory.ONNX).toString()));
             assertEquals(0, evaluations.get(f).code(), f + ": " + evaluations.get(f).err());
         }
         for (String f : List.of("coco", "yolo")) { // the same training input is proven in annotate-train's tests
