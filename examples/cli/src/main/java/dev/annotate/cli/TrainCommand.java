@@ -20,11 +20,15 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 /**
- * {@code train (--data PATH [--format F] | --voc DIR)... --labels MAP --out MODEL_DIR [--init MODEL_DIR]
+ * {@code train (--data PATH [--format F] | --voc DIR)... [--labels MAP] --out MODEL_DIR [--init MODEL_DIR]
  * [--include-unchecked] [--steps N] [--minutes M] [--seed S] [--skip-bad-images]}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -41,7 +45,8 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
-    @Option(names = "--labels", required = true, description = "Label map (.pbtxt) of the classes to learn.")
+    @Option(names = "--labels", description = "Label map (.pbtxt) of the classes to learn (default: the --init"
+            + " model's classes, then every other class the files to learn from name, sorted).")
     Path labels;
 
     @Option(names = "--out", required = true, description = "Model folder to create (must not hold a model).")
@@ -84,10 +89,12 @@ final class TrainCommand implements Callable<Integer> {
         TrainerOptions options = TrainerOptions.defaults(backbone).withSteps(steps).withSeed(seed)
                 .withTimeBudget(Duration.ofMillis(Math.round(minutes * 60_000))).withSkipBadImages(skipBadImages)
                 .withIncludeUnchecked(includeUnchecked);
+        PrimitiveModel earlier = null;
         if (init != null) {
-            options = options.withInit(OnnxExport.read(ModelDirectory.onnx(init)));
+            earlier = OnnxExport.read(ModelDirectory.onnx(init));
+            options = options.withInit(earlier);
         }
-        LabelMap labelMap = LabelMaps.read(labels);
+        LabelMap labelMap = labels != null ? LabelMaps.read(labels) : classesFound(earlier);
         Trained trained = trainAndExport(data.dataset(labelMap), labelMap, options, out);
         PrimitiveModel model = trained.model();
         TrainingProgress last = trained.last();
@@ -98,6 +105,28 @@ final class TrainCommand implements Callable<Integer> {
                 model.labels().size(), model.parameterCount(), model.inputSize(), model.inputSize(),
                 out.toAbsolutePath());
         return 0;
+    }
+
+    /**
+     * Without {@code --labels}: the earlier model's classes in their order (so that they keep their ids), then every
+     * other class the files to learn from name (those left out as unchecked do not count), sorted.
+     *
+     * @throws IllegalArgumentException if there is none (a format that stores ids, with nothing to name them)
+     */
+    private LabelMap classesFound(PrimitiveModel earlier) throws IOException {
+        Set<String> names = new LinkedHashSet<>();
+        if (earlier != null) {
+            names.addAll(earlier.labels().names());
+        }
+        Set<String> found = new TreeSet<>();
+        data.dataset(LabelMap.empty()).read(r -> r.image().filter(i -> includeUnchecked || i.checked())
+                .ifPresent(i -> i.annotations().forEach(a -> found.add(a.label()))));
+        names.addAll(found);
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("the data names no class to learn; give the classes with --labels MAP");
+        }
+        spec.commandLine().getOut().println("classes (no --labels): " + String.join(", ", names));
+        return LabelMap.fromNames(List.copyOf(names));
     }
 
     /**

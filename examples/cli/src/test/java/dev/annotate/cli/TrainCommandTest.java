@@ -127,6 +127,30 @@ final class TrainCommandTest {
     }
 
     @Test
+    void train_withoutLabels_learnsTheClassesTheFilesName_andInitKeepsTheEarlierOrder() throws IOException {
+        java.util.TreeSet<String> named = new java.util.TreeSet<>();
+        try (var files = Files.list(data)) {
+            for (Path xml : files.filter(f -> f.toString().endsWith(".xml")).toList()) {
+                dev.annotate.voc.Voc.read(xml).image().orElseThrow().annotations().forEach(a -> named.add(a.label()));
+            }
+        }
+        Path found = root.resolve("m-found");
+        AnnotateTest.Run r = run("train", "--voc", data.toString(), "--out", found.toString(), "--steps", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("classes (no --labels): " + String.join(", ", named) + "\n"), r.out());
+        assertEquals(List.copyOf(named), dev.annotate.core.LabelMaps.read(found.resolve(ModelDirectory.LABEL_MAP))
+                .names());
+
+        // the earlier model's ids stay: its order, not the sorted one
+        List<String> earlier = dev.annotate.core.LabelMaps.read(model.resolve(ModelDirectory.LABEL_MAP)).names();
+        Path warm = root.resolve("m-found-warm");
+        AnnotateTest.Run w = run("train", "--voc", data.toString(), "--out", warm.toString(), "--steps", "2",
+                "--init", model.toString());
+        assertEquals(0, w.code(), w.err());
+        assertEquals(earlier, dev.annotate.core.LabelMaps.read(warm.resolve(ModelDirectory.LABEL_MAP)).names());
+    }
+
+    @Test
     void train_leavesOutTheMachinesUncheckedFiles_andSaysHowMany() throws IOException {
         Path mixed = withSixMachineFiles("mixed");
         String labels = data.resolve("label_map.pbtxt").toString();
