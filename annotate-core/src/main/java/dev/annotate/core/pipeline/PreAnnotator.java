@@ -516,11 +516,12 @@ public final class PreAnnotator {
         public void write(Path image, AnnotatedImage result) throws IOException {
             Path target = target(root, out, image, format);
             Files.createDirectories(target.getParent());
-            if (format.codec().isEmpty()) { // a format whose file depends on more than the image (YOLO)
+            Optional<PerImageFormat.Codec> codec = format.codec();
+            if (codec.isEmpty()) { // a format whose file depends on more than the image (YOLO)
                 format.writeFile(result, target, labels);
                 return;
             }
-            AtomicFiles.writeUnsynced(target, format.codec().get().encode(result, labels));
+            AtomicFiles.writeUnsynced(target, codec.get().encode(result, labels));
             List<Path> batch = null;
             synchronized (unsynced) {
                 unsynced.add(target);

@@ -29,9 +29,6 @@ final class ClassOptions {
             + " as the model names them, each written as NEW where given: 'car=vehicle,truck=vehicle,person'.")
     List<String> classes;
 
-    /** The classes kept, as the model names them; empty when {@code --classes} is not given. */
-    private final Set<String> kept = new LinkedHashSet<>();
-
     /**
      * Adds the allow-list and renames to {@code options}.
      *
@@ -41,6 +38,7 @@ final class ClassOptions {
         if (classes == null) {
             return options;
         }
+        Set<String> kept = new LinkedHashSet<>();
         Map<String, String> renames = new LinkedHashMap<>();
         for (String item : classes) {
             int eq = item.indexOf('=');
@@ -57,13 +55,13 @@ final class ClassOptions {
     }
 
     /**
-     * Opens {@code model} with {@code options} (after {@link #applyTo}), and refuses a {@code --classes} name the
-     * model does not know.
+     * Opens {@code model} with {@code options}, and refuses a kept class ({@link #applyTo}) the model does not
+     * know.
      */
-    Detector open(Path model, DetectorOptions options) throws java.io.IOException {
+    static Detector open(Path model, DetectorOptions options) throws java.io.IOException {
         Detector detector = isCoco(model) ? CocoDetector.open(options) : Detectors.open(model, options);
         List<String> known = detector.labelMap().names();
-        for (String name : kept) {
+        for (String name : options.allowedLabels()) {
             if (!known.isEmpty() && !known.contains(name)) {
                 detector.close();
                 throw new IllegalArgumentException("--classes: the model has no class '" + name + "'; its classes are "

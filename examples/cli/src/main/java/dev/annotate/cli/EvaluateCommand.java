@@ -88,7 +88,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         if (source.model != null) {
             NativeOutput.beforeTensorFlow(source.model);
-            try (Detector detector = classes.open(source.model, options);
+            try (Detector detector = ClassOptions.open(source.model, options);
                  me.tongfei.progressbar.ProgressBar bar = Bars.open("evaluate", truthSet.countFiles().orElse(-1))) {
                 ranked = DatasetPairs.detect(truthSet, detector, p -> err.println("problem: " + p), bar::step);
             }

@@ -121,7 +121,7 @@ final class PredictCommand implements Callable<Integer> {
         }, "annotate-warm-up");
         warm.setDaemon(true);
         warm.start();
-        try (Detector detector = classes.open(model, options.build())) {
+        try (Detector detector = ClassOptions.open(model, options.build())) {
             s = run(detector, run, previews);
         }
         if (previews != null) {
