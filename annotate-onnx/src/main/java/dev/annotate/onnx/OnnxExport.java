@@ -88,12 +88,12 @@ public final class OnnxExport {
             entries.add(LabelMap.Entry.of((int) id, name));
         }
         List<Layer> layers = new java.util.ArrayList<>();
-        java.util.Set<String> heads = new java.util.HashSet<>(List.of(PrimitiveModel.HEATMAP, PrimitiveModel.SIZE,
-                PrimitiveModel.OFFSET));
+        List<String> centres = List.of(PrimitiveModel.HEATMAP, PrimitiveModel.SIZE, PrimitiveModel.OFFSET);
+        List<String> levels = PrimitiveModel.LEVEL_STRIDES.stream().map(s -> PrimitiveModel.LEVEL_HEAD + s).toList();
         java.util.Set<String> defined = new java.util.HashSet<>(List.of(PrimitiveModel.INPUT));
         java.util.Set<String> skip = new java.util.HashSet<>();
         for (NodeProto node : graph.getNodeList()) {
-            if (defined.containsAll(heads)) {
+            if (defined.containsAll(centres) || defined.containsAll(levels)) {
                 break; // every layer read: what follows is the decoder
             }
             boolean network = !node.getInputList().isEmpty() && defined.contains(node.getInput(0));
@@ -148,8 +148,8 @@ public final class OnnxExport {
                 default -> throw new IllegalArgumentException("unexpected " + node.getOpType() + " in the network");
             }
         }
-        if (!defined.containsAll(heads)) {
-            throw new IllegalArgumentException("the heads " + heads + " are not all there");
+        if (!defined.containsAll(centres) && !defined.containsAll(levels)) {
+            throw new IllegalArgumentException("neither the heads " + centres + " nor " + levels + " are all there");
         }
         int maxDetections = (int) floats(required(init, "count"))[0];
         float exponent = floats(required(init, "score_exponent"))[0];
@@ -246,6 +246,12 @@ public final class OnnxExport {
                 .metadata(INPUT_SIZE_METADATA, Integer.toString(size));
 
         prepare(g, size);
+        if (model.heads() == PrimitiveModel.Heads.LEVELS) {
+            g.node("Identity", List.of("input_scaled"), List.of(PrimitiveModel.INPUT));
+            network(g, model.layers(), shapes);
+            decodeLevels(g, model, shapes);
+            return g;
+        }
         // the network runs on the image and its mirror image, a batch of two
         g.initializer("last", Tensor.longs(new long[] {-1}, 1));
         g.initializer("before_first", Tensor.longs(new long[] {Long.MIN_VALUE}, 1));
@@ -390,8 +396,7 @@ public final class OnnxExport {
     /** Peaks, top-K and boxes, as {@link PrimitiveModel} specifies (and annotate-tf's graph computes). */
     private static void decode(OnnxGraph.Builder g, PrimitiveModel model) {
         int n = model.outputSize();
-        LabelMap labels = model.labels();
-        int classes = labels.size();
+        int classes = model.labels().size();
         int k = model.maxDetections();
         pairs(g);
         g.node("MaxPool", List.of("heat"), List.of("heat_max"), Attribute.ints("kernel_shape", 3, 3),
@@ -453,13 +458,103 @@ public final class OnnxExport {
         g.node("Concat", List.of("ymin", "xmin", "ymax", "xmax"), List.of("boxes"), Attribute.i("axis", 1));
         g.initializer("boxes_shape", Tensor.longs(new long[] {1, k, 4}, 3));
         g.node("Reshape", List.of("boxes", "boxes_shape"), List.of("detection_boxes"));
+        scoresAndClasses(g, model);
+    }
+
+    /**
+     * {@link PrimitiveModel.Heads#LEVELS}' decoding, as {@link PrimitiveModel} specifies it (and annotate-tf's graph
+     * computes): per level the class scores and the boxes from the distance bins, then the best
+     * {@link PrimitiveModel#maxDetections()} (cell, class) scores over all levels.
+     */
+    private static void decodeLevels(OnnxGraph.Builder g, PrimitiveModel model, Map<String, int[]> shapes) {
+        int size = model.inputSize();
+        int classes = model.labels().size();
+        int bins = PrimitiveModel.BINS;
+        int k = model.maxDetections();
+        float[] weights = new float[bins];
+        for (int i = 0; i < bins; i++) {
+            weights[i] = i;
+        }
+        g.initializer("gfl_bins", Tensor.floats(weights, 1, 1, bins, 1, 1));
+        g.initializer("class_end", Tensor.longs(new long[] {classes}, 1));
+        g.initializer("class_start", Tensor.longs(new long[] {0}, 1));
+        g.initializer("box_end", Tensor.longs(new long[] {classes + 4L * bins}, 1));
+        g.initializer("channel_axis", Tensor.longs(new long[] {1}, 1));
+        g.initializer("inv_size", Tensor.scalar(1f / size));
+        List<String> scores = new java.util.ArrayList<>();
+        List<String> boxes = new java.util.ArrayList<>();
+        for (int stride : PrimitiveModel.LEVEL_STRIDES) {
+            String head = PrimitiveModel.LEVEL_HEAD + stride;
+            int n = shapes.get(head)[0];
+            String p = "gfl" + stride + "_";
+            g.node("Slice", List.of(head, "class_start", "class_end", "channel_axis"), List.of(p + "logits"));
+            g.node("Sigmoid", List.of(p + "logits"), List.of(p + "probabilities"));
+            g.node("Transpose", List.of(p + "probabilities"), List.of(p + "scores_nhwc"),
+                    Attribute.ints("perm", 0, 2, 3, 1));
+            g.initializer(p + "scores_shape", Tensor.longs(new long[] {(long) n * n, classes}, 2));
+            g.node("Reshape", List.of(p + "scores_nhwc", p + "scores_shape"), List.of(p + "scores"));
+            scores.add(p + "scores");
+
+            g.node("Slice", List.of(head, "class_end", "box_end", "channel_axis"), List.of(p + "bins"));
+            g.initializer(p + "bins_shape", Tensor.longs(new long[] {1, 4, bins, n, n}, 5));
+            g.node("Reshape", List.of(p + "bins", p + "bins_shape"), List.of(p + "bins5"));
+            g.node("Softmax", List.of(p + "bins5"), List.of(p + "weights"), Attribute.i("axis", 2));
+            g.node("Mul", List.of(p + "weights", "gfl_bins"), List.of(p + "weighted"));
+            g.initializer(p + "bin_axis", Tensor.longs(new long[] {2}, 1));
+            g.node("ReduceSum", List.of(p + "weighted", p + "bin_axis"), List.of(p + "distance_bins"),
+                    Attribute.i("keepdims", 0));
+            g.initializer(p + "stride", Tensor.scalar((float) stride));
+            g.node("Mul", List.of(p + "distance_bins", p + "stride"), List.of(p + "distance"));
+            g.node("Transpose", List.of(p + "distance"), List.of(p + "distance_nhwc"),
+                    Attribute.ints("perm", 0, 2, 3, 1));
+            g.initializer(p + "cells_shape", Tensor.longs(new long[] {(long) n * n, 4}, 2));
+            g.node("Reshape", List.of(p + "distance_nhwc", p + "cells_shape"), List.of(p + "ltrb"));
+            // each cell's centre twice, as (x, y, x, y), and the signs that turn (l, t, r, b) into corners
+            g.initializer(p + "centres", Tensor.floats(PrimitiveModel.cellCentres(n, stride), (long) n * n, 4));
+            g.initializer(p + "signs", Tensor.floats(new float[] {-1, -1, 1, 1}, 1, 4));
+            g.node("Mul", List.of(p + "ltrb", p + "signs"), List.of(p + "offsets"));
+            g.node("Add", List.of(p + "centres", p + "offsets"), List.of(p + "xyxy"));
+            boxes.add(p + "xyxy");
+        }
+        g.node("Concat", scores, List.of("all_scores"), Attribute.i("axis", 0));
+        g.node("Concat", boxes, List.of("all_xyxy"), Attribute.i("axis", 0));
+        // (x1, y1, x2, y2) in input pixels -> (ymin, xmin, ymax, xmax) in [0, 1]
+        g.node("Mul", List.of("all_xyxy", "inv_size"), List.of("all_xyxy_normalised"));
+        g.initializer("yxyx", Tensor.longs(new long[] {1, 0, 3, 2}, 4));
+        g.node("Gather", List.of("all_xyxy_normalised", "yxyx"), List.of("all_boxes_raw"), Attribute.i("axis", 1));
+        g.initializer("zero", Tensor.scalar(0f));
+        g.initializer("one", Tensor.scalar(1f));
+        g.node("Clip", List.of("all_boxes_raw", "zero", "one"), List.of("all_boxes"));
+        g.initializer("flat_shape", Tensor.longs(new long[] {1, -1}, 2));
+        g.node("Reshape", List.of("all_scores", "flat_shape"), List.of("flat_scores"));
+        g.initializer("k", Tensor.longs(new long[] {k}, 1));
+        g.node("TopK", List.of("flat_scores", "k"), List.of("top_scores", "top_index"), Attribute.i("axis", -1),
+                Attribute.i("largest", 1), Attribute.i("sorted", 1));
+        g.initializer("k_shape", Tensor.longs(new long[] {k}, 1));
+        g.node("Reshape", List.of("top_index", "k_shape"), List.of("index"));
+        g.initializer("classes", Tensor.scalar((long) classes));
+        g.node("Mod", List.of("index", "classes"), List.of("class_index"));
+        g.node("Div", List.of("index", "classes"), List.of("cell"));
+        g.node("Gather", List.of("all_boxes", "cell"), List.of("top_boxes"), Attribute.i("axis", 0));
+        g.initializer("boxes_shape", Tensor.longs(new long[] {1, k, 4}, 3));
+        g.node("Reshape", List.of("top_boxes", "boxes_shape"), List.of("detection_boxes"));
+        scoresAndClasses(g, model);
+    }
+
+    /**
+     * {@code top_scores} raised to the score exponent as {@code detection_scores}, {@code class_index} as label-map
+     * ids, and the remaining outputs.
+     */
+    private static void scoresAndClasses(OnnxGraph.Builder g, PrimitiveModel model) {
+        int k = model.maxDetections();
+        int classes = model.labels().size();
         g.initializer("score_exponent", Tensor.scalar(model.scoreExponent()));
         g.node("Pow", List.of("top_scores", "score_exponent"), List.of("calibrated_scores"));
         g.initializer("scores_shape", Tensor.longs(new long[] {1, k}, 2));
         g.node("Reshape", List.of("calibrated_scores", "scores_shape"), List.of("detection_scores"));
         float[] ids = new float[classes];
         for (int i = 0; i < classes; i++) {
-            ids[i] = labels.entries().get(i).id();
+            ids[i] = model.labels().entries().get(i).id();
         }
         g.initializer("class_ids", Tensor.floats(ids, classes));
         g.node("Gather", List.of("class_ids", "class_index"), List.of("top_classes"), Attribute.i("axis", 0));

@@ -41,11 +41,11 @@ public final class NanoDet {
     /** The side NanoDet-g was trained at. */
     public static final int INPUT_SIZE = 416;
     /** The heads' names start so, followed by their stride: {@code head8}, {@code head16}, {@code head32}. */
-    public static final String HEAD = "head";
+    public static final String HEAD = dev.annotate.core.model.PrimitiveModel.LEVEL_HEAD;
     /** The strides of the three heads. */
-    public static final List<Integer> STRIDES = List.of(8, 16, 32);
+    public static final List<Integer> STRIDES = dev.annotate.core.model.PrimitiveModel.LEVEL_STRIDES;
     /** Box distance bins per side (0 to 10 strides). */
-    public static final int BINS = 11;
+    public static final int BINS = dev.annotate.core.model.PrimitiveModel.BINS;
 
     /** NanoDet's normalisation: BGR order, per-channel mean and standard deviation on 0-255 pixels. */
     static final GraphLayers.InputNormalisation NORMALISATION = new GraphLayers.InputNormalisation(true,

@@ -15,6 +15,7 @@ import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TUint8;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,12 @@ final class TfNetwork {
         Placeholder<TUint8> input = tf.withName("input_tensor").placeholder(TUint8.class,
                 Placeholder.shape(Shape.of(1, -1, -1, 3)));
         Operand<TFloat32> image = prepare(tf, input, model.inputSize());
+        if (model.heads() == PrimitiveModel.Heads.LEVELS) {
+            Map<String, Operand<TFloat32>> heads = forward(tf, image, model.inputSize(), model.layers(),
+                    (c, x) -> constantConv(tf, c, x));
+            return new Serving(input, decodeLevels(tf, levels(tf, heads, model.inputSize(), model.labels().size()),
+                    model));
+        }
         Operand<TFloat32> pair = tf.concat(List.of(image, mirrored(tf, image)), tf.constant(0));
         Map<String, Operand<TFloat32>> heads = forward(tf, pair, model.inputSize(), model.layers(),
                 (c, x) -> constantConv(tf, c, x));
@@ -180,8 +187,7 @@ final class TfNetwork {
     private static Detections decode(Ops tf, Operand<TFloat32> heat, Operand<TFloat32> sizes,
                                      Operand<TFloat32> offsets, PrimitiveModel model) {
         int n = model.outputSize();
-        LabelMap labels = model.labels();
-        int classes = labels.size();
+        int classes = model.labels().size();
         int k = model.maxDetections();
         Operand<TFloat32> pooled = tf.nn.maxPool(heat, tf.constant(new int[] {1, 3, 3, 1}),
                 tf.constant(new int[] {1, 1, 1, 1}), "SAME");
@@ -205,14 +211,101 @@ final class TfNetwork {
         Operand<TFloat32> boxes = tf.stack(List.of(clip(tf, tf.math.sub(y, halfH)), clip(tf, tf.math.sub(x, halfW)),
                 clip(tf, tf.math.add(y, halfH)), clip(tf, tf.math.add(x, halfW))),
                 org.tensorflow.op.core.Stack.axis(1L));
-        float[] ids = new float[classes];
-        for (int i = 0; i < classes; i++) {
+        return detections(tf, boxes, top.values(), cls, model);
+    }
+
+    /**
+     * {@link PrimitiveModel.Heads#LEVELS}' outputs for a batch, the levels concatenated in stride order, cells
+     * row-major: {@code logits} {@code [B, N, classes]}, {@code bins} {@code [B, N, 4, BINS]}.
+     */
+    record Levels(Operand<TFloat32> logits, Operand<TFloat32> bins) {
+    }
+
+    /** The level heads' outputs of {@link #forward}, as {@link Levels}. */
+    static Levels levels(Ops tf, Map<String, Operand<TFloat32>> out, int inputSize, int classes) {
+        int bins = PrimitiveModel.BINS;
+        List<Operand<TFloat32>> logits = new ArrayList<>();
+        List<Operand<TFloat32>> distances = new ArrayList<>();
+        for (int stride : PrimitiveModel.LEVEL_STRIDES) {
+            int cells = (inputSize / stride) * (inputSize / stride);
+            Operand<TFloat32> head = tf.reshape(out.get(PrimitiveModel.LEVEL_HEAD + stride),
+                    tf.constant(new int[] {-1, cells, classes + 4 * bins}));
+            logits.add(tf.slice(head, tf.constant(new int[] {0, 0, 0}), tf.constant(new int[] {-1, -1, classes})));
+            distances.add(tf.reshape(tf.slice(head, tf.constant(new int[] {0, 0, classes}),
+                    tf.constant(new int[] {-1, -1, 4 * bins})), tf.constant(new int[] {-1, cells, 4, bins})));
+        }
+        return new Levels(tf.concat(logits, tf.constant(1)), tf.concat(distances, tf.constant(1)));
+    }
+
+    /**
+     * The boxes the bins decode to, {@code [B, N, 4]} as {@code (x1, y1, x2, y2)} in input pixels: each side's
+     * distance from its cell's centre is the softmax of its bins weighted by 0 to {@code BINS - 1}, times the
+     * cell's stride.
+     */
+    static Operand<TFloat32> levelBoxes(Ops tf, Operand<TFloat32> bins, int inputSize) {
+        float[] values = new float[PrimitiveModel.BINS];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = i;
+        }
+        Operand<TFloat32> expected = tf.reduceSum(tf.math.mul(tf.nn.softmax(bins), tf.constant(values)),
+                tf.constant(3));
+        int cells = levelCells(inputSize);
+        float[] strides = new float[cells * 4];
+        float[] centres = new float[cells * 4];
+        int at = 0;
+        for (int stride : PrimitiveModel.LEVEL_STRIDES) {
+            int n = inputSize / stride;
+            float[] c = PrimitiveModel.cellCentres(n, stride);
+            System.arraycopy(c, 0, centres, at, c.length);
+            for (int i = 0; i < c.length; i++) {
+                strides[at + i] = (i % 4 < 2 ? -1 : 1) * stride;
+            }
+            at += c.length;
+        }
+        Shape shape = Shape.of(cells, 4);
+        return tf.math.add(tf.constant(shape, DataBuffers.of(centres, true, false)),
+                tf.math.mul(expected, tf.constant(shape, DataBuffers.of(strides, true, false))));
+    }
+
+    /** The number of cells over all levels at {@code inputSize}. */
+    static int levelCells(int inputSize) {
+        int cells = 0;
+        for (int stride : PrimitiveModel.LEVEL_STRIDES) {
+            cells += (inputSize / stride) * (inputSize / stride);
+        }
+        return cells;
+    }
+
+    /** Scores, top-K and boxes of one image's level heads, as described on {@link PrimitiveModel}. */
+    private static Detections decodeLevels(Ops tf, Levels levels, PrimitiveModel model) {
+        int size = model.inputSize();
+        int classes = model.labels().size();
+        int k = model.maxDetections();
+        Operand<TFloat32> scores = tf.math.sigmoid(tf.reshape(levels.logits(), tf.constant(new int[] {1, -1})));
+        TopK<TFloat32, TInt32> top = tf.nn.topK(scores, tf.constant(k), TInt32.class);
+        Operand<TInt32> index = tf.reshape(top.indices(), tf.constant(new int[] {k}));
+        Operand<TInt32> cls = tf.math.floorMod(index, tf.constant(classes));
+        Operand<TInt32> cell = tf.math.floorDiv(index, tf.constant(classes));
+        Operand<TFloat32> xyxy = tf.reshape(levelBoxes(tf, levels.bins(), size), tf.constant(new int[] {-1, 4}));
+        Operand<TFloat32> yxyx = tf.gather(tf.math.mul(xyxy, tf.constant(1f / size)),
+                tf.constant(new int[] {1, 0, 3, 2}), tf.constant(1));
+        Operand<TFloat32> boxes = tf.gather(clip(tf, yxyx), cell, tf.constant(0));
+        return detections(tf, boxes, top.values(), cls, model);
+    }
+
+    /** The four outputs for the top {@code k} boxes {@code [k, 4]}, raw scores and class channels. */
+    private static Detections detections(Ops tf, Operand<TFloat32> boxes, Operand<TFloat32> scores,
+                                         Operand<TInt32> channels, PrimitiveModel model) {
+        LabelMap labels = model.labels();
+        int k = model.maxDetections();
+        float[] ids = new float[labels.size()];
+        for (int i = 0; i < ids.length; i++) {
             ids[i] = labels.entries().get(i).id();
         }
-        Operand<TFloat32> classIds = tf.gather(tf.constant(ids), cls, tf.constant(0));
+        Operand<TFloat32> classIds = tf.gather(tf.constant(ids), channels, tf.constant(0));
         return new Detections(
                 tf.withName("detection_boxes").reshape(boxes, tf.constant(new int[] {1, k, 4})),
-                tf.withName("detection_scores").reshape(tf.math.pow(top.values(), tf.constant(model.scoreExponent())),
+                tf.withName("detection_scores").reshape(tf.math.pow(scores, tf.constant(model.scoreExponent())),
                         tf.constant(new int[] {1, k})),
                 tf.withName("detection_classes").reshape(classIds, tf.constant(new int[] {1, k})),
                 tf.withName("num_detections").constant(new float[] {k}));

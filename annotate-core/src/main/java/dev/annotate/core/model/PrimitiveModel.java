@@ -8,27 +8,41 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The primitive detector: a small single-stage, anchor-free network in the style of CenterNet, as a plain value
- * that every exporter reads.
+ * A detector network the project trains and exports, as a plain value that every exporter reads: the primitive
+ * CenterNet-style network, or a pretrained backbone with NanoDet's own heads.
  *
  * <p>The network reads {@link #INPUT}, the image stretched to {@code inputSize x inputSize} (bilinear, half-pixel
- * centres), RGB scaled to {@code [0, 1]}, NHWC. Its layers end in three heads at the same resolution
+ * centres), RGB scaled to {@code [0, 1]}, NHWC. Its layers end in heads of one of two {@linkplain Heads kinds},
+ * which the layer names say:
+ *
+ * <p><b>{@link Heads#CENTRES}</b> (the primitive network): three heads at the same resolution
  * {@code outputSize x outputSize} (stride {@code inputSize / outputSize}): {@link #HEATMAP} (one logit per class
  * in {@link #labels()} order), {@link #SIZE} (natural log of the box width and height in output cells) and
  * {@link #OFFSET} (the centre's x and y relative to the cell's corner, in cells).
- *
- * <p>Serving runs the network twice, as a batch of two: on the image and on its mirror image (left and right
+ * Serving runs the network twice, as a batch of two: on the image and on its mirror image (left and right
  * swapped). The heatmap's sigmoid and the log-sizes are the mean of the two, the mirror image's mirrored back;
  * the offsets are the image's own (the mirror image's would have to be turned around within their cells).
  * This flip averaging is CenterNet's test-time augmentation: on the trainer benchmark it raised precision at
  * equal recall by 0.02 to 0.03, for twice the network's inference time.
- *
- * <p>Decoding, the same in every export: scores are that mean heatmap kept where they equal their 3x3 max
+ * Decoding: scores are that mean heatmap kept where they equal their 3x3 max
  * (peaks); the top {@link #maxDetections()} over all cells and classes, highest first (equal scores: lower flat
  * index first, the index running over row, column, class), each raised to {@link #scoreExponent()}; for a peak
  * at cell {@code (cx, cy)} the normalised box is centred at {@code ((cx + offset_x) / outputSize, (cy + offset_y)
  * / outputSize)}, sized {@code (exp(size_w) / outputSize, exp(size_h) / outputSize)}, clipped to {@code [0, 1]};
- * the class is the label-map id of the heatmap channel. Exports have the TF Object Detection API's serving
+ * the class is the label-map id of the heatmap channel.
+ *
+ * <p><b>{@link Heads#LEVELS}</b> (NanoDet's Generalized Focal Loss heads): one head per stride in
+ * {@link #LEVEL_STRIDES}, named {@link #LEVEL_HEAD} and the stride ({@code head8}, {@code head16},
+ * {@code head32}), each {@code (inputSize / stride)} square with one class logit per class, then 4 sides (left,
+ * top, right, bottom) x {@link #BINS} logits of the side's distance from the cell's centre. The network runs once,
+ * on the image alone. Decoding: a cell's class scores are the sigmoid of its logits; a side's distance is the
+ * softmax of its bins weighted by 0 to {@code BINS - 1}, times the stride, from the centre {@code ((column + 0.5)
+ * x stride, (row + 0.5) x stride)}; the top {@link #maxDetections()} (cell, class) scores over the three levels
+ * (levels in stride order, cells row-major, classes innermost), highest first, each raised to
+ * {@link #scoreExponent()}; boxes are divided by {@code inputSize} and clipped to {@code [0, 1]}. These are
+ * candidates: overlapping ones are left for the detector's per-class suppression.
+ *
+ * <p>Exports have the TF Object Detection API's serving
  * signature: {@code input_tensor} uint8 {@code [1, H, W, 3]} of any size, {@code detection_boxes}
  * {@code [1, K, 4]} (ymin, xmin, ymax, xmax), {@code detection_scores} {@code [1, K]}, {@code detection_classes}
  * {@code [1, K]} (label-map ids as floats), {@code num_detections} {@code [1]}.
@@ -40,7 +54,7 @@ import java.util.Objects;
  * }</pre>
  *
  * @param inputSize side of the square network input, a multiple of the stride
- * @param labels the classes, one heatmap channel each in entry order
+ * @param labels the classes, one class channel each in entry order
  * @param layers the network, each layer reading only {@link #INPUT} or earlier layers
  * @param maxDetections how many detections the decoder returns ({@code K})
  * @param scoreExponent the calibration of scores: a peak's sigmoid {@code p} is reported as
@@ -59,6 +73,20 @@ public record PrimitiveModel(int inputSize, LabelMap labels, List<Layer> layers,
     public static final String SIZE = "size";
     /** The centre offset head (x, y within the cell). */
     public static final String OFFSET = "offset";
+    /** {@link Heads#LEVELS}: the per-level heads' names start so, followed by their stride. */
+    public static final String LEVEL_HEAD = "head";
+    /** {@link Heads#LEVELS}: the strides of the levels, each with its head. */
+    public static final List<Integer> LEVEL_STRIDES = List.of(8, 16, 32);
+    /** {@link Heads#LEVELS}: distance bins per box side (0 to {@code BINS - 1} strides). */
+    public static final int BINS = 11;
+
+    /** The kinds of heads a network ends in, and so how its outputs are decoded (see the class comment). */
+    public enum Heads {
+        /** Heatmap, size and offset at one stride, run on the image and its mirror image. */
+        CENTRES,
+        /** NanoDet's per-level class and box-distribution heads, run on the image alone. */
+        LEVELS
+    }
 
     /** Checks that the layers form the network described above. */
     public PrimitiveModel {
@@ -74,19 +102,47 @@ public record PrimitiveModel(int inputSize, LabelMap labels, List<Layer> layers,
             throw new IllegalArgumentException("maxDetections (" + maxDetections + ") must be >= 1");
         }
         Map<String, int[]> shapes = shapes(inputSize, layers);
-        int side = side(shapes, HEATMAP, labels.size());
-        if (side(shapes, SIZE, 2) != side || side(shapes, OFFSET, 2) != side) {
-            throw new IllegalArgumentException("heads '" + HEATMAP + "', '" + SIZE + "' and '" + OFFSET
-                    + "' must have the same resolution");
+        long candidates;
+        if (heads(layers) == Heads.CENTRES) {
+            int side = side(shapes, HEATMAP, labels.size());
+            if (side(shapes, SIZE, 2) != side || side(shapes, OFFSET, 2) != side) {
+                throw new IllegalArgumentException("heads '" + HEATMAP + "', '" + SIZE + "' and '" + OFFSET
+                        + "' must have the same resolution");
+            }
+            if (inputSize % side != 0) {
+                throw new IllegalArgumentException("inputSize (" + inputSize + ") must be a multiple of the output"
+                        + " size (" + side + ")");
+            }
+            candidates = (long) side * side * labels.size();
+        } else {
+            candidates = 0;
+            for (int stride : LEVEL_STRIDES) {
+                int side = side(shapes, LEVEL_HEAD + stride, labels.size() + 4 * BINS);
+                if (side * stride != inputSize) {
+                    throw new IllegalArgumentException("head '" + LEVEL_HEAD + stride + "' is " + side + " wide;"
+                            + " at stride " + stride + " of inputSize " + inputSize + " it must be "
+                            + inputSize / stride + " (inputSize must be a multiple of " + LEVEL_STRIDES.get(2) + ")");
+                }
+                candidates += (long) side * side * labels.size();
+            }
         }
-        if (inputSize % side != 0) {
-            throw new IllegalArgumentException("inputSize (" + inputSize + ") must be a multiple of the output size ("
-                    + side + ")");
-        }
-        if (maxDetections > side * side * labels.size()) {
+        if (maxDetections > candidates) {
             throw new IllegalArgumentException("maxDetections (" + maxDetections + ") exceeds the "
-                    + side * side * labels.size() + " heatmap cells");
+                    + candidates + " (cell, class) scores of the heads");
         }
+    }
+
+    /**
+     * The kind of heads the layers end in: {@link Heads#CENTRES} where a layer is named {@link #HEATMAP}, else
+     * {@link Heads#LEVELS}.
+     */
+    public Heads heads() {
+        return heads(layers);
+    }
+
+    /** The kind of heads {@code layers} end in, as {@link #heads()} says. */
+    public static Heads heads(List<Layer> layers) {
+        return layers.stream().anyMatch(l -> l.name().equals(HEATMAP)) ? Heads.CENTRES : Heads.LEVELS;
     }
 
     /** A model with uncalibrated scores (exponent 1). */
@@ -99,14 +155,34 @@ public record PrimitiveModel(int inputSize, LabelMap labels, List<Layer> layers,
         return new PrimitiveModel(inputSize, labels, layers, maxDetections, exponent);
     }
 
-    /** Side of the heads' square output. */
+    /** Side of the heads' square output: {@link Heads#LEVELS}' finest level's. */
     public int outputSize() {
-        return shapes(inputSize, layers).get(HEATMAP)[0];
+        return shapes(inputSize, layers).get(heads() == Heads.CENTRES ? HEATMAP
+                : LEVEL_HEAD + LEVEL_STRIDES.get(0))[0];
     }
 
-    /** The heads' stride in input pixels. */
+    /** The heads' stride in input pixels ({@link Heads#LEVELS}: the finest level's). */
     public int stride() {
         return inputSize / outputSize();
+    }
+
+    /**
+     * {@link Heads#LEVELS}: the centres of a level's {@code side x side} cells in input pixels, each twice as
+     * {@code (x, y, x, y)}, row-major: {@code ((column + 0.5) x stride, (row + 0.5) x stride)}. Adding
+     * {@code (-left, -top, right, bottom)} distances to them gives a box's corners.
+     */
+    public static float[] cellCentres(int side, int stride) {
+        float[] centres = new float[side * side * 4];
+        for (int y = 0; y < side; y++) {
+            for (int x = 0; x < side; x++) {
+                int c = (y * side + x) * 4;
+                centres[c] = (x + 0.5f) * stride;
+                centres[c + 1] = (y + 0.5f) * stride;
+                centres[c + 2] = centres[c];
+                centres[c + 3] = centres[c + 1];
+            }
+        }
+        return centres;
     }
 
     /** The number of trained values. */

@@ -67,11 +67,49 @@ final class PrimitiveModelTest {
 
     @Test
     void model_withMoreDetectionsThanCells_orNoClasses_isRefused() {
-        assertEquals("maxDetections (129) exceeds the 128 heatmap cells", assertThrows(IllegalArgumentException.class,
-                () -> new PrimitiveModel(32, TWO, network(2), 129)).getMessage());
+        assertEquals("maxDetections (129) exceeds the 128 (cell, class) scores of the heads",
+                assertThrows(IllegalArgumentException.class,
+                        () -> new PrimitiveModel(32, TWO, network(2), 129)).getMessage());
         assertEquals("a model needs at least one class; the label map is empty",
                 assertThrows(IllegalArgumentException.class,
                         () -> new PrimitiveModel(32, LabelMap.empty(), network(1), 1)).getMessage());
+    }
+
+    /** input 64 -> strides 8, 16, 32, each with a level head of {@code classes + 44} channels. */
+    static List<Layer> levels(int classes) {
+        List<Layer> l = new ArrayList<>();
+        l.add(conv("c0", PrimitiveModel.INPUT, 3, 2, 3, 8));
+        l.add(conv("c0b", "c0", 3, 2, 8, 8));
+        l.add(conv("c1", "c0b", 3, 2, 8, 8));
+        l.add(conv("c2", "c1", 3, 2, 8, 8));
+        l.add(conv("c3", "c2", 3, 2, 8, 8));
+        int out = classes + 4 * PrimitiveModel.BINS;
+        l.add(conv("head8", "c1", 1, 1, 8, out));
+        l.add(conv("head16", "c2", 1, 1, 8, out));
+        l.add(conv("head32", "c3", 1, 1, 8, out));
+        return l;
+    }
+
+    @Test
+    void levelHeads_areRecognisedByName_andChecked() {
+        PrimitiveModel m = new PrimitiveModel(64, TWO, levels(2), 100);
+        assertEquals(PrimitiveModel.Heads.LEVELS, m.heads());
+        assertEquals(PrimitiveModel.Heads.CENTRES, new PrimitiveModel(32, TWO, network(2), 10).heads());
+        assertEquals(8, m.outputSize());
+        assertEquals(8, m.stride());
+        assertEquals("maxDetections (169) exceeds the 168 (cell, class) scores of the heads",
+                assertThrows(IllegalArgumentException.class,
+                        () -> new PrimitiveModel(64, TWO, levels(2), 169)).getMessage());
+        assertEquals("head 'head8' has 46 channels, expected 47", assertThrows(IllegalArgumentException.class,
+                () -> new PrimitiveModel(64, LabelMap.fromNames(List.of("a", "b", "c")), levels(2), 10))
+                .getMessage());
+        List<Layer> missing = levels(2);
+        missing.remove(missing.size() - 1);
+        assertEquals("the network has no 'head32' layer", assertThrows(IllegalArgumentException.class,
+                () -> new PrimitiveModel(64, TWO, missing, 10)).getMessage());
+        assertEquals("head 'head32' is 3 wide; at stride 32 of inputSize 80 it must be 2 (inputSize must be a"
+                + " multiple of 32)", assertThrows(IllegalArgumentException.class,
+                () -> new PrimitiveModel(80, TWO, levels(2), 10)).getMessage());
     }
 
     @Test
