@@ -405,14 +405,7 @@ public final class OnnxExport {
         g.node("Cast", List.of("is_peak"), List.of("is_peak_float"), Attribute.i("to", ElementType.FLOAT.onnx()));
         g.node("Mul", List.of("heat", "is_peak_float"), List.of("peaks"));
         g.node("Transpose", List.of("peaks"), List.of("peaks_nhwc"), Attribute.ints("perm", 0, 2, 3, 1));
-        g.initializer("flat_shape", Tensor.longs(new long[] {1, (long) n * n * classes}, 2));
-        g.node("Reshape", List.of("peaks_nhwc", "flat_shape"), List.of("peaks_flat"));
-        g.initializer("k", Tensor.longs(new long[] {k}, 1));
-        g.node("TopK", List.of("peaks_flat", "k"), List.of("top_scores", "top_index"), Attribute.i("axis", -1),
-                Attribute.i("largest", 1), Attribute.i("sorted", 1));
-        g.initializer("k_shape", Tensor.longs(new long[] {k}, 1));
-        g.node("Reshape", List.of("top_index", "k_shape"), List.of("index"));
-        g.initializer("classes", Tensor.scalar((long) classes));
+        top(g, "peaks_nhwc", "peaks_flat", (long) n * n * classes, k, classes);
         g.initializer("side", Tensor.scalar((long) n));
         g.node("Mod", List.of("index", "classes"), List.of("class_index"));
         g.node("Div", List.of("index", "classes"), List.of("cell"));
@@ -525,20 +518,29 @@ public final class OnnxExport {
         g.initializer("zero", Tensor.scalar(0f));
         g.initializer("one", Tensor.scalar(1f));
         g.node("Clip", List.of("all_boxes_raw", "zero", "one"), List.of("all_boxes"));
-        g.initializer("flat_shape", Tensor.longs(new long[] {1, -1}, 2));
-        g.node("Reshape", List.of("all_scores", "flat_shape"), List.of("flat_scores"));
-        g.initializer("k", Tensor.longs(new long[] {k}, 1));
-        g.node("TopK", List.of("flat_scores", "k"), List.of("top_scores", "top_index"), Attribute.i("axis", -1),
-                Attribute.i("largest", 1), Attribute.i("sorted", 1));
-        g.initializer("k_shape", Tensor.longs(new long[] {k}, 1));
-        g.node("Reshape", List.of("top_index", "k_shape"), List.of("index"));
-        g.initializer("classes", Tensor.scalar((long) classes));
+        top(g, "all_scores", "flat_scores", -1, k, classes);
         g.node("Mod", List.of("index", "classes"), List.of("class_index"));
         g.node("Div", List.of("index", "classes"), List.of("cell"));
         g.node("Gather", List.of("all_boxes", "cell"), List.of("top_boxes"), Attribute.i("axis", 0));
         g.initializer("boxes_shape", Tensor.longs(new long[] {1, k, 4}, 3));
         g.node("Reshape", List.of("top_boxes", "boxes_shape"), List.of("detection_boxes"));
         scoresAndClasses(g, model);
+    }
+
+    /**
+     * The best {@code k} of {@code scores} flattened to {@code [1, flatSize]} (cells, then classes innermost), as
+     * {@code top_scores} and their flat {@code index}, highest first; {@code classes} the class count the index
+     * is divided by.
+     */
+    private static void top(OnnxGraph.Builder g, String scores, String flat, long flatSize, int k, int classes) {
+        g.initializer("flat_shape", Tensor.longs(new long[] {1, flatSize}, 2));
+        g.node("Reshape", List.of(scores, "flat_shape"), List.of(flat));
+        g.initializer("k", Tensor.longs(new long[] {k}, 1));
+        g.node("TopK", List.of(flat, "k"), List.of("top_scores", "top_index"), Attribute.i("axis", -1),
+                Attribute.i("largest", 1), Attribute.i("sorted", 1));
+        g.initializer("k_shape", Tensor.longs(new long[] {k}, 1));
+        g.node("Reshape", List.of("top_index", "k_shape"), List.of("index"));
+        g.initializer("classes", Tensor.scalar((long) classes));
     }
 
     /**
