@@ -115,6 +115,11 @@ public record PrimitiveModel(int inputSize, LabelMap labels, List<Layer> layers,
             }
             candidates = (long) side * side * labels.size();
         } else {
+            if (!shapes.containsKey(LEVEL_HEAD + LEVEL_STRIDES.get(0))) {
+                throw new IllegalArgumentException("the network ends in neither a '" + HEATMAP + "' head (with '"
+                        + SIZE + "' and '" + OFFSET + "') nor level heads " + LEVEL_STRIDES.stream()
+                        .map(s -> "'" + LEVEL_HEAD + s + "'").toList());
+            }
             candidates = 0;
             for (int stride : LEVEL_STRIDES) {
                 int side = side(shapes, LEVEL_HEAD + stride, labels.size() + 4 * BINS);

@@ -103,6 +103,9 @@ final class PrimitiveModelTest {
         assertEquals("head 'head8' has 46 channels, expected 47", assertThrows(IllegalArgumentException.class,
                 () -> new PrimitiveModel(64, LabelMap.fromNames(List.of("a", "b", "c")), levels(2), 10))
                 .getMessage());
+        assertEquals("the network ends in neither a 'heatmap' head (with 'size' and 'offset') nor level heads"
+                + " ['head8', 'head16', 'head32']", assertThrows(IllegalArgumentException.class,
+                () -> new PrimitiveModel(64, TWO, levels(2).subList(0, 5), 10)).getMessage());
         List<Layer> missing = levels(2);
         missing.remove(missing.size() - 1);
         assertEquals("the network has no 'head32' layer", assertThrows(IllegalArgumentException.class,
