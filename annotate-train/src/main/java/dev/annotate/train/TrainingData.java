@@ -111,9 +111,13 @@ final class TrainingData {
     record Box(double x1, double y1, double x2, double y2, int channel) {
     }
 
-    /** One step's inputs, flat NHWC arrays; {@code heat} holds the Gaussian targets behind {@code negativeWeight}. */
+    /**
+     * One step's inputs, flat NHWC arrays; {@code heat} holds the Gaussian targets behind {@code negativeWeight};
+     * {@code boxes} are each image's boxes in input pixels as augmentation left them (the targets of level heads
+     * are made from them, see {@link LevelTargets}).
+     */
     record Batch(int size, float[] images, float[] heat, float[] positive, float[] negativeWeight, float[] sizes,
-                 float[] offsets, float[] mask) {
+                 float[] offsets, float[] mask, List<List<Box>> boxes) {
     }
 
     private final List<Sample> samples;
@@ -284,7 +288,7 @@ final class TrainingData {
         int s = inputSize;
         Batch b = new Batch(size, new float[size * s * s * 3], new float[size * n * n * classes],
                 new float[size * n * n * classes], new float[size * n * n * classes], new float[size * n * n * 2],
-                new float[size * n * n * 2], new float[size * n * n]);
+                new float[size * n * n * 2], new float[size * n * n], new ArrayList<>());
         for (int i = 0; i < size; i++) {
             augment(rng, b, i);
         }
@@ -342,6 +346,7 @@ final class TrainingData {
         for (Box box : boxes) {
             target(b, index, box.x1(), box.y1(), box.x2(), box.y2(), box.channel());
         }
+        b.boxes().add(List.copyOf(boxes));
         for (Box box : ignored) {
             ignore(b, index, box);
         }
