@@ -8,10 +8,8 @@ import dev.annotate.pretrained.NanoDet;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
@@ -66,76 +64,78 @@ final class Architecture {
 
     /**
      * The layers of an earlier model, for a warm start from it whatever version of the trainer made it: the same
-     * layers, with a fresh heatmap head of {@code classes} channels (a warm start then copies the earlier weights,
-     * those of the heatmap class by class).
+     * layers, with a fresh heatmap head of {@code classes} channels, or level heads whose class channels are the
+     * earlier model's by name and fresh for new classes (a warm start then copies the earlier weights, those of
+     * the heatmap class by class).
      */
-    static List<Layer> following(PrimitiveModel earlier, int classes, long seed) {
+    static List<Layer> following(PrimitiveModel earlier, LabelMap classes, long seed) {
         if (earlier.stride() != STRIDE) {
             throw new IllegalArgumentException("the model to start from has heads at stride " + earlier.stride()
                     + ", this trainer's at " + STRIDE + ": it was made by another version of the trainer; train from"
                     + " scratch instead");
         }
         Random rng = new Random(seed);
+        List<String> known = earlier.labels().entries().stream().map(LabelMap.Entry::name).toList();
         List<Layer> l = new ArrayList<>();
         for (Layer layer : earlier.layers()) {
-            l.add(layer instanceof Layer.Conv c && c.name().equals(PrimitiveModel.HEATMAP)
-                    ? heatmap(rng, c.input(), c.inChannels(), classes) : layer);
+            if (layer instanceof Layer.Conv c && c.name().equals(PrimitiveModel.HEATMAP)) {
+                l.add(heatmap(rng, c.input(), c.inChannels(), classes.size()));
+            } else if (layer instanceof Layer.Conv c && isLevelHead(c.name())) {
+                l.add(levelHead(rng, c, known, classes));
+            } else {
+                l.add(layer);
+            }
         }
         return l;
     }
 
     /**
-     * NanoDet-g's backbone and feature pyramid with the primitive model's heads at stride 8, reading all three
-     * levels: the 3x3 convolutions NanoDet's own heads read at strides 8, 16 and 32 (pretrained), the coarser two
-     * brought to stride 8 (bilinear), side by side. Objects of every size then have features made for their size
-     * in every cell: NanoDet assigns large objects to stride 32, and the stride-8 level alone was measured worse on
-     * photographs of large animals. A class whose name COCO knows takes each level's COCO class weights and their
-     * mean bias as its heatmap channel; other classes start as {@link #initial} starts them.
+     * NanoDet-g whole, with its own heads (Generalized Focal Loss, {@link PrimitiveModel.Heads#LEVELS}) cut to
+     * {@code classes}: each level's 1x1 head keeps COCO's 44 box-distance channels as trained (class-agnostic, so
+     * boxes come pretrained), and a class whose name COCO knows takes COCO's class channel; other classes start
+     * with small weights and NanoDet's prior bias (a score of 0.01).
      */
     static List<Layer> pretrained(LabelMap classes, long seed) {
-        NanoDet.Network net = NanoDet.coco();
-        Map<String, Layer> byName = new HashMap<>();
-        net.layers().forEach(l -> byName.put(l.name(), l));
-        List<Layer.Conv> cocoHeads = NanoDet.STRIDES.stream().map(s -> (Layer.Conv) byName.get(NanoDet.HEAD + s))
-                .toList();
-        Set<String> needed = new HashSet<>();
-        cocoHeads.forEach(h -> ancestors(h.input(), byName, needed));
-        List<Layer> l = new ArrayList<>(net.layers().stream().filter(x -> needed.contains(x.name())).toList());
-        l.add(new Layer.Resize("level16_up", cocoHeads.get(1).input(), true));
-        l.add(new Layer.Resize("level32_up", cocoHeads.get(2).input(), true));
-        l.add(new Layer.Resize("level32_up2", "level32_up", true));
-        l.add(new Layer.Concat(FEATURES, List.of(cocoHeads.get(0).input(), "level16_up", "level32_up2")));
         Random rng = new Random(seed);
-        int level = cocoHeads.get(0).inChannels();
-        int in = level * cocoHeads.size();
-        Layer.Conv heat = heatmap(rng, FEATURES, in, classes.size());
-        float[] w = heat.weights();
-        float[] b = heat.bias();
-        for (int j = 0; j < classes.size(); j++) {
-            int k = NanoDet.COCO_CLASSES.indexOf(classes.entries().get(j).name());
-            if (k < 0) {
-                continue;
-            }
-            b[j] = 0;
-            for (int h = 0; h < cocoHeads.size(); h++) {
-                Layer.Conv coco = cocoHeads.get(h);
-                float[] cw = coco.weights();
-                for (int i = 0; i < level; i++) {
-                    w[(h * level + i) * classes.size() + j] = cw[i * coco.outChannels() + k];
-                }
-                b[j] += coco.bias()[k] / cocoHeads.size();
-            }
+        List<Layer> l = new ArrayList<>();
+        for (Layer layer : NanoDet.coco().layers()) {
+            l.add(layer instanceof Layer.Conv c && isLevelHead(c.name()) ? levelHead(rng, c, NanoDet.COCO_CLASSES,
+                    classes) : layer);
         }
-        l.add(heat.withWeights(w, b));
-        Layer.Conv size = conv(rng, PrimitiveModel.SIZE, FEATURES, 1, 1, in, 2, Activation.NONE);
-        l.add(size.withWeights(scaled(size.weights(), 0.1f), new float[] {1.5f, 1.5f}));
-        Layer.Conv offset = conv(rng, PrimitiveModel.OFFSET, FEATURES, 1, 1, in, 2, Activation.NONE);
-        l.add(offset.withWeights(scaled(offset.weights(), 0.1f), new float[] {0.5f, 0.5f}));
         return l;
     }
 
-    /** The pretrained network's three levels side by side at stride 8, which its heads read. */
-    static final String FEATURES = "features";
+    /** NanoDet's initial class bias: sigmoid(-4.595) = 0.01. */
+    private static final float LEVEL_PRIOR_BIAS = -4.595f;
+
+    /** Whether a layer of this name is one of {@link PrimitiveModel.Heads#LEVELS}' heads. */
+    static boolean isLevelHead(String name) {
+        return PrimitiveModel.LEVEL_STRIDES.stream().anyMatch(s -> name.equals(PrimitiveModel.LEVEL_HEAD + s));
+    }
+
+    /**
+     * A level head for {@code classes} in place of {@code earlier} (whose class channels are {@code known}): its
+     * box channels, and the class channels of classes it knew by name; fresh class channels elsewhere.
+     */
+    private static Layer.Conv levelHead(Random rng, Layer.Conv earlier, List<String> known, LabelMap classes) {
+        int boxes = 4 * PrimitiveModel.BINS;
+        int in = earlier.inChannels();
+        int out = classes.size() + boxes;
+        int before = earlier.outChannels();
+        float[] pw = earlier.weights();
+        float[] w = new float[in * out];
+        float[] b = new float[out];
+        for (int j = 0; j < out; j++) {
+            int from = j >= classes.size() ? before - boxes + j - classes.size()
+                    : known.indexOf(classes.entries().get(j).name());
+            for (int i = 0; i < in; i++) {
+                w[i * out + j] = from >= 0 ? pw[i * before + from] : (float) (rng.nextGaussian() * 0.01);
+            }
+            b[j] = from >= 0 ? earlier.bias()[from] : LEVEL_PRIOR_BIAS;
+        }
+        return new Layer.Conv(earlier.name(), earlier.input(), 1, 1, in, out, Layer.Activation.NONE, w, b,
+                earlier.padding());
+    }
 
     /**
      * The layers training leaves as they are: NanoDet's backbone where {@code layers} hold it (a pretrained start,
@@ -146,29 +146,6 @@ final class Architecture {
         Set<String> names = new HashSet<>();
         layers.forEach(x -> names.add(x.name()));
         return names.containsAll(backbone) && layers.get(0) instanceof Layer.Affine ? backbone : Set.of();
-    }
-
-    private static void ancestors(String name, Map<String, Layer> byName, Set<String> out) {
-        Layer layer = byName.get(name);
-        if (layer == null || !out.add(name)) {
-            return;
-        }
-        if (layer instanceof Layer.Conv c) {
-            ancestors(c.input(), byName, out);
-        } else if (layer instanceof Layer.Add a) {
-            ancestors(a.left(), byName, out);
-            ancestors(a.right(), byName, out);
-        } else if (layer instanceof Layer.Concat c) {
-            c.inputs().forEach(i -> ancestors(i, byName, out));
-        } else if (layer instanceof Layer.Resize r) {
-            ancestors(r.input(), byName, out);
-        } else if (layer instanceof Layer.MaxPool m) {
-            ancestors(m.input(), byName, out);
-        } else if (layer instanceof Layer.Affine a) {
-            ancestors(a.input(), byName, out);
-        } else if (layer instanceof Layer.Upsample u) {
-            ancestors(u.input(), byName, out);
-        }
     }
 
     /** A heatmap head: small weights and the prior bias. */

@@ -14,10 +14,10 @@ public enum Backbone {
      */
     PRIMITIVE,
     /**
-     * NanoDet-g's backbone and feature pyramid pretrained on COCO (annotate-pretrained, 3.8 M parameters), with the
-     * project's heads on its stride-8 level: what photographs need. The backbone stays as COCO trained it; the
-     * pyramid, the stride-8 head convolution and the heads learn. A class whose name COCO knows starts from COCO's
-     * class weights.
+     * NanoDet-g pretrained on COCO (annotate-pretrained, 3.8 M parameters) with its own heads at strides 8, 16 and
+     * 32, trained as NanoDet trains them (Generalized Focal Loss, ATSS): what photographs need. The backbone stays
+     * as COCO trained it; the feature pyramid, the heads' convolutions and the heads learn. The heads' box
+     * channels start as COCO trained them, and a class whose name COCO knows starts from COCO's class channel.
      */
     NANODET
 }

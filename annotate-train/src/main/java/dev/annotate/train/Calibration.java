@@ -1,6 +1,9 @@
 package dev.annotate.train;
 
+import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
+import dev.annotate.core.DetectorOptions;
+import dev.annotate.core.processing.NonMaxSuppression;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.tf.internal.ImageTensors;
 import org.tensorflow.Graph;
@@ -18,7 +21,8 @@ import java.util.List;
 /**
  * Score calibration after training. A CenterNet heatmap trained briefly peaks well below 1 on objects it finds,
  * so a fixed threshold of 0.5 would keep too few. The model runs once over its training images (no
- * augmentation); detections are matched to the truth (same class, IoU at least 0.5, best score first); the score
+ * augmentation) and its detections are suppressed as a detector with the default options would; they are matched
+ * to the truth (same class, IoU at least 0.5, best score first); the score
  * threshold with the best F2 (recall weighted twice, see {@link #BETA}) becomes 0.5 through an exponent
  * ({@code score^e}), which keeps every ranking. Training images flatter the model, so a threshold fitted on
  * them errs towards precision on new images; weighting recall also counters that.
@@ -29,6 +33,8 @@ final class Calibration {
     private static final float MIN_EXPONENT = 0.2f;
     private static final float MAX_EXPONENT = 5f;
     private static final float FLOOR = 0.02f;
+    /** Detections are labelled so, then their label-map id, for suppression. */
+    private static final String CLASS = "id";
     /**
      * Recall counts twice as much as precision (F2): for a person checking pre-annotations, deleting a wrong box
      * is one keystroke, drawing a missed one is a drag and a label.
@@ -107,16 +113,25 @@ final class Calibration {
             ((TFloat32) result.get(1)).copyTo(DataBuffers.of(scores, false, false));
             ((TFloat32) result.get(2)).copyTo(DataBuffers.of(classes, false, false));
         }
+        // what a detector with the default options keeps: suppression, as after any model
+        List<Annotation> candidates = new ArrayList<>();
+        for (int d = 0; d < k && scores[d] >= FLOOR; d++) {
+            candidates.add(Annotation.predicted(CLASS + (int) classes[d], BoundingBox.of(boxes[d * 4 + 1] * w,
+                    boxes[d * 4] * h, boxes[d * 4 + 3] * w, boxes[d * 4 + 2] * h), Math.min(1, scores[d])));
+        }
+        DetectorOptions defaults = DetectorOptions.defaults();
+        List<Annotation> kept = NonMaxSuppression.apply(candidates, defaults.nmsIou(), defaults.nestedSuppression(),
+                false, candidates.size());
         boolean[] claimed = new boolean[sample.boxes().size()];
         List<Scored> out = new ArrayList<>();
-        for (int d = 0; d < k && scores[d] >= FLOOR; d++) {
-            BoundingBox found = BoundingBox.of(boxes[d * 4 + 1] * w, boxes[d * 4] * h, boxes[d * 4 + 3] * w,
-                    boxes[d * 4 + 2] * h);
+        for (Annotation a : kept) {
+            BoundingBox found = a.box();
+            int id = Integer.parseInt(a.label().substring(CLASS.length()));
             int best = -1;
             double bestIou = 0.5;
             for (int t = 0; t < claimed.length; t++) {
                 TrainingData.Box truth = sample.boxes().get(t);
-                if (claimed[t] || model.labels().entries().get(truth.channel()).id() != (int) classes[d]) {
+                if (claimed[t] || model.labels().entries().get(truth.channel()).id() != id) {
                     continue;
                 }
                 double iou = found.iou(BoundingBox.of(truth.x1(), truth.y1(), truth.x2(), truth.y2()));
@@ -128,7 +143,7 @@ final class Calibration {
             if (best >= 0) {
                 claimed[best] = true;
             }
-            out.add(new Scored(scores[d], best >= 0));
+            out.add(new Scored((float) a.confidence().orElseThrow(), best >= 0));
         }
         return out;
     }

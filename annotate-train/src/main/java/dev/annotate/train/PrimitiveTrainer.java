@@ -45,7 +45,13 @@ import java.util.function.Consumer;
  * and a cosine decay over the step or time budget; batches are augmented (zoom and crop, aspect, flip, mosaic,
  * patches and pasted objects over objects, lettering, blur, contrast, brightness, colour, light gradients, shadows,
  * noise) on a background thread while TensorFlow runs the step.
- * After training, scores are calibrated on the training images so that 0.5 is the best-F2 threshold (see
+ *
+ * <p>From the pretrained backbone ({@link Backbone#NANODET}) the network is NanoDet-g with its own level heads
+ * ({@link PrimitiveModel.Heads#LEVELS}) and NanoDet's loss: Quality Focal Loss on the class scores (the target is
+ * the IoU of the cell's decoded box with its truth), GIoU and Distribution Focal Loss on the boxes, over the cells
+ * {@code LevelTargets} assigns (ATSS); the same optimiser, schedule and augmentation.
+ *
+ * <p>After training, scores are calibrated on the training images so that 0.5 is the best-F2 threshold (see
  * {@link PrimitiveModel#scoreExponent()}). Everything is seeded: the same data, options and seed give the same
  * model on the same machine (TensorFlow's multi-threaded kernels may differ in the last bits between machines).
  *
@@ -74,6 +80,11 @@ public final class PrimitiveTrainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(PrimitiveTrainer.class);
     private static final int MAX_DETECTIONS = 100;
+    /**
+     * Candidates a network with level heads passes to suppression, as NanoDet keeps before its own: its cells
+     * around an object all score, unlike the centre heads' single peak.
+     */
+    private static final int LEVEL_CANDIDATES = 1000;
     private static final int WARMUP_STEPS = 50;
     private static final float BETA1 = 0.9f;
     private static final float BETA2 = 0.999f;
@@ -133,7 +144,7 @@ public final class PrimitiveTrainer {
         List<Layer> layers;
         if (options.init().isPresent()) {
             PrimitiveModel earlier = options.init().get();
-            layers = WarmStart.layers(earlier, Architecture.following(earlier, classes.size(), options.seed()),
+            layers = WarmStart.layers(earlier, Architecture.following(earlier, classes, options.seed()),
                     classes);
             LOG.info("warm start from a model of {} classes", options.init().get().labels().size());
         } else if (options.backbone() == Backbone.NANODET) {
@@ -150,9 +161,11 @@ public final class PrimitiveTrainer {
             normalisation = WarmStart.normalisation(layers.stream().filter(l -> !frozen.contains(l.name()))
                     .toList(), layers, sample.images(), sample.size(), options.inputSize(), BN_EPSILON);
         }
-        List<Layer> trained = run(data, layers, frozen, normalisation, classes.size(), outputSize, options,
+        PrimitiveModel.Heads heads = PrimitiveModel.heads(layers);
+        int candidates = heads == PrimitiveModel.Heads.LEVELS ? LEVEL_CANDIDATES : MAX_DETECTIONS;
+        List<Layer> trained = run(data, layers, frozen, normalisation, classes.size(), outputSize, heads, options,
                 listener);
-        PrimitiveModel model = new PrimitiveModel(options.inputSize(), classes, trained, MAX_DETECTIONS);
+        PrimitiveModel model = new PrimitiveModel(options.inputSize(), classes, trained, candidates);
         float exponent = Calibration.exponent(model, data.samples());
         LOG.info("scores calibrated with exponent {}", exponent);
         return model.withScoreExponent(exponent);
@@ -161,11 +174,10 @@ public final class PrimitiveTrainer {
     /** The training graph: placeholders, the loss, and one Adam step over every weight. */
     private static final class TrainingGraph {
         final Placeholder<TFloat32> images;
-        final Placeholder<TFloat32> positive;
-        final Placeholder<TFloat32> negativeWeight;
-        final Placeholder<TFloat32> sizes;
-        final Placeholder<TFloat32> offsets;
-        final Placeholder<TFloat32> mask;
+        /** The centre heads' targets, or null for level heads. */
+        final Losses.Centre centre;
+        /** The level heads' targets, or null for centre heads. */
+        final Losses.Levels level;
         final Placeholder<TFloat32> learningRate;
         final Placeholder<TFloat32> beta1Power;
         final Placeholder<TFloat32> beta2Power;
@@ -175,14 +187,12 @@ public final class PrimitiveTrainer {
 
         @SuppressWarnings("unchecked")
         TrainingGraph(Graph g, List<Layer> layers, Set<String> frozen, Map<String, WarmStart.Normalisation> start,
-                      int inputSize, int n, int classes) {
+                      int inputSize, int n, int classes, boolean levels) {
             Ops tf = Ops.create(g);
-            images = input(tf, "images", inputSize, 3);
-            positive = input(tf, "positive", n, classes);
-            negativeWeight = input(tf, "negative_weight", n, classes);
-            sizes = input(tf, "sizes", n, 2);
-            offsets = input(tf, "offsets", n, 2);
-            mask = input(tf, "mask", n, 1);
+            images = tf.withName("images").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, inputSize,
+                    inputSize, 3)));
+            centre = levels ? null : Losses.Centre.placeholders(tf, n, classes);
+            level = levels ? Losses.Levels.placeholders(tf, inputSize, classes) : null;
             learningRate = scalar(tf, "learning_rate");
             beta1Power = scalar(tf, "beta1_power");
             beta2Power = scalar(tf, "beta2_power");
@@ -218,25 +228,8 @@ public final class PrimitiveTrainer {
                 return bn.y();
             });
 
-            Operand<TFloat32> logits = out.get(PrimitiveModel.HEATMAP);
-            Operand<TFloat32> p = tf.math.sigmoid(logits);
-            Operand<TFloat32> one = tf.constant(1f);
-            Operand<TFloat32> count = tf.math.maximum(sum(tf, positive), one);
-            // log p = -softplus(-x), log(1 - p) = -softplus(x), computed without overflow
-            Operand<TFloat32> logP = tf.math.neg(softplus(tf, tf.math.neg(logits)));
-            Operand<TFloat32> log1mP = tf.math.neg(softplus(tf, logits));
-            Operand<TFloat32> q = tf.math.sub(one, p);
-            Operand<TFloat32> positiveTerm = tf.math.mul(positive, tf.math.mul(tf.math.square(q), logP));
-            Operand<TFloat32> negativeTerm = tf.math.mul(tf.math.mul(tf.math.sub(one, positive), negativeWeight),
-                    tf.math.mul(tf.math.square(p), log1mP));
-            Operand<TFloat32> focal = tf.math.neg(tf.math.div(sum(tf, tf.math.add(positiveTerm, negativeTerm)),
-                    count));
-            Operand<TFloat32> weight = tf.math.maximum(sum(tf, mask), one);
-            Operand<TFloat32> sizeLoss = tf.math.div(sum(tf, tf.math.mul(mask,
-                    tf.math.abs(tf.math.sub(out.get(PrimitiveModel.SIZE), sizes)))), weight);
-            Operand<TFloat32> offsetLoss = tf.math.div(sum(tf, tf.math.mul(mask,
-                    tf.math.abs(tf.math.sub(out.get(PrimitiveModel.OFFSET), offsets)))), weight);
-            loss = tf.withName("loss").math.add(focal, tf.math.add(sizeLoss, offsetLoss));
+            loss = tf.withName("loss").identity(levels ? level.loss(tf, out, inputSize, classes)
+                    : centre.loss(tf, out));
 
             List<Variable<TFloat32>> vars = new ArrayList<>();
             weights.values().forEach(v -> vars.addAll(v.trained()));
@@ -259,35 +252,29 @@ public final class PrimitiveTrainer {
                     tf.math.mul(batch, tf.constant(1 - BN_MOMENTUM)));
         }
 
-        private static Placeholder<TFloat32> input(Ops tf, String name, int side, int channels) {
-            return tf.withName(name).placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, side, side,
-                    channels)));
-        }
-
         private static Placeholder<TFloat32> scalar(Ops tf, String name) {
             return tf.withName(name).placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
         }
+    }
 
-        private static Operand<TFloat32> sum(Ops tf, Operand<TFloat32> x) {
-            return tf.reduceSum(x, tf.constant(new int[] {0, 1, 2, 3}));
-        }
-
-        /** softplus(x) = max(x, 0) + log(1 + exp(-|x|)). */
-        private static Operand<TFloat32> softplus(Ops tf, Operand<TFloat32> x) {
-            return tf.math.add(tf.nn.relu(x), tf.math.log1p(tf.math.exp(tf.math.neg(tf.math.abs(x)))));
-        }
+    /** A step's batch and, for level heads, its targets. */
+    private record Step(TrainingData.Batch batch, LevelTargets.Targets levels) {
     }
 
     private static List<Layer> run(TrainingData data, List<Layer> layers, Set<String> frozen,
                                    Map<String, WarmStart.Normalisation> warm, int classes, int n,
-                                   TrainerOptions options, Consumer<TrainingProgress> listener) {
+                                   PrimitiveModel.Heads heads, TrainerOptions options,
+                                   Consumer<TrainingProgress> listener) {
         int inputSize = options.inputSize();
         int batchSize = options.batchSize();
-        BlockingQueue<TrainingData.Batch> ready = new ArrayBlockingQueue<>(2);
+        boolean levels = heads == PrimitiveModel.Heads.LEVELS;
+        LevelTargets targets = levels ? new LevelTargets(inputSize) : null;
+        BlockingQueue<Step> ready = new ArrayBlockingQueue<>(2);
         Thread producer = new Thread(() -> {
             try {
                 for (int step = 0; ; step++) {
-                    ready.put(data.batch(options.seed(), step, batchSize));
+                    TrainingData.Batch batch = data.batch(options.seed(), step, batchSize);
+                    ready.put(new Step(batch, levels ? targets.encode(batch.boxes(), classes) : null));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -296,7 +283,7 @@ public final class PrimitiveTrainer {
         producer.setDaemon(true);
         producer.start();
         try (Graph g = new Graph()) {
-            TrainingGraph t = new TrainingGraph(g, layers, frozen, warm, inputSize, n, classes);
+            TrainingGraph t = new TrainingGraph(g, layers, frozen, warm, inputSize, n, classes, levels);
             try (Session session = new Session(g)) {
                 session.initialize();
                 long start = System.nanoTime();
@@ -313,8 +300,10 @@ public final class PrimitiveTrainer {
                     float rate = (float) (options.learningRate() * warmup * 0.5 * (1 + Math.cos(Math.PI * fraction)));
                     b1 *= BETA1;
                     b2 *= BETA2;
-                    TrainingData.Batch batch = ready.take();
-                    float loss = step(session, t, batch, inputSize, n, classes, rate, (float) b1, (float) b2);
+                    Step batch = ready.take();
+                    float loss = levels
+                            ? levelStep(session, t, batch, inputSize, classes, rate, (float) b1, (float) b2)
+                            : step(session, t, batch.batch(), inputSize, n, classes, rate, (float) b1, (float) b2);
                     if (!Float.isFinite(loss)) {
                         throw new IllegalArgumentException("training diverged at step " + step + " (loss " + loss
                                 + "); try a lower learning rate than " + options.learningRate());
@@ -352,9 +341,34 @@ public final class PrimitiveTrainer {
              TFloat32 lr = TFloat32.scalarOf(rate);
              TFloat32 p1 = TFloat32.scalarOf(b1);
              TFloat32 p2 = TFloat32.scalarOf(b2);
-             var result = session.runner().feed(t.images, images).feed(t.positive, positive)
-                     .feed(t.negativeWeight, negative).feed(t.sizes, sizes).feed(t.offsets, offsets)
-                     .feed(t.mask, mask).feed(t.learningRate, lr).feed(t.beta1Power, p1).feed(t.beta2Power, p2)
+             var result = session.runner().feed(t.images, images).feed(t.centre.positive(), positive)
+                     .feed(t.centre.negativeWeight(), negative).feed(t.centre.sizes(), sizes)
+                     .feed(t.centre.offsets(), offsets).feed(t.centre.mask(), mask).feed(t.learningRate, lr).feed(t.beta1Power, p1).feed(t.beta2Power, p2)
+                     .addTarget(t.step).fetch(t.loss).run()) {
+            return ((TFloat32) result.get(0)).getFloat();
+        }
+    }
+
+    private static float levelStep(Session session, TrainingGraph t, Step step, int inputSize, int classes,
+                                   float rate, float b1, float b2) {
+        TrainingData.Batch b = step.batch();
+        LevelTargets.Targets l = step.levels();
+        int size = b.size();
+        long cells = TfNetwork.levelCells(inputSize);
+        try (TFloat32 images = tensor(b.images(), size, inputSize, 3);
+             TFloat32 cls = TFloat32.tensorOf(Shape.of(size, cells, classes), DataBuffers.of(l.classes(), true,
+                     false));
+             TFloat32 positive = TFloat32.tensorOf(Shape.of(size, cells, 1), DataBuffers.of(l.positive(), true,
+                     false));
+             TFloat32 boxes = TFloat32.tensorOf(Shape.of(size, cells, 4), DataBuffers.of(l.boxes(), true, false));
+             TFloat32 bins = TFloat32.tensorOf(Shape.of(size, cells, 4, PrimitiveModel.BINS),
+                     DataBuffers.of(l.bins(), true, false));
+             TFloat32 lr = TFloat32.scalarOf(rate);
+             TFloat32 p1 = TFloat32.scalarOf(b1);
+             TFloat32 p2 = TFloat32.scalarOf(b2);
+             var result = session.runner().feed(t.images, images).feed(t.level.classes(), cls)
+                     .feed(t.level.positive(), positive).feed(t.level.boxes(), boxes).feed(t.level.bins(), bins)
+                     .feed(t.learningRate, lr).feed(t.beta1Power, p1).feed(t.beta2Power, p2)
                      .addTarget(t.step).fetch(t.loss).run()) {
             return ((TFloat32) result.get(0)).getFloat();
         }
