@@ -142,7 +142,10 @@ public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int 
                 skipBadImages, includeUnchecked, Optional.of(previous), backbone);
     }
 
-    /** These options starting, without {@link #init()}, from {@code start}. */
+    /**
+     * These options starting, without {@link #init()}, from {@code start}; the input size and learning rate stay as
+     * they are, so start from {@link #defaults(Backbone)} for the backbone's own.
+     */
     public TrainerOptions withBackbone(Backbone start) {
         return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, seed, skipBadImages,
                 includeUnchecked, init, start);

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -48,7 +49,10 @@ public final class FoldBenchmark {
         int folds = 5;
         int only = -1;
         double minutes = 3;
-        TrainerOptions options = TrainerOptions.defaults();
+        // a backbone's own defaults (input size, learning rate), whatever the order of the arguments
+        TrainerOptions options = TrainerOptions.defaults(Arrays.stream(args).filter(a -> a.startsWith("backbone="))
+                .map(a -> Backbone.valueOf(a.substring("backbone=".length()).toUpperCase(Locale.ROOT)))
+                .reduce((a, b) -> b).orElse(TrainerOptions.DEFAULT_BACKBONE));
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -56,7 +60,7 @@ public final class FoldBenchmark {
                 case "folds" -> folds = Integer.parseInt(kv[1]);
                 case "only" -> only = Integer.parseInt(kv[1]);
                 case "minutes" -> minutes = Double.parseDouble(kv[1]);
-                case "backbone" -> options = options.withBackbone(Backbone.valueOf(kv[1].toUpperCase(Locale.ROOT)));
+                case "backbone" -> { } // read above
                 case "size" -> options = options.withInputSize(Integer.parseInt(kv[1]));
                 case "lr" -> options = options.withLearningRate(Float.parseFloat(kv[1]));
                 case "batch" -> options = options.withBatchSize(Integer.parseInt(kv[1]));

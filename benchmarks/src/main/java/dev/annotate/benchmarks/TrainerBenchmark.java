@@ -13,6 +13,7 @@ import dev.annotate.core.format.Dataset;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.synthetic.SyntheticDataset;
+import dev.annotate.train.Backbone;
 import dev.annotate.train.PrimitiveTrainer;
 import dev.annotate.train.SavedModelExport;
 import dev.annotate.train.TrainerOptions;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -56,7 +58,10 @@ public final class TrainerBenchmark {
         int test = 300;
         int photo = 300;
         List<Double> minutes = List.of(3.0);
-        TrainerOptions options = TrainerOptions.defaults();
+        // a backbone's own defaults (input size, learning rate), whatever the order of the arguments
+        TrainerOptions options = TrainerOptions.defaults(Arrays.stream(args).filter(a -> a.startsWith("backbone="))
+                .map(a -> Backbone.valueOf(a.substring("backbone=".length()).toUpperCase(Locale.ROOT)))
+                .reduce((a, b) -> b).orElse(TrainerOptions.DEFAULT_BACKBONE));
         boolean speed = true;
         List<String> speeds = new ArrayList<>();
         // how detectors are opened for evaluation: every detection from 0.01, other settings as given
@@ -81,8 +86,7 @@ public final class TrainerBenchmark {
                 case "lr" -> options = options.withLearningRate(Float.parseFloat(kv[1]));
                 case "steps" -> options = options.withSteps(Integer.parseInt(kv[1]));
                 case "seed" -> options = options.withSeed(Long.parseLong(kv[1]));
-                case "backbone" -> options = options.withBackbone(dev.annotate.train.Backbone.valueOf(
-                        kv[1].toUpperCase(Locale.ROOT)));
+                case "backbone" -> { } // read above
                 case "speed" -> speed = Boolean.parseBoolean(kv[1]);
                 case "model" -> given = OnnxExport.read(Path.of(kv[1]));
                 case "save" -> save = Path.of(kv[1]);
