@@ -35,12 +35,14 @@ import java.util.concurrent.BlockingQueue;
 import java.util.function.Consumer;
 
 /**
- * Trains the primitive detector from a VOC folder and a label map, in TensorFlow Java graph mode, with no Python.
+ * Trains a detector from a dataset and a label map, in TensorFlow Java graph mode, with no Python: by default
+ * NanoDet-g fine-tuned from its COCO weights ({@link Backbone#NANODET}), or the primitive network from random
+ * weights ({@link Backbone#PRIMITIVE}).
  *
- * <p>The network ({@link PrimitiveModel}) is a small CenterNet-style detector: class heatmaps, box log-size and
- * centre offset at stride 8. The loss is CenterNet's penalty-reduced focal loss on the heatmap (normalised by
- * the number of objects) plus L1 on log-size and offset over the cells near each centre, weighted by the
- * target Gaussian as in TTFNet (normalised by the weights' sum): a peak found a cell off still decodes the box.
+ * <p>The primitive network ({@link PrimitiveModel}) is a small CenterNet-style detector: class heatmaps, box
+ * log-size and centre offset at stride 8. The loss is CenterNet's penalty-reduced focal loss on the heatmap
+ * (normalised by the number of objects) plus L1 on log-size and offset over the cells near each centre, weighted by
+ * the target Gaussian as in TTFNet (normalised by the weights' sum): a peak found a cell off still decodes the box.
  * (A GIoU term was measured and left out: no gain within the 3-minute budget.) Adam with a short warm-up
  * and a cosine decay over the step or time budget; batches are augmented (zoom and crop, aspect, flip, mosaic,
  * patches and pasted objects over objects, lettering, blur, contrast, brightness, colour, light gradients, shadows,
@@ -81,8 +83,9 @@ public final class PrimitiveTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(PrimitiveTrainer.class);
     private static final int MAX_DETECTIONS = 100;
     /**
-     * Candidates a network with level heads passes to suppression, as NanoDet keeps before its own: its cells
-     * around an object all score, unlike the centre heads' single peak.
+     * Candidates a network with level heads passes to suppression, as NanoDet keeps before its own (or all its
+     * (cell, class) scores, where a small input has fewer): its cells around an object all score, unlike the centre
+     * heads' single peak.
      */
     private static final int LEVEL_CANDIDATES = 1000;
     private static final int WARMUP_STEPS = 50;
@@ -162,7 +165,9 @@ public final class PrimitiveTrainer {
                     .toList(), layers, sample.images(), sample.size(), options.inputSize(), BN_EPSILON);
         }
         PrimitiveModel.Heads heads = PrimitiveModel.heads(layers);
-        int candidates = heads == PrimitiveModel.Heads.LEVELS ? LEVEL_CANDIDATES : MAX_DETECTIONS;
+        int candidates = heads == PrimitiveModel.Heads.LEVELS
+                ? Math.min(LEVEL_CANDIDATES, TfNetwork.levelCells(options.inputSize()) * classes.size())
+                : MAX_DETECTIONS;
         List<Layer> trained = run(data, layers, frozen, normalisation, classes.size(), outputSize, heads, options,
                 listener);
         PrimitiveModel model = new PrimitiveModel(options.inputSize(), classes, trained, candidates);

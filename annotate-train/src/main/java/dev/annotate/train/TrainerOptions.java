@@ -25,8 +25,7 @@ import java.util.Optional;
  *     of failing
  * @param includeUnchecked learn from machine-written files no person has checked too (see
  *     {@link dev.annotate.core.AnnotatedImage#checked()}); by default they are left out and counted
- * @param init a model to start from instead of random weights (a warm start, see {@link #withInit}); empty to
- *     train from scratch
+ * @param init a model to start from (a warm start, see {@link #withInit}); empty to start from {@code backbone}
  * @param backbone what the network starts from without {@code init}
  */
 public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int inputSize, float learningRate,
@@ -60,8 +59,14 @@ public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int 
         return defaults(DEFAULT_BACKBONE);
     }
 
-    /** What {@link #defaults()} starts from. */
-    public static final Backbone DEFAULT_BACKBONE = Backbone.PRIMITIVE;
+    /**
+     * What {@link #defaults()} starts from: {@link Backbone#NANODET}. Measured in 3 minutes on 2 cores against the
+     * primitive network (README, Pretrained backbone): on photographs far better (raccoon photographs, 5 folds,
+     * AP@0.5 0.93 against 0.83, recall at the default score 0.90 against 0.77; photographic-style scenes trained on
+     * themselves mAP 0.84 against 0.64), on drawn scenes as good in mAP (0.945 against 0.928, with lower precision
+     * at the default score), at half the primitive model's pre-annotation throughput.
+     */
+    public static final Backbone DEFAULT_BACKBONE = Backbone.NANODET;
 
     /**
      * The defaults for a backbone: at most 3 minutes, batches of 8, seed 1, and
@@ -132,6 +137,16 @@ public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int 
     }
 
     /**
+     * The defaults for a warm start from {@code earlier}: those of the backbone its network came from (its
+     * {@linkplain PrimitiveModel#heads() heads} say which: a network with level heads is NanoDet-g's, trained at
+     * NanoDet's rate), {@linkplain #withInit starting from it}.
+     */
+    public static TrainerOptions warmStart(PrimitiveModel earlier) {
+        return defaults(earlier.heads() == PrimitiveModel.Heads.LEVELS ? Backbone.NANODET : Backbone.PRIMITIVE)
+                .withInit(earlier);
+    }
+
+    /**
      * These options starting from {@code previous} (for example {@code OnnxExport.read(Path.of("round-1/model.onnx"))})
      * instead of random weights, at its input size: a retrain after a round of corrections needs a fraction of the
      * steps. Its label map may differ from the one trained: a class it knows keeps its weights, an added class
@@ -140,14 +155,5 @@ public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int 
     public TrainerOptions withInit(PrimitiveModel previous) {
         return new TrainerOptions(steps, timeBudget, batchSize, previous.inputSize(), learningRate, seed,
                 skipBadImages, includeUnchecked, Optional.of(previous), backbone);
-    }
-
-    /**
-     * These options starting, without {@link #init()}, from {@code start}; the input size and learning rate stay as
-     * they are, so start from {@link #defaults(Backbone)} for the backbone's own.
-     */
-    public TrainerOptions withBackbone(Backbone start) {
-        return new TrainerOptions(steps, timeBudget, batchSize, inputSize, learningRate, seed, skipBadImages,
-                includeUnchecked, init, start);
     }
 }

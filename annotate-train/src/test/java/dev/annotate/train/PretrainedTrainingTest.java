@@ -90,6 +90,20 @@ final class PretrainedTrainingTest {
     }
 
     @Test
+    void defaults_startFromThePretrainedBackbone_andAWarmStartTrainsAtItsNetworksOwnRate() {
+        assertEquals(Backbone.NANODET, TrainerOptions.defaults().backbone());
+        LabelMap labels = LabelMap.fromNames(List.of("car"));
+        PrimitiveModel levels = new PrimitiveModel(320, labels, Architecture.pretrained(labels, 1), 1000);
+        PrimitiveModel centres = new PrimitiveModel(256, labels, Architecture.initial(1, 1), 100);
+        assertEquals(TrainerOptions.defaults(Backbone.NANODET).learningRate(),
+                TrainerOptions.warmStart(levels).learningRate());
+        assertEquals(TrainerOptions.defaults(Backbone.PRIMITIVE).learningRate(),
+                TrainerOptions.warmStart(centres).learningRate(), "a primitive network keeps its own rate");
+        assertEquals(256, TrainerOptions.warmStart(centres).inputSize());
+        assertEquals(centres, TrainerOptions.warmStart(centres).init().orElseThrow());
+    }
+
+    @Test
     void train_fromThePretrainedBackbone_learnsLeavesTheBackboneAndExportsToBothBackends(@TempDir Path out)
             throws IOException {
         List<Float> losses = new ArrayList<>();

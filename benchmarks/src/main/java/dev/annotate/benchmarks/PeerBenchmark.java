@@ -5,6 +5,7 @@ import dev.annotate.core.image.Images;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.synthetic.SyntheticDataset;
+import dev.annotate.train.Backbone;
 import dev.annotate.train.PrimitiveTrainer;
 import dev.annotate.train.TrainerOptions;
 
@@ -138,7 +139,7 @@ public final class PeerBenchmark {
         Path seed = dir.resolve("seed");
         SyntheticDataset.generate(seed, SyntheticDataset.Options.of(100, 1));
         PrimitiveModel model = PrimitiveTrainer.train(seed, SyntheticDataset.LABEL_MAP,
-                TrainerOptions.defaults().withTimeBudget(Duration.ofMinutes(1)), p -> { });
+                TrainerOptions.defaults(Backbone.PRIMITIVE).withTimeBudget(Duration.ofMinutes(1)), p -> { });
         OnnxExport.write(model, onnx);
         LabelMaps.write(model.labels(), dir.resolve("label_map.pbtxt"));
         return onnx;

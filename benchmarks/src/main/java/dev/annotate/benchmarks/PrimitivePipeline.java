@@ -13,6 +13,7 @@ import dev.annotate.onnx.OnnxExport;
 import dev.annotate.synthetic.SyntheticDataset;
 import dev.annotate.tf.TfOptions;
 import dev.annotate.tf.internal.JpegTensors;
+import dev.annotate.train.Backbone;
 import dev.annotate.train.PrimitiveTrainer;
 import dev.annotate.train.SavedModelExport;
 import dev.annotate.train.TrainerOptions;
@@ -52,7 +53,7 @@ final class PrimitivePipeline {
         Path seed = root.resolve("primitive-seed");
         SyntheticDataset.generate(seed, new SyntheticDataset.Options(8, 9, 160, 320, 0));
         PrimitiveModel model = PrimitiveTrainer.train(seed, SyntheticDataset.LABEL_MAP,
-                TrainerOptions.defaults().withSteps(3), p -> { });
+                TrainerOptions.defaults(Backbone.PRIMITIVE).withSteps(3), p -> { });
         Path saved = root.resolve("primitive/saved_model");
         Path onnx = root.resolve("primitive/model.onnx");
         SavedModelExport.write(model, saved);

@@ -4,6 +4,7 @@ import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.spark.StandaloneCluster;
 import dev.annotate.synthetic.SyntheticDataset;
+import dev.annotate.train.Backbone;
 import dev.annotate.train.PrimitiveTrainer;
 import dev.annotate.train.TrainerOptions;
 
@@ -235,7 +236,7 @@ public final class SparkBenchmark {
         Path seed = dir.resolve("seed");
         SyntheticDataset.generate(seed, SyntheticDataset.Options.of(100, 1));
         PrimitiveModel m = PrimitiveTrainer.train(seed, SyntheticDataset.LABEL_MAP,
-                TrainerOptions.defaults().withSteps(300), p -> { });
+                TrainerOptions.defaults(Backbone.PRIMITIVE).withSteps(300), p -> { });
         Path onnx = dir.resolve("model.onnx");
         OnnxExport.write(m, onnx);
         return onnx;

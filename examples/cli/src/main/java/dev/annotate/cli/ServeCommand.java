@@ -115,22 +115,23 @@ final class ServeCommand implements Callable<Integer> {
 
     /**
      * Label Studio's "Start training": a warm start from the model serving (when it is one {@code train} made;
-     * else from scratch) on the project's checked annotations, written as the next {@code round-N} folder.
+     * else a new one) on the project's checked annotations, written as the next {@code round-N} folder.
      */
     private LabelStudioBackend.Trained retrain(Dataset dataset, LabelMap labelMap, Path rounds,
                                                DetectorOptions detectorOptions) throws IOException {
-        TrainerOptions o = TrainerOptions.defaults().withSteps(trainSteps).withSkipBadImages(true)
-                .withTimeBudget(Duration.ofMillis(Math.round(trainMinutes * 60_000)));
+        TrainerOptions o = TrainerOptions.defaults();
         Path onnx = ModelDirectory.onnx(current);
         if (!Files.isRegularFile(onnx) && Files.isDirectory(current)) {
             onnx = current.toAbsolutePath().getParent().resolve(ModelDirectory.ONNX); // --model m/saved_model
         }
         try {
-            o = o.withInit(OnnxExport.read(onnx));
+            o = TrainerOptions.warmStart(OnnxExport.read(onnx));
         } catch (IOException | RuntimeException e) {
             spec.commandLine().getErr().println("note: " + current + " is not a model train made (" + e.getMessage()
-                    + "); training from scratch");
+                    + "); training a new model instead");
         }
+        o = o.withSteps(trainSteps).withSkipBadImages(true)
+                .withTimeBudget(Duration.ofMillis(Math.round(trainMinutes * 60_000)));
         int n = 1;
         while (Files.exists(rounds.resolve("round-" + n))) {
             n++;

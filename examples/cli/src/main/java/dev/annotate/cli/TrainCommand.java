@@ -67,14 +67,14 @@ final class TrainCommand implements Callable<Integer> {
     boolean skipBadImages;
 
     @Option(names = "--init", paramLabel = "MODEL_DIR", description = "Start from an earlier model (the folder train"
-            + " wrote, or its model.onnx) instead of from scratch; its classes keep what they learnt, added ones start"
+            + " wrote, or its model.onnx) instead of a new one; its classes keep what they learnt, added ones start"
             + " fresh.")
     Path init;
 
     @Option(names = "--backbone", paramLabel = "nanodet|primitive", description = "What training starts from:"
-            + " nanodet, NanoDet-g's COCO-pretrained backbone and pyramid (input 320), or primitive, a small network"
-            + " from random weights (input 256; fast, for drawn scenes). Default ${DEFAULT-VALUE}; a warm start"
-            + " (--init) trains the earlier model's network instead.")
+            + " nanodet, NanoDet-g pretrained on COCO, its heads trained as NanoDet trains them (input 320), or"
+            + " primitive, a small network from random weights (input 256; fast, for drawn scenes). Default"
+            + " ${DEFAULT-VALUE}; a warm start (--init) trains the earlier model's network instead.")
     Backbone backbone = TrainerOptions.DEFAULT_BACKBONE;
 
     @Option(names = "--include-unchecked",
@@ -86,14 +86,11 @@ final class TrainCommand implements Callable<Integer> {
         if (!(minutes > 0)) {
             throw new IllegalArgumentException("--minutes " + minutes + " must be > 0");
         }
-        TrainerOptions options = TrainerOptions.defaults(backbone).withSteps(steps).withSeed(seed)
+        PrimitiveModel earlier = init != null ? OnnxExport.read(ModelDirectory.onnx(init)) : null;
+        TrainerOptions options = (earlier != null ? TrainerOptions.warmStart(earlier)
+                : TrainerOptions.defaults(backbone)).withSteps(steps).withSeed(seed)
                 .withTimeBudget(Duration.ofMillis(Math.round(minutes * 60_000))).withSkipBadImages(skipBadImages)
                 .withIncludeUnchecked(includeUnchecked);
-        PrimitiveModel earlier = null;
-        if (init != null) {
-            earlier = OnnxExport.read(ModelDirectory.onnx(init));
-            options = options.withInit(earlier);
-        }
         LabelMap labelMap = labels != null ? LabelMaps.read(labels) : classesFound(earlier);
         Trained trained = trainAndExport(data.dataset(labelMap), labelMap, options, out);
         PrimitiveModel model = trained.model();

@@ -74,7 +74,7 @@ final class NativeOutputIT {
     void trainAndPredict_withTensorFlow_keepNativeMessagesOffStderr_unlessVerbose() throws Exception {
         Path model = root.resolve("model");
         Child train = child("train", "--voc", data.toString(), "--labels", data.resolve("label_map.pbtxt").toString(),
-                "--out", model.toString(), "--steps", "2");
+                "--out", model.toString(), "--steps", "2", "--backbone", "primitive");
         assertEquals(0, train.code(), train.err());
         assertTrue(train.err().contains("train: 1000/1000 (100%)"), train.err()); // the CLI's own lines still come
         assertTrue(!NATIVE.matcher(train.err()).find(), train.err());

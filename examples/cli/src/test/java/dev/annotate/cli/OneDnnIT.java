@@ -56,7 +56,7 @@ final class OneDnnIT {
                 environment.put(OneDnn.VARIABLE, variable);
             }
         }, "train", "--voc", data.toString(), "--labels", data.resolve("label_map.pbtxt").toString(),
-                "--out", root.resolve(name).toString(), "--steps", "2", "--verbose");
+                "--out", root.resolve(name).toString(), "--steps", "2", "--verbose", "--backbone", "primitive");
         assertEquals(0, child.code(), child.err());
         return child.err();
     }

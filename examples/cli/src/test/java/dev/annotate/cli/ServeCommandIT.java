@@ -116,7 +116,8 @@ final class ServeCommandIT {
         SyntheticDataset.generate(images, new SyntheticDataset.Options(12, 9, 160, 480, 0.25));
         PrintWriter quiet = new PrintWriter(new StringWriter());
         assertEquals(0, Annotate.execute(quiet, quiet, "train", "--voc", images.toString(), "--labels",
-                images.resolve("label_map.pbtxt").toString(), "--out", dir.resolve("m").toString(), "--steps", "3"));
+                images.resolve("label_map.pbtxt").toString(), "--out", dir.resolve("m").toString(), "--steps", "3",
+                "--backbone", "primitive"));
         // as Label Studio exports the project: images under its local-files root, which is the images folder
         assertEquals(0, Annotate.execute(quiet, quiet, "convert", "--from", "voc", "--to", "labelstudio", "--in",
                 images.toString(), "--out", images.resolve("export.json").toString()));

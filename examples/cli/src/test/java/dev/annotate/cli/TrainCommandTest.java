@@ -52,7 +52,7 @@ final class TrainCommandTest {
         SyntheticDataset.generate(data, new SyntheticDataset.Options(16, 5, 160, 480, 0.25));
         model = root.resolve("model");
         trained = run("train", "--voc", data.toString(), "--labels", data.resolve("label_map.pbtxt").toString(),
-                "--out", model.toString(), "--steps", "40");
+                "--out", model.toString(), "--steps", "40", "--backbone", "primitive");
     }
 
     @Test
@@ -76,11 +76,11 @@ final class TrainCommandTest {
     }
 
     @Test
-    void train_fromThePretrainedBackbone_writesAModelBothBackendsRun_andInitKeepsItsNetwork() throws IOException {
+    void train_byDefault_fromThePretrainedBackbone_writesAModelBothBackendsRun_andInitKeepsItsNetwork() throws IOException {
         String labels = data.resolve("label_map.pbtxt").toString();
         Path pretrained = root.resolve("pretrained");
         AnnotateTest.Run r = run("train", "--voc", data.toString(), "--labels", labels, "--out",
-                pretrained.toString(), "--steps", "2", "--backbone", "nanodet");
+                pretrained.toString(), "--steps", "2");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains(", input 320x320: "), "NanoDet's default input: " + r.out());
         for (String m : List.of("saved_model", "model.onnx")) {
@@ -135,7 +135,8 @@ final class TrainCommandTest {
             }
         }
         Path found = root.resolve("m-found");
-        AnnotateTest.Run r = run("train", "--voc", data.toString(), "--out", found.toString(), "--steps", "2");
+        AnnotateTest.Run r = run("train", "--voc", data.toString(), "--out", found.toString(), "--steps", "2",
+                "--backbone", "primitive");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("classes (no --labels): " + String.join(", ", named) + "\n"), r.out());
         assertEquals(List.copyOf(named), dev.annotate.core.LabelMaps.read(found.resolve(ModelDirectory.LABEL_MAP))
@@ -155,13 +156,13 @@ final class TrainCommandTest {
         Path mixed = withSixMachineFiles("mixed");
         String labels = data.resolve("label_map.pbtxt").toString();
         AnnotateTest.Run checkedOnly = run("train", "--voc", mixed.toString(), "--labels", labels, "--out",
-                root.resolve("m-checked").toString(), "--steps", "2");
+                root.resolve("m-checked").toString(), "--steps", "2", "--backbone", "primitive");
         assertEquals(0, checkedOnly.code(), checkedOnly.err());
         assertTrue(checkedOnly.out().startsWith("trained on 10 images in 2 steps; left out 6 pre-annotation files no"
                 + " person has checked (--include-unchecked to learn from them)\n"), checkedOnly.out());
 
         AnnotateTest.Run all = run("train", "--voc", mixed.toString(), "--labels", labels, "--out",
-                root.resolve("m-all").toString(), "--steps", "2", "--include-unchecked");
+                root.resolve("m-all").toString(), "--steps", "2", "--include-unchecked", "--backbone", "primitive");
         assertEquals(0, all.code(), all.err());
         assertTrue(all.out().startsWith("trained on 16 images in 2 steps\n"), all.out());
 
@@ -169,7 +170,8 @@ final class TrainCommandTest {
                 mixed.toString()); // the marks travel: the six stay the machine's in COCO
         assertEquals(0, toCoco.code(), toCoco.err());
         AnnotateTest.Run fromCoco = run("train", "--data", mixed.toString(), "--format",
-                "coco", "--labels", labels, "--out", root.resolve("m-mixed-coco").toString(), "--steps", "2");
+                "coco", "--labels", labels, "--out", root.resolve("m-mixed-coco").toString(), "--steps", "2",
+                "--backbone", "primitive");
         assertEquals(0, fromCoco.code(), fromCoco.err());
         assertTrue(fromCoco.out().startsWith("trained on 10 images in 2 steps; left out 6 "), fromCoco.out());
 
@@ -180,7 +182,7 @@ final class TrainCommandTest {
         System.setErr(new PrintStream(bars, true, StandardCharsets.UTF_8));
         try {
             none = run("train", "--voc", machineOnly.toString(), "--labels", labels, "--out",
-                    root.resolve("m-none").toString(), "--steps", "2");
+                    root.resolve("m-none").toString(), "--steps", "2", "--backbone", "primitive");
         } finally {
             System.setErr(stderr);
         }
@@ -253,7 +255,7 @@ final class TrainCommandTest {
         }
         for (String f : List.of("coco", "yolo")) { // the same training input is proven in annotate-train's tests
             AnnotateTest.Run t = run("train", "--data", copy.toString(), "--format", f, "--labels", labels, "--out",
-                    root.resolve("m-" + f).toString(), "--steps", "2");
+                    root.resolve("m-" + f).toString(), "--steps", "2", "--backbone", "primitive");
             assertEquals(0, t.code(), f + ": " + t.err());
             assertTrue(t.out().startsWith("trained on 16 images in 2 steps\n"), f + ": " + t.out());
         }
