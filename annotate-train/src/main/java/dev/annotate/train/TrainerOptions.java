@@ -62,9 +62,9 @@ public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int 
     /**
      * What {@link #defaults()} starts from: {@link Backbone#NANODET}. Measured in 3 minutes on 2 cores against the
      * primitive network (README, Pretrained backbone): on photographs far better (raccoon photographs, 5 folds,
-     * AP@0.5 0.93 against 0.83, recall at the default score 0.90 against 0.77; photographic-style scenes trained on
+     * AP@0.5 0.925 against 0.831, recall at the default score 0.89 against 0.77; photographic-style scenes trained on
      * themselves mAP 0.84 against 0.64), on drawn scenes as good in mAP (0.945 against 0.928, with lower precision
-     * at the default score), at half the primitive model's pre-annotation throughput.
+     * at the default score), at 40 % to 50 % of the primitive model's pre-annotation throughput on photographs.
      */
     public static final Backbone DEFAULT_BACKBONE = Backbone.NANODET;
 
