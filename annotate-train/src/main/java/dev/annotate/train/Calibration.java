@@ -33,8 +33,6 @@ final class Calibration {
     private static final float MIN_EXPONENT = 0.2f;
     private static final float MAX_EXPONENT = 5f;
     private static final float FLOOR = 0.02f;
-    /** Detections are labelled so, then their label-map id, for suppression. */
-    private static final String CLASS = "id";
     /**
      * Recall counts twice as much as precision (F2): for a person checking pre-annotations, deleting a wrong box
      * is one keystroke, drawing a missed one is a drag and a label.
@@ -116,8 +114,9 @@ final class Calibration {
         // what a detector with the default options keeps: suppression, as after any model
         List<Annotation> candidates = new ArrayList<>();
         for (int d = 0; d < k && scores[d] >= FLOOR; d++) {
-            candidates.add(Annotation.predicted(CLASS + (int) classes[d], BoundingBox.of(boxes[d * 4 + 1] * w,
-                    boxes[d * 4] * h, boxes[d * 4 + 3] * w, boxes[d * 4 + 2] * h), Math.min(1, scores[d])));
+            BoundingBox box = BoundingBox.of(boxes[d * 4 + 1] * w, boxes[d * 4] * h, boxes[d * 4 + 3] * w,
+                    boxes[d * 4 + 2] * h);
+            candidates.add(Annotation.predicted(model.labels().nameOf((int) classes[d]), box, Math.min(1, scores[d])));
         }
         DetectorOptions defaults = DetectorOptions.defaults();
         List<Annotation> kept = NonMaxSuppression.apply(candidates, defaults.nmsIou(), defaults.nestedSuppression(),
@@ -126,12 +125,11 @@ final class Calibration {
         List<Scored> out = new ArrayList<>();
         for (Annotation a : kept) {
             BoundingBox found = a.box();
-            int id = Integer.parseInt(a.label().substring(CLASS.length()));
             int best = -1;
             double bestIou = 0.5;
             for (int t = 0; t < claimed.length; t++) {
                 TrainingData.Box truth = sample.boxes().get(t);
-                if (claimed[t] || model.labels().entries().get(truth.channel()).id() != id) {
+                if (claimed[t] || !model.labels().entries().get(truth.channel()).name().equals(a.label())) {
                     continue;
                 }
                 double iou = found.iou(BoundingBox.of(truth.x1(), truth.y1(), truth.x2(), truth.y2()));

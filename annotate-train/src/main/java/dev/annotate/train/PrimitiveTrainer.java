@@ -305,10 +305,8 @@ public final class PrimitiveTrainer {
                     float rate = (float) (options.learningRate() * warmup * 0.5 * (1 + Math.cos(Math.PI * fraction)));
                     b1 *= BETA1;
                     b2 *= BETA2;
-                    Step batch = ready.take();
-                    float loss = levels
-                            ? levelStep(session, t, batch, inputSize, classes, rate, (float) b1, (float) b2)
-                            : step(session, t, batch.batch(), inputSize, n, classes, rate, (float) b1, (float) b2);
+                    float loss = step(session, t, ready.take(), inputSize, n, classes, rate, (float) b1,
+                            (float) b2);
                     if (!Float.isFinite(loss)) {
                         throw new IllegalArgumentException("training diverged at step " + step + " (loss " + loss
                                 + "); try a lower learning rate than " + options.learningRate());
@@ -334,53 +332,52 @@ public final class PrimitiveTrainer {
         return Math.max((double) stepsDone / steps, (double) nanos / budgetNanos);
     }
 
-    private static float step(Session session, TrainingGraph t, TrainingData.Batch b, int inputSize, int n,
-                              int classes, float rate, float b1, float b2) {
-        int size = b.size();
-        try (TFloat32 images = tensor(b.images(), size, inputSize, 3);
-             TFloat32 positive = tensor(b.positive(), size, n, classes);
-             TFloat32 negative = tensor(b.negativeWeight(), size, n, classes);
-             TFloat32 sizes = tensor(b.sizes(), size, n, 2);
-             TFloat32 offsets = tensor(b.offsets(), size, n, 2);
-             TFloat32 mask = tensor(b.mask(), size, n, 1);
-             TFloat32 lr = TFloat32.scalarOf(rate);
-             TFloat32 p1 = TFloat32.scalarOf(b1);
-             TFloat32 p2 = TFloat32.scalarOf(b2);
-             var result = session.runner().feed(t.images, images).feed(t.centre.positive(), positive)
-                     .feed(t.centre.negativeWeight(), negative).feed(t.centre.sizes(), sizes)
-                     .feed(t.centre.offsets(), offsets).feed(t.centre.mask(), mask).feed(t.learningRate, lr).feed(t.beta1Power, p1).feed(t.beta2Power, p2)
-                     .addTarget(t.step).fetch(t.loss).run()) {
-            return ((TFloat32) result.get(0)).getFloat();
-        }
-    }
-
-    private static float levelStep(Session session, TrainingGraph t, Step step, int inputSize, int classes,
-                                   float rate, float b1, float b2) {
+    /** One optimisation step on a batch and its targets, fed to the graph's loss; the loss. */
+    private static float step(Session session, TrainingGraph t, Step step, int inputSize, int n, int classes,
+                              float rate, float b1, float b2) {
         TrainingData.Batch b = step.batch();
-        LevelTargets.Targets l = step.levels();
-        int size = b.size();
-        long cells = TfNetwork.levelCells(inputSize);
-        try (TFloat32 images = tensor(b.images(), size, inputSize, 3);
-             TFloat32 cls = TFloat32.tensorOf(Shape.of(size, cells, classes), DataBuffers.of(l.classes(), true,
-                     false));
-             TFloat32 positive = TFloat32.tensorOf(Shape.of(size, cells, 1), DataBuffers.of(l.positive(), true,
-                     false));
-             TFloat32 boxes = TFloat32.tensorOf(Shape.of(size, cells, 4), DataBuffers.of(l.boxes(), true, false));
-             TFloat32 bins = TFloat32.tensorOf(Shape.of(size, cells, 4, PrimitiveModel.BINS),
-                     DataBuffers.of(l.bins(), true, false));
-             TFloat32 lr = TFloat32.scalarOf(rate);
-             TFloat32 p1 = TFloat32.scalarOf(b1);
-             TFloat32 p2 = TFloat32.scalarOf(b2);
-             var result = session.runner().feed(t.images, images).feed(t.level.classes(), cls)
-                     .feed(t.level.positive(), positive).feed(t.level.boxes(), boxes).feed(t.level.bins(), bins)
-                     .feed(t.learningRate, lr).feed(t.beta1Power, p1).feed(t.beta2Power, p2)
-                     .addTarget(t.step).fetch(t.loss).run()) {
-            return ((TFloat32) result.get(0)).getFloat();
+        List<Tensor> fed = new ArrayList<>();
+        try {
+            Session.Runner runner = session.runner()
+                    .feed(t.images, fed(fed, tensor(b.images(), b.size(), inputSize, inputSize, 3)))
+                    .feed(t.learningRate, fed(fed, TFloat32.scalarOf(rate)))
+                    .feed(t.beta1Power, fed(fed, TFloat32.scalarOf(b1)))
+                    .feed(t.beta2Power, fed(fed, TFloat32.scalarOf(b2)));
+            if (t.level != null) {
+                LevelTargets.Targets l = step.levels();
+                long cells = TfNetwork.levelCells(inputSize);
+                runner.feed(t.level.classes(), fed(fed, tensor(l.classes(), b.size(), cells, classes)))
+                        .feed(t.level.positive(), fed(fed, tensor(l.positive(), b.size(), cells, 1)))
+                        .feed(t.level.boxes(), fed(fed, tensor(l.boxes(), b.size(), cells, 4)))
+                        .feed(t.level.bins(), fed(fed, tensor(l.bins(), b.size(), cells, 4, PrimitiveModel.BINS)));
+            } else {
+                runner.feed(t.centre.positive(), fed(fed, tensor(b.positive(), b.size(), n, n, classes)))
+                        .feed(t.centre.negativeWeight(), fed(fed, tensor(b.negativeWeight(), b.size(), n, n,
+                                classes)))
+                        .feed(t.centre.sizes(), fed(fed, tensor(b.sizes(), b.size(), n, n, 2)))
+                        .feed(t.centre.offsets(), fed(fed, tensor(b.offsets(), b.size(), n, n, 2)))
+                        .feed(t.centre.mask(), fed(fed, tensor(b.mask(), b.size(), n, n, 1)));
+            }
+            try (var result = runner.addTarget(t.step).fetch(t.loss).run()) {
+                return ((TFloat32) result.get(0)).getFloat();
+            }
+        } finally {
+            fed.forEach(Tensor::close);
         }
     }
 
-    private static TFloat32 tensor(float[] values, int batch, int side, int channels) {
-        return TFloat32.tensorOf(Shape.of(batch, side, side, channels), DataBuffers.of(values, true, false));
+    /** {@code tensor}, kept in {@code fed} to be closed after the step. */
+    private static TFloat32 fed(List<Tensor> fed, TFloat32 tensor) {
+        fed.add(tensor);
+        return tensor;
+    }
+
+    /** A batch of {@code values} of the shape {@code [batch, dims...]}. */
+    private static TFloat32 tensor(float[] values, int batch, long... dims) {
+        long[] shape = new long[dims.length + 1];
+        shape[0] = batch;
+        System.arraycopy(dims, 0, shape, 1, dims.length);
+        return TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(values, true, false));
     }
 
     /**

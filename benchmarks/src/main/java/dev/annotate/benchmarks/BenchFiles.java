@@ -2,6 +2,8 @@ package dev.annotate.benchmarks;
 
 import dev.annotate.core.image.Images;
 import dev.annotate.tf.internal.JpegTensors;
+import dev.annotate.train.Backbone;
+import dev.annotate.train.TrainerOptions;
 
 import java.awt.Color;
 import java.awt.GradientPaint;
@@ -16,8 +18,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -25,6 +29,16 @@ import java.util.stream.Stream;
 final class BenchFiles {
 
     private BenchFiles() {
+    }
+
+    /**
+     * The trainer's defaults for the {@code backbone=} among a benchmark's arguments (the last one given; the default
+     * backbone without one): its own input size and learning rate, whatever the order of the other arguments.
+     */
+    static TrainerOptions trainerDefaults(String[] args) {
+        return TrainerOptions.defaults(Arrays.stream(args).filter(a -> a.startsWith("backbone="))
+                .map(a -> Backbone.valueOf(a.substring("backbone=".length()).toUpperCase(Locale.ROOT)))
+                .reduce((first, last) -> last).orElse(TrainerOptions.DEFAULT_BACKBONE));
     }
 
     /**

@@ -9,7 +9,6 @@ import dev.annotate.core.eval.Evaluation;
 import dev.annotate.core.format.Dataset;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
-import dev.annotate.train.Backbone;
 import dev.annotate.train.PrimitiveTrainer;
 import dev.annotate.train.SavedModelExport;
 import dev.annotate.train.TrainerOptions;
@@ -20,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -49,10 +47,7 @@ public final class FoldBenchmark {
         int folds = 5;
         int only = -1;
         double minutes = 3;
-        // a backbone's own defaults (input size, learning rate), whatever the order of the arguments
-        TrainerOptions options = TrainerOptions.defaults(Arrays.stream(args).filter(a -> a.startsWith("backbone="))
-                .map(a -> Backbone.valueOf(a.substring("backbone=".length()).toUpperCase(Locale.ROOT)))
-                .reduce((a, b) -> b).orElse(TrainerOptions.DEFAULT_BACKBONE));
+        TrainerOptions options = BenchFiles.trainerDefaults(args);
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {

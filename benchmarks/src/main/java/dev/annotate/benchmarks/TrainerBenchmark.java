@@ -13,7 +13,6 @@ import dev.annotate.core.format.Dataset;
 import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.synthetic.SyntheticDataset;
-import dev.annotate.train.Backbone;
 import dev.annotate.train.PrimitiveTrainer;
 import dev.annotate.train.SavedModelExport;
 import dev.annotate.train.TrainerOptions;
@@ -24,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -58,10 +56,7 @@ public final class TrainerBenchmark {
         int test = 300;
         int photo = 300;
         List<Double> minutes = List.of(3.0);
-        // a backbone's own defaults (input size, learning rate), whatever the order of the arguments
-        TrainerOptions options = TrainerOptions.defaults(Arrays.stream(args).filter(a -> a.startsWith("backbone="))
-                .map(a -> Backbone.valueOf(a.substring("backbone=".length()).toUpperCase(Locale.ROOT)))
-                .reduce((a, b) -> b).orElse(TrainerOptions.DEFAULT_BACKBONE));
+        TrainerOptions options = BenchFiles.trainerDefaults(args);
         boolean speed = true;
         List<String> speeds = new ArrayList<>();
         // how detectors are opened for evaluation: every detection from 0.01, other settings as given
