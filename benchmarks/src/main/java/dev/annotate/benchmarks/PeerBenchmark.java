@@ -30,7 +30,7 @@ import java.util.TreeMap;
  * <pre>
  * ./mvnw -B -q package -DskipTests
  * java -cp benchmarks/target/benchmarks.jar dev.annotate.benchmarks.PeerBenchmark [images=300] [threads=2] [runs=3]
- *     [model=my-model/model.onnx] [jar=examples/cli/target/annotate.jar] [dir=/tmp/annotate-peer]
+ *     [model=my-model/model.onnx] [jar=annotate-cli/target/annotate.jar] [dir=/tmp/annotate-peer]
  * </pre>
  *
  * The images are generated scenes scaled to 1024x768 JPEGs (quality 0.92); without {@code model=}, a primitive
@@ -51,7 +51,7 @@ public final class PeerBenchmark {
         int count = Integer.parseInt(a.getOrDefault("images", "300"));
         int threads = Integer.parseInt(a.getOrDefault("threads", "2"));
         int runs = Integer.parseInt(a.getOrDefault("runs", "3"));
-        Path jar = Path.of(a.getOrDefault("jar", "examples/cli/target/annotate.jar")).toAbsolutePath();
+        Path jar = Path.of(a.getOrDefault("jar", "annotate-cli/target/annotate.jar")).toAbsolutePath();
         Path root = Path.of(a.getOrDefault("dir", System.getProperty("java.io.tmpdir") + "/annotate-peer"));
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException(jar + " is missing: ./mvnw -B -q package -DskipTests builds it");

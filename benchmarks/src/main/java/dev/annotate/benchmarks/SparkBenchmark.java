@@ -70,7 +70,7 @@ public final class SparkBenchmark {
                 default -> throw new IllegalArgumentException("unknown argument " + a);
             }
         }
-        Path cliJar = Path.of("examples/cli/target/annotate.jar").toAbsolutePath();
+        Path cliJar = Path.of("annotate-cli/target/annotate.jar").toAbsolutePath();
         Path appJar = Path.of("annotate-spark/target/annotate-spark-app.jar").toAbsolutePath();
         Path classpath = Path.of("annotate-spark/target/spark-runtime.classpath").toAbsolutePath();
         for (Path p : List.of(cliJar, appJar, classpath)) {

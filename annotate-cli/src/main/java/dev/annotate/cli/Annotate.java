@@ -19,7 +19,7 @@ import java.util.List;
  * library's informational log lines through; by default they stay off the terminal (see {@link NativeOutput}).
  *
  * <pre>
- * java -jar examples/cli/target/annotate.jar predict --model model.onnx --images new-batch
+ * java -jar annotate-cli/target/annotate.jar predict --model model.onnx --images new-batch
  * </pre>
  */
 @Command(name = "annotate", mixinStandardHelpOptions = true, version = "annotate 0.1.0",

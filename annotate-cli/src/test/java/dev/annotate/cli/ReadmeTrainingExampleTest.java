@@ -42,7 +42,7 @@ final class ReadmeTrainingExampleTest {
 
     @Test
     void readme_containsTheExampleVerbatim() throws IOException {
-        ReadmeExamples.assertReadmeContains(Path.of("..", "..", "README.md"),
+        ReadmeExamples.assertReadmeContains(Path.of("..", "README.md"),
                 Path.of("src/test/java/dev/annotate/cli/ReadmeTrainingExampleTest.java"));
     }
 }

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * README's first command as a new user types it: {@code java -jar examples/cli/target/annotate.jar demo}, the
+ * README's first command as a new user types it: {@code java -jar annotate-cli/target/annotate.jar demo}, the
  * packaged jar, started in a fresh working folder, with the demo's default, relative output folder (#32: it failed
  * in its second round, which related the relative folder to an absolute file). Smaller and shorter than the
  * default, which changes nothing of how paths are handled.
