@@ -1,9 +1,9 @@
 package dev.annotate.cli;
 
-import dev.annotate.core.Failures;
+import dev.annotate.command.Failures;
+import dev.annotate.command.Programs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -33,14 +33,11 @@ public final class Annotate implements Runnable {
     /** An internal error: a bug, or a model or native runtime that failed. */
     public static final int INTERNAL_ERROR = Failures.INTERNAL_ERROR;
 
-    private static final String VERBOSE = "--verbose";
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = VERBOSE, scope = CommandLine.ScopeType.INHERIT,
-            description = "Print stack traces, native libraries' messages and informational log lines.")
-    boolean verbose;
+    @CommandLine.Mixin
+    Programs.Verbose verbose;
 
     @Override
     public void run() {
@@ -72,14 +69,7 @@ public final class Annotate implements Runnable {
         // the demo's default, relative --out failed in its second round)
         cl.registerConverter(Path.class, value -> Path.of(value).toAbsolutePath().normalize());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.setOut(out);
-        cl.setErr(err);
-        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> Failures.report("annotate", e,
-                commandLine.getErr(), verbose(parseResult), NativeOutput.log().orElse(null)));
-        int code = cl.execute(args);
-        out.flush();
-        err.flush();
-        return code;
+        return Programs.execute("annotate", cl, out, err, () -> NativeOutput.log().orElse(null), args);
     }
 
     private static String name(Class<?> command) {
@@ -96,17 +86,8 @@ public final class Annotate implements Runnable {
         }
     }
 
-    private static boolean verbose(CommandLine.ParseResult parsed) {
-        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
-            if (p.hasMatchedOption(VERBOSE)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     public static void main(String[] args) {
-        boolean verbose = Arrays.asList(args).contains(VERBOSE);
+        boolean verbose = Arrays.asList(args).contains(Programs.VERBOSE);
         OneDnn.allow();
         LogLines.install(System.err, verbose);
         if (!verbose) {

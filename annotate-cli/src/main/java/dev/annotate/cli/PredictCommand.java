@@ -1,9 +1,9 @@
 package dev.annotate.cli;
 
+import dev.annotate.command.PredictionOptions;
 import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.LabelMaps;
-import dev.annotate.core.Slicing;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.pipeline.Existing;
@@ -53,8 +53,8 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     LabelStudioOptions labelStudio = new LabelStudioOptions();
 
-    @Option(names = "--min-score", defaultValue = "0.5", description = "Minimum score (default ${DEFAULT-VALUE}).")
-    double minScore;
+    @Mixin
+    PredictionOptions prediction = new PredictionOptions();
 
     @Option(names = "--out", description = "Write into a mirrored tree here instead of beside each image; for coco and"
             + " labelstudio, the dataset file (or its folder), in the image folder or above it (default: in the image"
@@ -65,11 +65,6 @@ final class PredictCommand implements Callable<Integer> {
             + " processors).")
     Integer threads;
 
-    @Option(names = "--slice", paramLabel = "PIXELS",
-            description = "Also run the model on tiles of this side (20%% overlap) of images larger than one, merging"
-                    + " the answers: finds small objects in large photographs, at one inference per tile more.")
-    Integer slice;
-
     @Option(names = "--preview", description = "Also draw the detections as PNGs here, with an index.html.")
     Path preview;
 
@@ -78,22 +73,15 @@ final class PredictCommand implements Callable<Integer> {
                     + " their reasons, and the images ranked by their least confident detection.")
     Path report;
 
-    @Option(names = "--existing", defaultValue = "skip",
-            description = "What to do with existing annotation files: skip, skip-verified, refresh"
-                    + " (re-predict the machine's files no person has checked), overwrite (default ${DEFAULT-VALUE}).")
-    String existing;
-
     @Override
     public Integer call() throws Exception {
         AnnotationFormat f = labelStudio.format(format);
-        Existing policy = Existing.parse(existing);
-        DetectorOptions.Builder options = DetectorOptions.builder().minScore(minScore); // one inference thread
+        Existing policy = prediction.existing();
+        DetectorOptions.Builder options = DetectorOptions.builder().minScore(prediction.minScore()); // one thread
         if (labels != null) {
             options.labelMap(LabelMaps.read(labels));
         }
-        if (slice != null) {
-            options.slicing(Slicing.of(slice));
-        }
+        prediction.slicing().ifPresent(options::slicing);
         classes.applyTo(options);
         PreAnnotator.Options run = PreAnnotator.Options.of(f).withExisting(policy)
                 .withThreads(threads == null ? PreAnnotator.Options.AUTO_THREADS : threads)
@@ -145,7 +133,7 @@ final class PredictCommand implements Callable<Integer> {
             stdout.println("previews: " + preview.toAbsolutePath().resolve("index.html"));
         }
         if (report != null) {
-            PredictReport.write(report, new PredictReport.Run(images, model, format, minScore,
+            PredictReport.write(report, new PredictReport.Run(images, model, format, prediction.minScore(),
                     Optional.ofNullable(out), policy.optionName(), run.workers(options.build())), s);
             stdout.println("report: " + report.toAbsolutePath());
         }

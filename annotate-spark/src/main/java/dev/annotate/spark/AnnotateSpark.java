@@ -1,7 +1,8 @@
 package dev.annotate.spark;
 
-import dev.annotate.core.Failures;
-import dev.annotate.core.Slicing;
+import dev.annotate.command.Failures;
+import dev.annotate.command.PredictionOptions;
+import dev.annotate.command.Programs;
 import dev.annotate.core.pipeline.Existing;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
@@ -40,14 +41,11 @@ public final class AnnotateSpark implements Runnable {
     /** A bug, a model that fails, or a job that failed after Spark's retries. */
     public static final int INTERNAL_ERROR = Failures.INTERNAL_ERROR;
 
-    private static final String VERBOSE = "--verbose";
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = VERBOSE, scope = CommandLine.ScopeType.INHERIT,
-            description = "Print an internal error's stack trace here instead of into a file.")
-    boolean verbose;
+    @CommandLine.Mixin
+    Programs.Verbose verbose;
 
     @Override
     public void run() {
@@ -57,24 +55,7 @@ public final class AnnotateSpark implements Runnable {
 
     /** Runs the command line and returns its exit code. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new AnnotateSpark());
-        cl.setOut(out);
-        cl.setErr(err);
-        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> Failures.report("annotate-spark", e,
-                commandLine.getErr(), verbose(parseResult), null));
-        int code = cl.execute(args);
-        out.flush();
-        err.flush();
-        return code;
-    }
-
-    private static boolean verbose(CommandLine.ParseResult parsed) {
-        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
-            if (p.hasMatchedOption(VERBOSE)) {
-                return true;
-            }
-        }
-        return false;
+        return Programs.execute("annotate-spark", new CommandLine(new AnnotateSpark()), out, err, () -> null, args);
     }
 
     public static void main(String[] args) {
@@ -149,23 +130,12 @@ public final class AnnotateSpark implements Runnable {
                 + " ${DEFAULT-VALUE}).")
         String format;
 
-        @Option(names = "--min-score", defaultValue = "0.5", description = "Minimum score (default"
-                + " ${DEFAULT-VALUE}).")
-        double minScore;
-
-        @Option(names = "--existing", defaultValue = "skip", description = "What to do with existing annotation"
-                + " files: skip, skip-verified, refresh (re-predict the machine's files no person has checked),"
-                + " overwrite (default ${DEFAULT-VALUE}).")
-        String existing;
+        @CommandLine.Mixin
+        PredictionOptions prediction = new PredictionOptions();
 
         @Option(names = "--threads", description = "Inference threads of each executor's model (default:"
                 + " spark.task.cpus).")
         Integer threads;
-
-        @Option(names = "--slice", paramLabel = "PIXELS", description = "Also run the model on tiles of this side"
-                + " (20%% overlap) of images larger than one, merging the answers: finds small objects in large"
-                + " photographs, at one inference per tile more.")
-        Integer slice;
 
         @Option(names = "--report", paramLabel = "FILE", description = "Also write a JSON report here (any Hadoop"
                 + " file system).")
@@ -173,17 +143,17 @@ public final class AnnotateSpark implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Existing policy = Existing.parse(existing);
+            Existing policy = prediction.existing();
             SparkPreAnnotator.Options options = SparkPreAnnotator.Options.defaults().withFormat(format)
-                    .withMinScore(minScore).withExisting(policy).withReviewListSize(Reports.REVIEW_LIST);
+                    .withMinScore(prediction.minScore()).withExisting(policy).withReviewListSize(Reports.REVIEW_LIST);
             if (labels != null) {
                 options = options.withLabels(labels);
             }
             if (threads != null) {
                 options = options.withThreads(threads);
             }
-            if (slice != null) {
-                options = options.withSlicing(Slicing.of(slice));
+            if (prediction.slicing().isPresent()) {
+                options = options.withSlicing(prediction.slicing().get());
             }
             if (partitions != null) {
                 options = options.withPartitions(partitions);
@@ -194,8 +164,8 @@ public final class AnnotateSpark implements Runnable {
                         chosen);
                 r.close();
                 if (report != null) {
-                    Reports.writePredict(spark, report, new Reports.PredictRun(images, model, format, minScore,
-                            out, policy.optionName()), r.summary());
+                    Reports.writePredict(spark, report, new Reports.PredictRun(images, model, format,
+                            prediction.minScore(), out, policy.optionName()), r.summary());
                 }
                 return r.summary();
             });

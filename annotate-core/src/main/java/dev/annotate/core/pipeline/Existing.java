@@ -76,7 +76,7 @@ public enum Existing {
                 return e;
             }
         }
-        throw new IllegalArgumentException("--existing " + name + " is not one of "
+        throw new IllegalArgumentException("existing-file policy " + name + " is not one of "
                 + String.join(", ", Arrays.stream(values()).map(Existing::optionName).toList()));
     }
 

@@ -234,7 +234,7 @@ final class PreAnnotatorTest {
         assertEquals(Existing.REFRESH, Existing.parse("refresh"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Existing.parse("keep"));
-        assertEquals("--existing keep is not one of skip, skip-verified, refresh, overwrite", e.getMessage());
+        assertEquals("existing-file policy keep is not one of skip, skip-verified, refresh, overwrite", e.getMessage());
     }
 
     @Test

@@ -1,5 +1,7 @@
-package dev.annotate.core;
+package dev.annotate.command;
 
+import dev.annotate.core.DetectorException;
+import dev.annotate.core.FormatException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,7 +78,7 @@ final class FailuresTest {
                 + trace.toAbsolutePath() + ", or run again with --verbose)" + System.lineSeparator(), r.err());
         String written = Files.readString(trace);
         assertTrue(written.startsWith("native output before\njava.lang.NullPointerException: boom"), written);
-        assertTrue(written.contains("at dev.annotate.core.FailuresTest.report_aBug"), written);
+        assertTrue(written.contains("at dev.annotate.command.FailuresTest.report_aBug"), written);
     }
 
     @Test
@@ -101,7 +103,7 @@ final class FailuresTest {
         String[] lines = r.err().split("\\R");
         assertEquals("prog: internal error: java.lang.IllegalStateException: odd (a bug in prog)", lines[0]);
         assertEquals("java.lang.IllegalStateException: odd", lines[1]);
-        assertTrue(lines[2].strip().startsWith("at dev.annotate.core.FailuresTest."), lines[2]);
+        assertTrue(lines[2].strip().startsWith("at dev.annotate.command.FailuresTest."), lines[2]);
         assertFalse(Files.exists(trace));
     }
 

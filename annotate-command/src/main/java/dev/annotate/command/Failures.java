@@ -1,4 +1,7 @@
-package dev.annotate.core;
+package dev.annotate.command;
+
+import dev.annotate.core.DetectorException;
+import dev.annotate.core.FormatException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
