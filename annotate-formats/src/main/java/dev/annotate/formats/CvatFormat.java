@@ -10,7 +10,7 @@ import dev.annotate.core.format.DatasetWriter;
 import dev.annotate.core.format.MachineMark;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
-import dev.annotate.voc.internal.SecureXml;
+import dev.annotate.core.format.SecureXml;
 import jakarta.xml.bind.JAXBContext;
 import jakarta.xml.bind.JAXBException;
 import jakarta.xml.bind.Marshaller;

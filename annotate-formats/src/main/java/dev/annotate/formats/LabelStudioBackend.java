@@ -12,7 +12,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.Detector;
-import dev.annotate.voc.internal.SecureXml;
+import dev.annotate.core.format.SecureXml;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;

@@ -12,7 +12,6 @@ import dev.annotate.core.image.ImageHeader;
 import dev.annotate.core.image.ImageTooLargeException;
 import dev.annotate.core.image.Images;
 import dev.annotate.core.spi.AbstractDetector;
-import dev.annotate.tf.internal.ImageTensors;
 import dev.annotate.tf.internal.JpegTensors;
 import org.tensorflow.Result;
 import org.tensorflow.Tensor;

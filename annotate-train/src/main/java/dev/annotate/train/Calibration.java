@@ -5,7 +5,7 @@ import dev.annotate.core.BoundingBox;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.processing.NonMaxSuppression;
 import dev.annotate.core.model.PrimitiveModel;
-import dev.annotate.tf.internal.ImageTensors;
+import dev.annotate.tf.ImageTensors;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.buffer.DataBuffers;

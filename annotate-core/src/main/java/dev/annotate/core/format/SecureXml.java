@@ -1,4 +1,4 @@
-package dev.annotate.voc.internal;
+package dev.annotate.core.format;
 
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -30,7 +30,8 @@ import java.util.List;
  * entity expansion, no DTD fetches), JAXP secure processing on, and a nesting limit.
  *
  * <p>Also converts the elements the binding does not model to and from text, so that they can travel in
- * {@code Annotation.extras()} and be written back.
+ * {@code Annotation.extras()} and be written back. For every reader of XML annotations: VOC's, CVAT's, Label
+ * Studio's labeling configurations, and a format of one's own.
  */
 public final class SecureXml {
 

@@ -1,4 +1,4 @@
-package dev.annotate.tf.internal;
+package dev.annotate.tf;
 
 import dev.annotate.core.image.Images;
 import org.tensorflow.ndarray.Shape;
@@ -7,8 +7,8 @@ import org.tensorflow.types.TUint8;
 import java.awt.image.BufferedImage;
 
 /**
- * Images as TensorFlow input tensors, shared by the detector and the trainer's calibration. Not API: the package
- * is internal to annotate-tf.
+ * Images as TensorFlow input tensors, as the detector feeds them (the trainer's calibration runs models the same
+ * way).
  */
 public final class ImageTensors {
 
