@@ -13,7 +13,7 @@ import dev.annotate.core.model.PrimitiveModel;
 import dev.annotate.core.pipeline.Existing;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.synthetic.SyntheticDataset;
-import dev.annotate.tfrecord.VocToTfRecord;
+import dev.annotate.tfrecord.DatasetToTfRecord;
 import dev.annotate.train.ModelDirectory;
 import dev.annotate.train.TrainerOptions;
 import dev.annotate.voc.VocFormat;
@@ -167,8 +167,8 @@ final class DemoCommand implements Callable<Integer> {
                 coldTraining));
 
         t = System.nanoTime();
-        VocToTfRecord.Report r = VocToTfRecord.convert(seedSet, model.labels(), records,
-                VocToTfRecord.Options.defaults().withShards(2).withValFraction(0.1));
+        DatasetToTfRecord.Report r = DatasetToTfRecord.convert(seedSet, model.labels(), records,
+                DatasetToTfRecord.Options.defaults().withShards(2).withValFraction(0.1));
         stages.add(new Stage("tfrecord", String.format(Locale.ROOT, "%d train + %d val examples -> %s",
                 r.trainExamples(), r.valExamples(), records.getParent()), since(t)));
 

@@ -2,7 +2,7 @@ package dev.annotate.cli;
 
 import dev.annotate.core.LabelMaps;
 import dev.annotate.tfrecord.Compression;
-import dev.annotate.tfrecord.VocToTfRecord;
+import dev.annotate.tfrecord.DatasetToTfRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,10 +41,10 @@ final class TfRecordCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        VocToTfRecord.Report r;
+        DatasetToTfRecord.Report r;
         try (me.tongfei.progressbar.ProgressBar bar = Bars.open("tfrecord", -1)) {
-            r = VocToTfRecord.convert(data.dataset(LabelMaps.read(labels)), out,
-                    VocToTfRecord.Options.defaults().withShards(shards).withValFraction(valFraction)
+            r = DatasetToTfRecord.convert(data.dataset(LabelMaps.read(labels)), out,
+                    DatasetToTfRecord.Options.defaults().withShards(shards).withValFraction(valFraction)
                             .withCompression(gzip ? Compression.GZIP : Compression.NONE),
                     (done, total) -> {
                         bar.maxHint(total);

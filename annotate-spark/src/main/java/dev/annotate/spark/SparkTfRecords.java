@@ -3,9 +3,10 @@ package dev.annotate.spark;
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.LabelMaps;
 import dev.annotate.core.format.Problem;
+import dev.annotate.tfrecord.DatasetToTfRecord;
 import dev.annotate.tfrecord.ShardedTfRecordWriter;
 import dev.annotate.tfrecord.TfRecordFraming;
-import dev.annotate.tfrecord.VocToTfRecord;
+import dev.annotate.voc.VocFormat;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -31,12 +32,12 @@ import java.util.Objects;
 import java.util.OptionalInt;
 
 /**
- * {@link VocToTfRecord} as an Apache Spark job: a VOC dataset on any Hadoop file system becomes
+ * {@link DatasetToTfRecord} as an Apache Spark job: a VOC dataset on any Hadoop file system becomes
  * {@code BASE_train.record-SSSSS-of-NNNNN} (and {@code BASE_val.record-...} with a validation split) and
  * {@code BASE_label_map.pbtxt}, one shard per partition, each written by one task.
  *
  * <p>Every image gets the same record, byte for byte, and the same split as {@code annotate tfrecord} gives it
- * (both call {@link VocToTfRecord#convertFile}); which shard holds it, and the order inside a shard, differ:
+ * (both call {@link DatasetToTfRecord#convertFile}); which shard holds it, and the order inside a shard, differ:
  * records go to the shard of the partition that converted them, in path order within it. The label map is
  * fixed: a file with a label missing from it is not converted and is reported, as on the command line.
  *
@@ -52,6 +53,8 @@ import java.util.OptionalInt;
 public final class SparkTfRecords {
 
     private static final Logger LOG = LoggerFactory.getLogger(SparkTfRecords.class);
+    /** The job's input format: a tree of VOC files ({@code --voc}). */
+    private static final VocFormat VOC = new VocFormat();
 
     /**
      * How to convert.
@@ -252,7 +255,7 @@ public final class SparkTfRecords {
         @Override
         public Iterator<PartitionReport> call(Integer index, Iterator<String> xmls) throws IOException {
             LabelMap labelMap = labels.parse();
-            VocToTfRecord.Options converter = VocToTfRecord.Options.defaults().withValFraction(valFraction)
+            DatasetToTfRecord.Options converter = DatasetToTfRecord.Options.defaults().withValFraction(valFraction)
                     .withDropDifficult(dropDifficult).withThreads(1);
             TaskContext task = TaskContext.get();
             String attempt = task == null ? "local" : Long.toString(task.taskAttemptId());
@@ -267,7 +270,7 @@ public final class SparkTfRecords {
                 TfRecordFraming trainRecords = new TfRecordFraming(train.stream());
                 TfRecordFraming valRecords = val == null ? null : new TfRecordFraming(val.stream());
                 while (xmls.hasNext()) {
-                    VocToTfRecord.Converted c = convertOne(new Path(xmls.next()), labelMap, converter);
+                    DatasetToTfRecord.Converted c = convertOne(new Path(xmls.next()), labelMap, converter);
                     c.problems().forEach(p -> report.problems.add(p.toString()));
                     if (c.record().isEmpty()) {
                         report.skipped++;
@@ -297,11 +300,11 @@ public final class SparkTfRecords {
          * One file: where it is, or (on a remote file system) a local copy of it and of its image, converted as
          * the command line converts it; problems then name the original paths.
          */
-        private VocToTfRecord.Converted convertOne(Path xml, LabelMap labels, VocToTfRecord.Options converter)
+        private DatasetToTfRecord.Converted convertOne(Path xml, LabelMap labels, DatasetToTfRecord.Options converter)
                 throws IOException {
             FileSystem fs = HadoopFiles.fileSystem(xml, conf.get());
             if (HadoopFiles.isLocal(fs)) {
-                return VocToTfRecord.convertFile(java.nio.file.Path.of(xml.toUri()), labels, converter);
+                return DatasetToTfRecord.convertFile(java.nio.file.Path.of(xml.toUri()), VOC, labels, converter);
             }
             java.nio.file.Path dir = Files.createTempDirectory("annotate-voc");
             try {
@@ -309,7 +312,7 @@ public final class SparkTfRecords {
                 byte[] bytes = HadoopFiles.readAll(fs, xml, dev.annotate.voc.Voc.MAX_DOCUMENT_BYTES);
                 Files.write(localXml, bytes);
                 copyImage(fs, xml, bytes, localXml, dir);
-                VocToTfRecord.Converted c = VocToTfRecord.convertFile(localXml, labels, converter);
+                DatasetToTfRecord.Converted c = DatasetToTfRecord.convertFile(localXml, VOC, labels, converter);
                 List<Problem> named = new ArrayList<>();
                 for (Problem p : c.problems()) {
                     java.nio.file.Path file = p.file() == null ? null
@@ -318,7 +321,7 @@ public final class SparkTfRecords {
                     named.add(new Problem(file, p.position(), p.message().replace(dir.toString(),
                             xml.getParent().toString())));
                 }
-                return new VocToTfRecord.Converted(c.record(), c.validation(), named, c.objects(),
+                return new DatasetToTfRecord.Converted(c.record(), c.validation(), named, c.objects(),
                         c.difficultDropped(), c.rotated(), c.reencoded());
             } finally {
                 org.apache.hadoop.fs.FileUtil.fullyDelete(dir.toFile());

@@ -2,7 +2,7 @@ package dev.annotate.spark;
 
 import dev.annotate.core.LabelMaps;
 import dev.annotate.synthetic.SyntheticDataset;
-import dev.annotate.tfrecord.VocToTfRecord;
+import dev.annotate.tfrecord.DatasetToTfRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,8 +73,8 @@ final class RemoteFileSystemTest {
         Path voc = dir.resolve("voc");
         SyntheticDataset.generate(voc, new SyntheticDataset.Options(6, 52, 160, 300, 0.3));
         Path labels = voc.resolve("label_map.pbtxt");
-        VocToTfRecord.Report cli = VocToTfRecord.convert(voc, LabelMaps.read(labels), dir.resolve("cli/ds"),
-                VocToTfRecord.Options.defaults());
+        DatasetToTfRecord.Report cli = DatasetToTfRecord.convert(voc, LabelMaps.read(labels), dir.resolve("cli/ds"),
+                DatasetToTfRecord.Options.defaults());
 
         SparkTfRecords.Report r = SparkTfRecords.convert(SparkFixture.spark(), uri(RemoteLikeFileSystem.SCHEME, voc),
                 uri(RemoteLikeFileSystem.SCHEME, labels), uri(RemoteLikeFileSystem.SCHEME, dir.resolve("spark/ds")),

@@ -3,9 +3,9 @@ package dev.annotate.spark;
 import dev.annotate.core.LabelMaps;
 import dev.annotate.synthetic.SyntheticDataset;
 import dev.annotate.tfrecord.Compression;
+import dev.annotate.tfrecord.DatasetToTfRecord;
 import dev.annotate.tfrecord.TensorFlowRecords;
 import dev.annotate.tfrecord.TfRecordReader;
-import dev.annotate.tfrecord.VocToTfRecord;
 import dev.annotate.tfrecord.proto.Example;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,8 +39,8 @@ final class SparkTfRecordsTest {
         SyntheticDataset.generate(voc, new SyntheticDataset.Options(20, 21, 160, 400, 0.25));
         Path broken = Files.writeString(voc.resolve("broken.xml"), "<annotation><size>");
         Path labels = voc.resolve("label_map.pbtxt");
-        VocToTfRecord.Report cli = VocToTfRecord.convert(voc, LabelMaps.read(labels), dir.resolve("cli/ds"),
-                VocToTfRecord.Options.defaults().withValFraction(0.3));
+        DatasetToTfRecord.Report cli = DatasetToTfRecord.convert(voc, LabelMaps.read(labels), dir.resolve("cli/ds"),
+                DatasetToTfRecord.Options.defaults().withValFraction(0.3));
 
         SparkTfRecords.Report spark = SparkTfRecords.convert(SparkFixture.spark(), voc.toString(), labels.toString(),
                 dir.resolve("spark/ds").toString(), SparkTfRecords.Options.defaults().withShards(3)

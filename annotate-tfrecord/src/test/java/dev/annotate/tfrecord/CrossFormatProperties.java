@@ -80,8 +80,8 @@ final class CrossFormatProperties {
                 dataset.read((ReadResult r) -> back.add(r.image().orElseThrow()));
                 read.add(back);
                 Path base = root.resolve("out-" + name).resolve("ds");
-                VocToTfRecord.Report report = VocToTfRecord.convert(dataset, base,
-                        VocToTfRecord.Options.defaults().withValFraction(0.3), (done, total) -> { });
+                DatasetToTfRecord.Report report = DatasetToTfRecord.convert(dataset, base,
+                        DatasetToTfRecord.Options.defaults().withValFraction(0.3), (done, total) -> { });
                 assertEquals(List.of(), report.problems());
                 records.add(concat(base.getParent()));
             }

@@ -104,8 +104,8 @@ final class TensorFlowReadBackTest {
     void tensorFlow_readsAndParsesOurRecords_featureForFeature(Compression compression, int shards, double val)
             throws IOException {
         Path out = root.resolve("out-" + compression + "-" + shards + "-" + val).resolve("ds");
-        VocToTfRecord.Report report = VocToTfRecord.convert(voc, LABELS, out, VocToTfRecord.Options.defaults()
-                .withShards(shards).withValFraction(val).withCompression(compression));
+        DatasetToTfRecord.Report report = DatasetToTfRecord.convert(voc, LABELS, out, DatasetToTfRecord.Options
+                .defaults().withShards(shards).withValFraction(val).withCompression(compression));
         assertEquals(List.of(), report.problems());
         List<Path> files = new ArrayList<>(report.trainFiles());
         files.addAll(report.valFiles());
@@ -158,8 +158,8 @@ final class TensorFlowReadBackTest {
                 java.nio.ByteOrder.LITTLE_ENDIAN));
         Voc.write(AnnotatedImage.of("r.jpg", 80, 50, 3, List.of(Annotation.of("tree", BoundingBox.of(1, 1, 40, 25)))),
                 dir.resolve("r.xml"));
-        VocToTfRecord.Report report = VocToTfRecord.convert(dir, LABELS, root.resolve("rot/ds"),
-                VocToTfRecord.Options.defaults());
+        DatasetToTfRecord.Report report = DatasetToTfRecord.convert(dir, LABELS, root.resolve("rot/ds"),
+                DatasetToTfRecord.Options.defaults());
         assertEquals(1, report.rotated());
         Example e = Example.parseFrom(readWithTensorFlow(report.trainFiles().get(0), Compression.NONE).get(0));
         assertImageMatchesFeatures(e);

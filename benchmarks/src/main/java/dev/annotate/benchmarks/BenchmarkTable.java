@@ -11,7 +11,7 @@ import dev.annotate.core.pipeline.Existing;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.synthetic.SyntheticDataset;
 import dev.annotate.tf.internal.JpegTensors;
-import dev.annotate.tfrecord.VocToTfRecord;
+import dev.annotate.tfrecord.DatasetToTfRecord;
 import dev.annotate.voc.Voc;
 import dev.annotate.voc.VocFormat;
 
@@ -170,8 +170,8 @@ public final class BenchmarkTable {
             BenchFiles.rawCopy(recJpegs, root.resolve("raw.bin"));
             raw = Math.min(raw, (System.nanoTime() - t0) / 1e9);
             long t1 = System.nanoTime();
-            VocToTfRecord.convert(recData, SyntheticDataset.LABEL_MAP, root.resolve("rec/ds"),
-                    VocToTfRecord.Options.defaults());
+            DatasetToTfRecord.convert(recData, SyntheticDataset.LABEL_MAP, root.resolve("rec/ds"),
+                    DatasetToTfRecord.Options.defaults());
             convert = Math.min(convert, (System.nanoTime() - t1) / 1e9);
         }
         row("4. TFRecord conversion / raw copy", String.format(Locale.ROOT, "%.2f (%.0f vs %.0f images/s)",

@@ -5,7 +5,7 @@ import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.image.Images;
-import dev.annotate.tfrecord.VocToTfRecord;
+import dev.annotate.tfrecord.DatasetToTfRecord;
 import dev.annotate.voc.Voc;
 
 import java.awt.Color;
@@ -85,8 +85,8 @@ public final class TfRecordConversionBenchmark {
             System.gc();
             resetPeaks();
             long t1 = System.nanoTime();
-            VocToTfRecord.Report report = VocToTfRecord.convert(voc, labels, dir.resolve("out/bench"),
-                    VocToTfRecord.Options.defaults());
+            DatasetToTfRecord.Report report = DatasetToTfRecord.convert(voc, labels, dir.resolve("out/bench"),
+                    DatasetToTfRecord.Options.defaults());
             double convert = (System.nanoTime() - t1) / 1e9;
             long peak = peakHeap();
             if (report.trainExamples() != imageFiles.size() || !report.problems().isEmpty()) {

@@ -7,6 +7,7 @@ import dev.annotate.core.FormatException;
 import dev.annotate.core.LabelMap;
 import dev.annotate.core.LabelMaps;
 import dev.annotate.core.format.Dataset;
+import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
 import dev.annotate.core.image.ExifOrientation;
@@ -46,8 +47,9 @@ import javax.imageio.ImageIO;
  * use. One call:
  *
  * <pre>{@code
- * VocToTfRecord.Report report = VocToTfRecord.convert(Path.of("dataset"), LabelMaps.read(Path.of("label_map.pbtxt")),
- *         Path.of("out/pets"), VocToTfRecord.Options.defaults().withShards(10).withValFraction(0.1));
+ * DatasetToTfRecord.Report report = DatasetToTfRecord.convert(Path.of("dataset"),
+ *         LabelMaps.read(Path.of("label_map.pbtxt")), Path.of("out/pets"),
+ *         DatasetToTfRecord.Options.defaults().withShards(10).withValFraction(0.1));
  * report.problems().forEach(System.err::println);
  * }</pre>
  *
@@ -67,9 +69,9 @@ import javax.imageio.ImageIO;
  * thread, whatever the dataset size. The split between training and validation is a deterministic function of
  * the image file name.
  */
-public final class VocToTfRecord {
+public final class DatasetToTfRecord {
 
-    private static final Logger LOG = LoggerFactory.getLogger(VocToTfRecord.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DatasetToTfRecord.class);
 
     /**
      * How to convert.
@@ -166,7 +168,7 @@ public final class VocToTfRecord {
         }
     }
 
-    private VocToTfRecord() {
+    private DatasetToTfRecord() {
     }
 
     /** The training record base for an output base: {@code BASE_train.record}. */
@@ -389,14 +391,16 @@ public final class VocToTfRecord {
     }
 
     /**
-     * Converts one annotation file exactly as {@link #convert} does, for jobs that write the records themselves
+     * Converts one annotation file of a per-image format (VOC, YOLO, a user's) exactly as {@link #convert} does, for
+     * jobs that write the records themselves
      * (the Spark job: every image gets the same record bytes and the same split). The label map stays as given:
      * a file with a label missing from it is not converted.
      *
      * @throws IllegalArgumentException if {@link Options#appendUnknownLabels()} is set: appending needs one writer
      *     that sees every file in order
      */
-    public static Converted convertFile(Path xml, LabelMap labels, Options options) {
+    public static Converted convertFile(Path file, PerImageFormat format, LabelMap labels, Options options) {
+        Objects.requireNonNull(format, "format");
         Objects.requireNonNull(labels, "labels");
         if (options.appendUnknownLabels()) {
             throw new IllegalArgumentException("appendUnknownLabels needs one writer that sees every file in order;"
@@ -404,11 +408,11 @@ public final class VocToTfRecord {
         }
         ReadResult read;
         try {
-            read = new VocFormat().readFile(xml, labels);
+            read = format.readFile(file, labels);
         } catch (IOException e) {
-            read = ReadResult.failed(new Problem(xml, "", "cannot be converted: " + e));
+            read = ReadResult.failed(new Problem(file, "", "cannot be converted: " + e));
         }
-        return encode(prepare(Dataset.locate(read, new VocFormat())), labels, options);
+        return encode(prepare(Dataset.locate(read, format)), labels, options);
     }
 
     /** Labels and encodes a prepared file: the part of a conversion that needs the label map. */

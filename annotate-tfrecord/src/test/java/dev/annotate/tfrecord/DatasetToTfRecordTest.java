@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-final class VocToTfRecordTest {
+final class DatasetToTfRecordTest {
 
     private static final LabelMap LABELS = LabelMap.fromNames(List.of("car", "tree"));
 
@@ -104,7 +104,8 @@ final class VocToTfRecordTest {
 
     @Test
     void convert_dataset_writesEveryGoodImage_andReportsEveryBadFile() throws IOException {
-        VocToTfRecord.Report report = VocToTfRecord.convert(voc, LABELS, out, VocToTfRecord.Options.defaults());
+        DatasetToTfRecord.Report report = DatasetToTfRecord.convert(voc, LABELS, out,
+                DatasetToTfRecord.Options.defaults());
 
         assertEquals(4, report.trainExamples());
         assertEquals(4, report.skippedFiles());
@@ -137,7 +138,8 @@ final class VocToTfRecordTest {
     /** TensorFlow ignores EXIF: the record must hold pixels already turned, so the box still covers the car. */
     @Test
     void convert_rotatedJpeg_bakesTheOrientation_soPixelsAndBoxesAgree() throws IOException {
-        VocToTfRecord.Report report = VocToTfRecord.convert(voc, LABELS, out, VocToTfRecord.Options.defaults());
+        DatasetToTfRecord.Report report = DatasetToTfRecord.convert(voc, LABELS, out,
+                DatasetToTfRecord.Options.defaults());
         TfExamples.Decoded d = readAll(report.trainFiles(), LABELS).get("d.jpg");
 
         BufferedImage pixels = ImageIO.read(new ByteArrayInputStream(d.encodedImage())); // ignores EXIF, as TF does
@@ -154,15 +156,15 @@ final class VocToTfRecordTest {
 
     @Test
     void convert_appendingUnknownLabels_extendsTheLabelMap() throws IOException {
-        VocToTfRecord.Report report = VocToTfRecord.convert(voc, LABELS, out,
-                VocToTfRecord.Options.defaults().withAppendUnknownLabels(true));
+        DatasetToTfRecord.Report report = DatasetToTfRecord.convert(voc, LABELS, out,
+                DatasetToTfRecord.Options.defaults().withAppendUnknownLabels(true));
         assertEquals(5, report.trainExamples());
         assertEquals(3, report.labelMap().idOf("bicycle").orElseThrow());
         assertEquals(report.labelMap(), LabelMaps.read(report.labelMapFile()));
         assertEquals(List.of(3L), readAllLabels(report, "f.jpg"));
     }
 
-    private static List<Long> readAllLabels(VocToTfRecord.Report report, String name) throws IOException {
+    private static List<Long> readAllLabels(DatasetToTfRecord.Report report, String name) throws IOException {
         List<Long> ids = new ArrayList<>();
         for (Path f : report.trainFiles()) {
             try (TfRecordReader r = TfRecordReader.open(f, Compression.NONE, false)) {
@@ -181,8 +183,8 @@ final class VocToTfRecordTest {
 
     @Test
     void convert_droppingDifficult_leavesThemOut_andCountsThem() throws IOException {
-        VocToTfRecord.Report report = VocToTfRecord.convert(voc, LABELS, out,
-                VocToTfRecord.Options.defaults().withDropDifficult(true));
+        DatasetToTfRecord.Report report = DatasetToTfRecord.convert(voc, LABELS, out,
+                DatasetToTfRecord.Options.defaults().withDropDifficult(true));
         assertEquals(1, report.difficultDropped());
         assertEquals(List.of("car"), readAll(report.trainFiles(), LABELS).get("a.jpg").image().annotations().stream()
                 .map(Annotation::label).toList());
@@ -190,26 +192,26 @@ final class VocToTfRecordTest {
 
     @Test
     void convert_validationSplit_isDeterministic_andShardedByName() throws IOException {
-        VocToTfRecord.Options options = VocToTfRecord.Options.defaults().withValFraction(0.5).withShards(2)
+        DatasetToTfRecord.Options options = DatasetToTfRecord.Options.defaults().withValFraction(0.5).withShards(2)
                 .withCompression(Compression.GZIP);
-        VocToTfRecord.Report first = VocToTfRecord.convert(voc, LABELS, out, options);
+        DatasetToTfRecord.Report first = DatasetToTfRecord.convert(voc, LABELS, out, options);
         assertEquals(4, first.trainExamples() + first.valExamples());
         assertEquals(List.of(root.resolve("out/ds_val.record-00000-of-00002"),
                 root.resolve("out/ds_val.record-00001-of-00002")), first.valFiles());
         for (String name : List.of("a.jpg", "b.png", "c.bmp", "d.jpg")) {
-            assertEquals(VocToTfRecord.isValidation(name, 0.5), VocToTfRecord.isValidation(name, 0.5));
+            assertEquals(DatasetToTfRecord.isValidation(name, 0.5), DatasetToTfRecord.isValidation(name, 0.5));
         }
         long val = List.of("a.jpg", "b.png", "c.bmp", "d.jpg").stream()
-                .filter(n -> VocToTfRecord.isValidation(n, 0.5)).count();
+                .filter(n -> DatasetToTfRecord.isValidation(n, 0.5)).count();
         assertEquals(val, first.valExamples());
     }
 
     @Test
     void convert_anyThreadCount_writesByteIdenticalFiles() throws IOException {
-        VocToTfRecord.Report one = VocToTfRecord.convert(voc, LABELS, root.resolve("t1/ds"),
-                VocToTfRecord.Options.defaults().withThreads(1).withAppendUnknownLabels(true));
-        VocToTfRecord.Report four = VocToTfRecord.convert(voc, LABELS, root.resolve("t4/ds"),
-                VocToTfRecord.Options.defaults().withThreads(4).withAppendUnknownLabels(true));
+        DatasetToTfRecord.Report one = DatasetToTfRecord.convert(voc, LABELS, root.resolve("t1/ds"),
+                DatasetToTfRecord.Options.defaults().withThreads(1).withAppendUnknownLabels(true));
+        DatasetToTfRecord.Report four = DatasetToTfRecord.convert(voc, LABELS, root.resolve("t4/ds"),
+                DatasetToTfRecord.Options.defaults().withThreads(4).withAppendUnknownLabels(true));
         assertArrayEquals(Files.readAllBytes(one.trainFiles().get(0)), Files.readAllBytes(four.trainFiles().get(0)));
         assertEquals(one.problems().stream().map(p -> p.message()).toList(),
                 four.problems().stream().map(p -> p.message()).toList());
@@ -218,7 +220,7 @@ final class VocToTfRecordTest {
     @Test
     void convert_reportsProgressForEveryFile() throws IOException {
         List<long[]> events = new ArrayList<>();
-        VocToTfRecord.convert(Dataset.of(voc, new VocFormat(), LABELS), out, VocToTfRecord.Options.defaults(),
+        DatasetToTfRecord.convert(Dataset.of(voc, new VocFormat(), LABELS), out, DatasetToTfRecord.Options.defaults(),
                 (done, total) -> events.add(new long[] {done, total}));
         assertEquals(8, events.size()); // every annotation file, converted or skipped
         for (int i = 0; i < events.size(); i++) {
@@ -229,7 +231,7 @@ final class VocToTfRecordTest {
     @Test
     void isValidation_fraction_isRoughlyRespected() {
         long hits = java.util.stream.IntStream.range(0, 10_000)
-                .filter(i -> VocToTfRecord.isValidation(String.format("%06d.jpg", i), 0.2)).count();
+                .filter(i -> DatasetToTfRecord.isValidation(String.format("%06d.jpg", i), 0.2)).count();
         assertTrue(hits > 1800 && hits < 2200, "validation share " + hits + " of 10000");
     }
 }
