@@ -282,8 +282,8 @@ final class TrainCommandTest {
         AnnotateTest.Run again = run("train", "--voc", data.toString(), "--labels",
                 data.resolve("label_map.pbtxt").toString(), "--out", model.toString(), "--steps", "1");
         assertEquals(2, again.code());
-        assertEquals("annotate: error: " + model.resolve("saved_model") + " already exists; train into a new --out"
-                + " folder", again.err().strip());
+        assertEquals("annotate: error: " + model.resolve("saved_model") + " already exists; write the model into a"
+                + " new folder", again.err().strip());
     }
 
     /**

@@ -41,7 +41,7 @@ public final class ModelDirectory {
     public static void requireNew(Path dir) throws IOException {
         for (String name : List.of(SAVED_MODEL, ONNX, LABEL_MAP)) {
             if (Files.exists(dir.resolve(name))) {
-                throw new IOException(dir.resolve(name) + " already exists; train into a new --out folder");
+                throw new IOException(dir.resolve(name) + " already exists; write the model into a new folder");
             }
         }
     }

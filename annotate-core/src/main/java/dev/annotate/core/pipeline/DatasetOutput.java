@@ -125,7 +125,7 @@ final class DatasetOutput implements PreAnnotator.Output {
                     + " problems, so writing it back would lose what it could not read:\n  "
                     + String.join("\n  ", problems.subList(0, Math.min(10, problems.size())))
                     + (problems.size() > 10 ? "\n  ... and " + (problems.size() - 10) + " more" : "")
-                    + "\nmove it away, or run with --existing overwrite to replace it with what can be read");
+                    + "\nmove it away, or replace it with what can be read (the existing-file policy overwrite)");
         }
         problems.forEach(p -> notes.add(new Failure(file, "replaced, as told (overwrite): " + p)));
     }
