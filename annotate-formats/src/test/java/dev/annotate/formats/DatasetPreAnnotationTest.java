@@ -207,7 +207,7 @@ final class DatasetPreAnnotationTest {
         assertTrue(e.getMessage().startsWith(file + " holds what the labelstudio format reads with problems"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("polygonlabels"), e.getMessage());
-        assertTrue(e.getMessage().contains("--existing overwrite"), e.getMessage());
+        assertTrue(e.getMessage().contains("the existing-file policy overwrite"), e.getMessage());
         assertEquals(export, Files.readString(file));
         assertEquals(List.of(), leftovers(root));
 
