@@ -125,7 +125,10 @@ final class WarmStart {
             TfNetwork.forward(tf, input, inputSize, layers, (c, x) -> {
                 Operand<TFloat32> y = TfNetwork.constantConv(tf, c, x);
                 if (c.activation() != Layer.Activation.NONE) {
-                    before.put(c.name(), y);
+                    // fetched through an identity: oneDNN's remapper fuses a convolution, its bias and its leaky
+                    // ReLU into one node and then cannot find the bias node a fetch names (NanoDet's backbone
+                    // convolutions; "Tensor BiasAdd_17:0 ... was not found in the Graph")
+                    before.put(c.name(), tf.identity(y));
                 }
                 return y;
             });
