@@ -1,5 +1,6 @@
 package dev.annotate.benchmarks;
 
+import dev.annotate.core.Annotation;
 import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
@@ -30,11 +31,12 @@ import java.util.TreeSet;
  * them, for example the raccoon set of #31): the files are shuffled with a fixed seed and cut into K folds; each
  * fold is the test set once, the others the training set, with the {@code train} command's defaults unless told.
  * Prints per fold and pooled over the folds: precision and recall at the default minimum score (IoU 0.5), AP@0.5
- * (VOC2012) pooled, and the training steps. Never copies or writes the images: the folds are links.
+ * (VOC2012) pooled, and the training steps; with {@code errors=true}, each fold's misses and false positives at
+ * the default score, by image. Never copies or writes the images: the folds are links.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.annotate.benchmarks.FoldBenchmark data=raccoon/flat
- *     [folds=5] [minutes=3] [backbone=nanodet|primitive] [size=320] [lr=R] [seed=1] [only=K] [onnx=true]
+ *     [folds=5] [minutes=3] [backbone=nanodet|primitive] [size=320] [lr=R] [seed=1] [only=K] [errors=true]
  * </pre>
  */
 public final class FoldBenchmark {
@@ -47,6 +49,7 @@ public final class FoldBenchmark {
         int folds = 5;
         int only = -1;
         double minutes = 3;
+        boolean errors = false;
         TrainerOptions options = BenchFiles.trainerDefaults(args);
         for (String a : args) {
             String[] kv = a.split("=", 2);
@@ -61,8 +64,10 @@ public final class FoldBenchmark {
                 case "batch" -> options = options.withBatchSize(Integer.parseInt(kv[1]));
                 case "steps" -> options = options.withSteps(Integer.parseInt(kv[1]));
                 case "seed" -> options = options.withSeed(Long.parseLong(kv[1]));
+                case "errors" -> errors = Boolean.parseBoolean(kv[1]);
                 default -> throw new IllegalArgumentException("unknown argument " + a + "; use data=DIR folds=K"
-                        + " minutes=M backbone=primitive|nanodet size=S lr=R batch=B steps=N seed=N only=K");
+                        + " minutes=M backbone=primitive|nanodet size=S lr=R batch=B steps=N seed=N only=K"
+                        + " errors=true");
             }
         }
         if (data == null) {
@@ -111,6 +116,9 @@ public final class FoldBenchmark {
             }
             pooled.addAll(pairs);
             print("" + k, last[0], pairs);
+            if (errors) {
+                errors(pairs);
+            }
             delete(root);
         }
         print("pooled", steps, pooled);
@@ -130,6 +138,51 @@ public final class FoldBenchmark {
         System.out.printf(Locale.ROOT, "| %s | %d | %.3f | %.3f | %.3f |%n", fold, steps, r.precision(), r.recall(),
                 ap);
         System.out.flush();
+    }
+
+    /**
+     * Each miss and each false positive at the default minimum score, by image: a miss with the best IoU and score
+     * of any detection over it, a false positive with its score and best IoU with any truth box.
+     */
+    private static void errors(List<Evaluation.ImagePair> pairs) {
+        for (Evaluation.ImagePair p : pairs) {
+            List<Annotation> kept = p.predicted().stream()
+                    .filter(a -> a.confidenceOr(0) >= DetectorOptions.DEFAULT_MIN_SCORE)
+                    .sorted(java.util.Comparator.comparingDouble((Annotation a) -> a.confidenceOr(0)).reversed())
+                    .toList();
+            boolean[] claimed = new boolean[p.truth().size()];
+            StringBuilder out = new StringBuilder();
+            for (Annotation d : kept) {
+                int best = -1;
+                double bestIou = 0;
+                for (int t = 0; t < claimed.length; t++) {
+                    double iou = p.truth().get(t).box().iou(d.box());
+                    if (!claimed[t] && iou >= 0.5 && iou > bestIou) {
+                        best = t;
+                        bestIou = iou;
+                    }
+                }
+                if (best >= 0) {
+                    claimed[best] = true;
+                } else {
+                    double any = p.truth().stream().mapToDouble(t -> t.box().iou(d.box())).max().orElse(0);
+                    out.append(String.format(Locale.ROOT, " FP %.2f iou %.2f %s;", d.confidenceOr(0), any,
+                            d.box()));
+                }
+            }
+            for (int t = 0; t < claimed.length; t++) {
+                if (!claimed[t]) {
+                    Annotation truth = p.truth().get(t);
+                    Annotation over = p.predicted().stream().max(java.util.Comparator.comparingDouble(
+                            (Annotation a) -> a.box().iou(truth.box()))).orElse(null);
+                    out.append(String.format(Locale.ROOT, " MISS %s best iou %.2f score %.2f;", truth.box(),
+                            over == null ? 0 : over.box().iou(truth.box()), over == null ? 0 : over.confidenceOr(0)));
+                }
+            }
+            if (!out.isEmpty()) {
+                System.out.println("  " + p.key() + " (" + p.truth().size() + " boxes):" + out);
+            }
+        }
     }
 
     private static void delete(Path root) throws java.io.IOException {
