@@ -51,7 +51,9 @@ import java.util.function.Consumer;
  * <p>From the pretrained backbone ({@link Backbone#NANODET}) the network is NanoDet-g with its own level heads
  * ({@link PrimitiveModel.Heads#LEVELS}) and NanoDet's loss: Quality Focal Loss on the class scores (the target is
  * the IoU of the cell's decoded box with its truth), GIoU and Distribution Focal Loss on the boxes, over the cells
- * {@code LevelTargets} assigns (ATSS); the same optimiser, schedule and augmentation.
+ * {@code LevelTargets} assigns (ATSS); the same optimiser and schedule. The backbone stays as COCO trained it
+ * ({@code Architecture.frozen}), and batches are changed only as NanoDet changes them (windows, flips, colour:
+ * {@code TrainingData.Augmentation.FINE_TUNING}).
  *
  * <p>After training, scores are calibrated on the training images so that 0.5 is the best-F2 threshold (see
  * {@link PrimitiveModel#scoreExponent()}). Everything is seeded: the same data, options and seed give the same
@@ -139,11 +141,6 @@ public final class PrimitiveTrainer {
         if (classes.isEmpty()) {
             throw new IllegalArgumentException("the label map has no classes; the trainer needs the classes to learn");
         }
-        int outputSize = options.inputSize() / Architecture.STRIDE;
-        TrainingData data = TrainingData.load(dataset, classes, options.inputSize(), outputSize,
-                options.skipBadImages(), options.includeUnchecked());
-        LOG.info("training on {} images from {}, {} classes", data.size(), dataset.parts().stream()
-                .map(p -> p.location().toString()).toList(), classes.size());
         List<Layer> layers;
         if (options.init().isPresent()) {
             PrimitiveModel earlier = options.init().get();
@@ -156,11 +153,18 @@ public final class PrimitiveTrainer {
         } else {
             layers = Architecture.initial(classes.size(), options.seed());
         }
+        int outputSize = options.inputSize() / Architecture.STRIDE;
+        TrainingData data = TrainingData.load(dataset, classes, options.inputSize(), outputSize,
+                options.skipBadImages(), options.includeUnchecked());
+        LOG.info("training on {} images from {}, {} classes", data.size(), dataset.parts().stream()
+                .map(p -> p.location().toString()).toList(), classes.size());
+        TrainingData.Augmentation augmentation = Architecture.pretrainedBackbone(layers)
+                ? TrainingData.Augmentation.FINE_TUNING : TrainingData.Augmentation.FROM_SCRATCH;
         Set<String> frozen = Architecture.frozen(layers);
         Map<String, WarmStart.Normalisation> normalisation = Map.of();
         if (options.init().isPresent() || options.backbone() == Backbone.NANODET) {
             // trained weights with batch normalisation folded in: it starts where they are
-            TrainingData.Batch sample = data.batch(options.seed(), 0, WARM_START_SAMPLE);
+            TrainingData.Batch sample = data.batch(options.seed(), 0, WARM_START_SAMPLE, augmentation);
             normalisation = WarmStart.normalisation(layers.stream().filter(l -> !frozen.contains(l.name()))
                     .toList(), layers, sample.images(), sample.size(), options.inputSize(), BN_EPSILON);
         }
@@ -168,8 +172,8 @@ public final class PrimitiveTrainer {
         int candidates = heads == PrimitiveModel.Heads.LEVELS
                 ? Math.min(LEVEL_CANDIDATES, TfNetwork.levelCells(options.inputSize()) * classes.size())
                 : MAX_DETECTIONS;
-        List<Layer> trained = run(data, layers, frozen, normalisation, classes.size(), outputSize, heads, options,
-                listener);
+        List<Layer> trained = run(data, augmentation, layers, frozen, normalisation, classes.size(), outputSize,
+                heads, options, listener);
         PrimitiveModel model = new PrimitiveModel(options.inputSize(), classes, trained, candidates);
         float exponent = Calibration.exponent(model, data.samples());
         LOG.info("scores calibrated with exponent {}", exponent);
@@ -266,7 +270,8 @@ public final class PrimitiveTrainer {
     private record Step(TrainingData.Batch batch, LevelTargets.Targets levels) {
     }
 
-    private static List<Layer> run(TrainingData data, List<Layer> layers, Set<String> frozen,
+    private static List<Layer> run(TrainingData data, TrainingData.Augmentation augmentation, List<Layer> layers,
+                                   Set<String> frozen,
                                    Map<String, WarmStart.Normalisation> warm, int classes, int n,
                                    PrimitiveModel.Heads heads, TrainerOptions options,
                                    Consumer<TrainingProgress> listener) {
@@ -278,7 +283,7 @@ public final class PrimitiveTrainer {
         Thread producer = new Thread(() -> {
             try {
                 for (int step = 0; ; step++) {
-                    TrainingData.Batch batch = data.batch(options.seed(), step, batchSize);
+                    TrainingData.Batch batch = data.batch(options.seed(), step, batchSize, augmentation);
                     ready.put(new Step(batch, levels ? targets.encode(batch.boxes(), classes) : null));
                 }
             } catch (InterruptedException e) {

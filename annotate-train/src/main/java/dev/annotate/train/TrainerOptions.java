@@ -62,9 +62,10 @@ public record TrainerOptions(int steps, Duration timeBudget, int batchSize, int 
     /**
      * What {@link #defaults()} starts from: {@link Backbone#NANODET}. Measured in 3 minutes on 2 cores against the
      * primitive network (README, Pretrained backbone): on photographs far better (raccoon photographs, 5 folds,
-     * AP@0.5 0.925 against 0.831, recall at the default score 0.89 against 0.77; photographic-style scenes trained on
-     * themselves mAP 0.84 against 0.64), on drawn scenes as good in mAP (0.945 against 0.928, with lower precision
-     * at the default score), at 40 % to 50 % of the primitive model's pre-annotation throughput on photographs.
+     * AP@0.5 0.947 against 0.831, precision / recall at the default score 0.90 / 0.92 against 0.83 / 0.77;
+     * photographic-style scenes trained on themselves mAP 0.85 against 0.64), on drawn scenes as good (mAP 0.946
+     * against 0.928, precision 0.94, with lower recall at the default score, 0.89), at 40 % to 50 % of the primitive
+     * model's pre-annotation throughput on photographs.
      */
     public static final Backbone DEFAULT_BACKBONE = Backbone.NANODET;
 

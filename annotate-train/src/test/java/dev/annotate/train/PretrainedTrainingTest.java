@@ -75,7 +75,9 @@ final class PretrainedTrainingTest {
         }
         PrimitiveModel model = new PrimitiveModel(320, labels, layers, 1000);
         assertEquals(PrimitiveModel.Heads.LEVELS, model.heads());
-        assertTrue(Architecture.frozen(layers).containsAll(NanoDet.coco().backbone()));
+        assertEquals(NanoDet.coco().backbone(), Architecture.frozen(layers));
+        assertTrue(Architecture.pretrainedBackbone(layers));
+        assertFalse(Architecture.pretrainedBackbone(Architecture.initial(2, 1)));
         assertEquals(Set.of(), Architecture.frozen(Architecture.initial(2, 1)), "nothing frozen from scratch");
 
         // a warm start for other classes keeps the known class's channel and the box channels

@@ -128,15 +128,38 @@ final class PrimitiveTrainerTest {
     }
 
     @Test
+    void batch_fineTuning_showsOneImagesObjects_fromScratch_mosaicsAndPastesMore() throws IOException {
+        TrainingData training = TrainingData.load(Dataset.of(shared.resolve("voc"), new VocFormat(),
+                LabelMap.empty()), SyntheticDataset.LABEL_MAP, 128, 16, false, false);
+        int mostInAnImage = training.samples().stream().mapToInt(s -> s.boxes().size()).max().orElseThrow();
+        int fineTuning = 0;
+        int fromScratch = 0;
+        for (int step = 0; step < 8; step++) {
+            for (List<TrainingData.Box> boxes : training.batch(1, step, 8, TrainingData.Augmentation.FINE_TUNING)
+                    .boxes()) {
+                fineTuning = Math.max(fineTuning, boxes.size());
+            }
+            for (List<TrainingData.Box> boxes : training.batch(1, step, 8, TrainingData.Augmentation.FROM_SCRATCH)
+                    .boxes()) {
+                fromScratch = Math.max(fromScratch, boxes.size());
+            }
+        }
+        assertTrue(fineTuning >= 1 && fineTuning <= mostInAnImage, fineTuning + " boxes, " + mostInAnImage
+                + " at most in an image");
+        assertTrue(fromScratch > mostInAnImage, fromScratch + " boxes, " + mostInAnImage + " at most in an image");
+    }
+
+    @Test
     void batch_sameSeedAndStep_isTheSameAndTargetsAreConsistent() throws IOException {
         TrainingData training = TrainingData.load(Dataset.of(shared.resolve("voc"), new VocFormat(),
                 LabelMap.empty()), SyntheticDataset.LABEL_MAP, 128, 16, false, false);
-        TrainingData.Batch a = training.batch(3, 5, 4);
-        TrainingData.Batch b = training.batch(3, 5, 4);
+        TrainingData.Augmentation scratch = TrainingData.Augmentation.FROM_SCRATCH;
+        TrainingData.Batch a = training.batch(3, 5, 4, scratch);
+        TrainingData.Batch b = training.batch(3, 5, 4, scratch);
         assertArrayEquals(a.images(), b.images());
         assertArrayEquals(a.heat(), b.heat());
         assertArrayEquals(a.sizes(), b.sizes());
-        assertFalse(java.util.Arrays.equals(a.images(), training.batch(3, 6, 4).images()));
+        assertFalse(java.util.Arrays.equals(a.images(), training.batch(3, 6, 4, scratch).images()));
 
         int classes = SyntheticDataset.CLASSES.size();
         int positives = 0;
