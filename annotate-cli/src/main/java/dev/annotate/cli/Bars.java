@@ -43,6 +43,10 @@ final class Bars {
      * {@link #render} about once a second and hands the result to {@link #accept}; a line is printed at the start,
      * when the progress crossed another {@value #PERCENT_STEP} percent, when it moved and {@link #EVERY} passed
      * since the last line, and when the bar closes if anything changed since the last line.
+     *
+     * <p>No line is latched as the last: the bar's updater may be sampling while the bar closes and read the count
+     * from before the last step with the bar already dead (its fields are read one by one), and the close's own
+     * sample, with the final count, must still print.
      */
     static final class Lines implements ProgressBarRenderer, ProgressBarConsumer {
 
@@ -54,7 +58,6 @@ final class Bars {
         private long lastCurrent = -1;
         private String lastExtra = "";
         private Duration lastAt;
-        private boolean finished;
 
         Lines(PrintStream out) {
             this.out = out;
@@ -76,10 +79,9 @@ final class Bars {
             boolean end = !alive;
             boolean due = lastAt == null || step > lastStep || (end && changed)
                     || (changed && elapsed.minus(lastAt).compareTo(EVERY) >= 0);
-            if (finished || !due) {
+            if (!due) {
                 return "";
             }
-            finished = end;
             lastStep = Math.max(lastStep, step);
             lastCurrent = current;
             lastExtra = extra;

@@ -65,6 +65,19 @@ final class BarsTest {
     }
 
     @Test
+    void lines_aStaleSampleOfTheClosingBar_doesNotHideTheClosingLine() {
+        // the updater read the count before the last step and the bar dead after close: a CI run (#33's first)
+        // ended on "148/150" and the closing line was never printed
+        Bars.Lines lines = new Bars.Lines(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals("predict: 0/150 (0%) in 0:00:00", lines.line("predict", 0, 150, "", Duration.ZERO, true));
+        assertEquals("predict: 148/150 (98%) in 0:00:02, 1 failed", lines.line("predict", 148, 150, "1 failed",
+                Duration.ofSeconds(2), false));
+        assertEquals("predict: 150/150 (100%) in 0:00:02, 1 failed", lines.line("predict", 150, 150, "1 failed",
+                Duration.ofSeconds(2), false));
+        assertEquals("", lines.line("predict", 150, 150, "1 failed", Duration.ofSeconds(3), false));
+    }
+
+    @Test
     void lines_throughTheRealBar_plainLinesEndingWithTheClosingOne() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ProgressBar bar = Bars.lines("predict", 150, new PrintStream(bytes, true, StandardCharsets.UTF_8))) {
