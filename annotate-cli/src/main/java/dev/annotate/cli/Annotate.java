@@ -24,7 +24,7 @@ import java.util.List;
  */
 @Command(name = "annotate", mixinStandardHelpOptions = true, version = "annotate 0.1.0",
         description = "Pre-annotate image datasets for object detection.")
-public final class Annotate implements Runnable {
+public final class Annotate extends Programs.TopCommand {
 
     /** Some images failed. */
     public static final int SOME_FAILED = Failures.SOME_FAILED;
@@ -32,18 +32,6 @@ public final class Annotate implements Runnable {
     public static final int BAD_INPUT = Failures.BAD_INPUT;
     /** An internal error: a bug, or a model or native runtime that failed. */
     public static final int INTERNAL_ERROR = Failures.INTERNAL_ERROR;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.Mixin
-    Programs.Verbose verbose;
-
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: "
-                + String.join(", ", spec.subcommands().keySet()));
-    }
 
     /** The commands, in the order help lists them. */
     private static final List<Class<?>> COMMANDS = List.of(DemoCommand.class, GenerateCommand.class,

@@ -14,10 +14,8 @@ import java.util.function.Supplier;
  * stack trace.
  *
  * <pre>{@code
- * @Command(name = "tool", ...)
- * final class Tool implements Runnable {
- *     @Mixin Programs.Verbose verbose;
- *     ...
+ * @Command(name = "tool", subcommands = {...})
+ * final class Tool extends Programs.TopCommand {
  * }
  * int code = Programs.execute("tool", new CommandLine(new Tool()), out, err, () -> null, args);
  * }</pre>
@@ -35,6 +33,24 @@ public final class Programs {
         @Option(names = VERBOSE, scope = CommandLine.ScopeType.INHERIT,
                 description = "Print stack traces, native libraries' messages and informational log lines.")
         boolean verbose;
+    }
+
+    /**
+     * A program's top command: it takes {@value #VERBOSE} for every command, and, run without a command, says which
+     * there are (bad usage, {@link Failures#BAD_INPUT}).
+     */
+    public abstract static class TopCommand implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @CommandLine.Mixin
+        Verbose verbose;
+
+        @Override
+        public void run() {
+            throw new CommandLine.ParameterException(spec.commandLine(), "name a command: "
+                    + String.join(", ", spec.subcommands().keySet()));
+        }
     }
 
     /**

@@ -24,13 +24,7 @@ final class ProgramsTest {
     Path dir;
 
     @Command(name = "tool")
-    static final class Tool implements Runnable {
-        @Mixin
-        Programs.Verbose verbose;
-
-        @Override
-        public void run() {
-        }
+    static final class Tool extends Programs.TopCommand {
     }
 
     /** A command that reads the shared prediction options and fails as it is told. */
@@ -115,6 +109,13 @@ final class ProgramsTest {
             assertEquals(Failures.INTERNAL_ERROR, loud.code());
             assertTrue(loud.err().contains("at dev.annotate.command.ProgramsTest"), loud.err());
         }
+    }
+
+    @Test
+    void noCommand_isBadUsage_namingTheCommands() {
+        Run r = run();
+        assertEquals(Failures.BAD_INPUT, r.code());
+        assertTrue(r.err().contains("name a command: predict"), r.err());
     }
 
     @Test

@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
 @Command(name = "annotate-spark", mixinStandardHelpOptions = true, version = "annotate-spark 0.1.0",
         description = "Pre-annotate image datasets and convert them to TFRecords on Apache Spark.",
         subcommands = {AnnotateSpark.Predict.class, AnnotateSpark.TfRecord.class})
-public final class AnnotateSpark implements Runnable {
+public final class AnnotateSpark extends Programs.TopCommand {
 
     /** Some images failed. */
     public static final int SOME_FAILED = Failures.SOME_FAILED;
@@ -40,18 +40,6 @@ public final class AnnotateSpark implements Runnable {
     public static final int BAD_INPUT = Failures.BAD_INPUT;
     /** A bug, a model that fails, or a job that failed after Spark's retries. */
     public static final int INTERNAL_ERROR = Failures.INTERNAL_ERROR;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @CommandLine.Mixin
-    Programs.Verbose verbose;
-
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: "
-                + String.join(", ", spec.subcommands().keySet()));
-    }
 
     /** Runs the command line and returns its exit code. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
