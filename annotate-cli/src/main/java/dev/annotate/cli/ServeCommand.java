@@ -7,7 +7,7 @@ import dev.annotate.core.LabelMap;
 import dev.annotate.core.LabelMaps;
 import dev.annotate.core.format.Dataset;
 import dev.annotate.core.pipeline.PreAnnotator;
-import dev.annotate.formats.LabelStudioBackend;
+import dev.annotate.serve.LabelStudioBackend;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.train.ModelDirectory;
 import dev.annotate.train.TrainerOptions;

@@ -496,10 +496,16 @@ public final class LabelStudioFormat implements AnnotationFormat {
 
     /**
      * One prediction (a machine's image: {@code model_version}, {@code score} its lowest detection score, 0 without
-     * detections) or annotation (a person's) object with its {@code result} regions, as a task holds it and as the
-     * ML backend answers. Region ids are {@code idPrefix} and 1, 2, ...
+     * detections) or annotation (a person's) object with its {@code result} regions, as a task holds it and as an
+     * ML backend answers {@code /predict} (annotate-serve's does). Region ids are {@code idPrefix} and 1, 2, ...
+     *
+     * @param json where the object is written, as the next value
+     * @param image the boxes, in the image's pixels; written in percent of its size
+     * @param settings the names the regions carry ({@code from_name}, {@code to_name})
+     * @param idPrefix what each region's {@code id} starts with, unique within the task
+     * @throws IOException what the writer throws
      */
-    static void writePrediction(JsonWriter json, AnnotatedImage image, Settings settings, String idPrefix)
+    public static void writePrediction(JsonWriter json, AnnotatedImage image, Settings settings, String idPrefix)
             throws IOException {
         image = image.fitted();
         boolean machine = image.predictedBy().isPresent();

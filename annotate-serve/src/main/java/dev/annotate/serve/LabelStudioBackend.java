@@ -1,4 +1,4 @@
-package dev.annotate.formats;
+package dev.annotate.serve;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -12,11 +12,11 @@ import com.sun.net.httpserver.HttpServer;
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.Detector;
-import dev.annotate.core.format.SecureXml;
+import dev.annotate.core.LabelMap;
+import dev.annotate.core.format.Dataset;
+import dev.annotate.formats.LabelStudioFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,32 +25,19 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A Label Studio ML backend: the HTTP protocol Label Studio speaks to a project's model, answered by a
@@ -152,7 +139,7 @@ public final class LabelStudioBackend implements AutoCloseable {
             Objects.requireNonNull(localFiles, "localFiles");
             Objects.requireNonNull(labelStudioUrl, "labelStudioUrl");
             Objects.requireNonNull(accessToken, "accessToken");
-            labelStudioUrl.ifPresent(LabelStudioBackend::origin);
+            labelStudioUrl.ifPresent(LabelStudioHost::origin);
             if (threads < 1 || maxBodyBytes < 1 || maxImageBytes < 1) {
                 throw new IllegalArgumentException("threads, maxBodyBytes and maxImageBytes must be at least 1");
             }
@@ -188,10 +175,6 @@ public final class LabelStudioBackend implements AutoCloseable {
         }
     }
 
-    /** The labeling config's parts a prediction names. */
-    record Schema(String fromName, String toName, String dataKey, Set<String> labels) {
-    }
-
     /** Trains a new model when Label Studio asks ({@code START_TRAINING}). */
     @FunctionalInterface
     public interface Retrainer {
@@ -203,7 +186,7 @@ public final class LabelStudioBackend implements AutoCloseable {
          * @return the new model, open, and the name it answers as {@code model_version}
          * @throws Exception whatever the training met; the backend logs it and goes on with the current model
          */
-        Trained retrain(dev.annotate.core.format.Dataset dataset, dev.annotate.core.LabelMap labels)
+        Trained retrain(Dataset dataset, LabelMap labels)
                 throws Exception;
     }
 
@@ -221,45 +204,34 @@ public final class LabelStudioBackend implements AutoCloseable {
         }
     }
 
-    /** The model serving now and its version; replaced under the write lock after a training. */
-    private Detector detector;
-    private String modelVersion;
-    private final java.util.concurrent.locks.ReadWriteLock serving =
-            new java.util.concurrent.locks.ReentrantReadWriteLock();
-    private final Optional<Retrainer> retrainer;
-    private final ExecutorService training = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "annotate-serve-training");
-        t.setDaemon(true);
-        return t;
-    });
-    private final java.util.concurrent.atomic.AtomicBoolean trainingUnderWay =
-            new java.util.concurrent.atomic.AtomicBoolean();
-    /** The detector passed to start: the caller's to close; one a training made is closed here when replaced. */
-    private final Detector given;
     private final Options options;
-    private final HttpServer server;
+    private final ServingModel model;
+    private final LabelStudioHost host;
+    private final TaskImages images;
+    private final Optional<ProjectTraining> training;
     private final ExecutorService executor;
-    private final HttpClient http;
-    private final Path downloads;
-    /** The host and token the last {@code /setup} gave, if any. */
-    private volatile Optional<URI> setupHost = Optional.empty();
-    private volatile Optional<String> setupToken = Optional.empty();
+    private final HttpServer server;
 
     private LabelStudioBackend(Detector detector, Options options, Optional<Retrainer> retrainer) throws IOException {
-        this.detector = Objects.requireNonNull(detector, "detector");
-        this.given = detector;
         this.options = Objects.requireNonNull(options, "options");
-        this.modelVersion = options.modelVersion();
-        this.retrainer = Objects.requireNonNull(retrainer, "retrainer");
-        this.downloads = Files.createTempDirectory("annotate-serve");
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(10)).build();
+        this.model = new ServingModel(detector, options.modelVersion());
+        this.host = new LabelStudioHost(options.labelStudioUrl(), options.accessToken());
+        this.images = new TaskImages(options.localFiles(), host, options.maxImageBytes());
+        this.training = retrainer.map(r -> new ProjectTraining(r, model, host, options.localFiles(),
+                16 * options.maxImageBytes()));
         this.executor = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, "annotate-serve");
             t.setDaemon(true);
             return t;
         });
-        this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 64);
+        try {
+            this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 64);
+        } catch (IOException e) {
+            executor.shutdownNow();
+            images.close();
+            throw new IOException("cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage(),
+                    e);
+        }
         server.createContext("/", this::handle);
         server.setExecutor(executor);
     }
@@ -306,43 +278,17 @@ public final class LabelStudioBackend implements AutoCloseable {
     public void close() {
         server.stop(0); // the JDK's server waits out any delay given, requests or not
         executor.shutdownNow();
-        training.shutdownNow();
+        training.ifPresent(ProjectTraining::close);
         try {
             executor.awaitTermination(5, TimeUnit.SECONDS);
-            training.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        serving.writeLock().lock();
-        try {
-            if (detector != given) {
-                detector.close();
-                detector = given;
-            }
-        } finally {
-            serving.writeLock().unlock();
-        }
-        try (var left = Files.list(downloads)) {
-            for (Path p : left.toList()) {
-                Files.deleteIfExists(p);
-            }
-            Files.deleteIfExists(downloads);
-        } catch (IOException e) {
-            LOG.debug("cannot remove {}", downloads, e);
-        }
+        model.close();
+        images.close();
     }
 
     // ------------------------------------------------------------------ HTTP
-
-    /** A request answered with an error status and a JSON {@code error}. */
-    private static final class Refused extends Exception {
-        private final int status;
-
-        Refused(int status, String message) {
-            super(message, null, false, false);
-            this.status = status;
-        }
-    }
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
@@ -383,10 +329,10 @@ public final class LabelStudioBackend implements AutoCloseable {
                 JsonObject error = new JsonObject();
                 error.addProperty("status", "error");
                 error.addProperty("error", r.getMessage());
-                if (r.status == 401) {
+                if (r.status() == 401) {
                     exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"annotate\"");
                 }
-                send(exchange, r.status, error);
+                send(exchange, r.status(), error);
             } catch (RuntimeException e) {
                 LOG.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
                 JsonObject error = new JsonObject();
@@ -444,7 +390,7 @@ public final class LabelStudioBackend implements AutoCloseable {
             }
             return json.getAsJsonObject();
         } catch (JsonParseException | IllegalStateException e) {
-            throw new Refused(400, "request body is not valid JSON: " + DatasetFiles.syntaxMessage(e));
+            throw new Refused(400, "request body is not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 
@@ -463,22 +409,9 @@ public final class LabelStudioBackend implements AutoCloseable {
     // ------------------------------------------------------------------ endpoints
 
     private JsonObject setup(JsonObject request) throws Refused {
-        String hostname = string(request, "hostname");
-        if (!hostname.isEmpty()) {
-            try {
-                URI host = URI.create(hostname.strip());
-                origin(host);
-                setupHost = Optional.of(host);
-            } catch (IllegalArgumentException e) {
-                throw new Refused(400, "hostname '" + hostname + "' is not an http(s) URL: " + e.getMessage());
-            }
-        }
-        String token = string(request, "access_token");
-        if (!token.isEmpty()) {
-            setupToken = Optional.of(token);
-        }
+        host.setup(string(request, "hostname"), string(request, "access_token"));
         if (request.has("schema") && !string(request, "schema").isEmpty()) {
-            schema(string(request, "schema")); // a config without rectangles is refused now, not at the first predict
+            LabelingConfig.parse(string(request, "schema")); // one without rectangles is refused now, not at predict
         }
         JsonObject answer = new JsonObject();
         answer.addProperty("model_version", modelVersion());
@@ -487,12 +420,7 @@ public final class LabelStudioBackend implements AutoCloseable {
 
     /** The version of the model serving now: {@link Options#modelVersion()} until a training replaced it. */
     public String modelVersion() {
-        serving.readLock().lock();
-        try {
-            return modelVersion;
-        } finally {
-            serving.readLock().unlock();
-        }
+        return model.version();
     }
 
     /**
@@ -503,14 +431,7 @@ public final class LabelStudioBackend implements AutoCloseable {
      * @throws InterruptedException if the waiting thread is interrupted
      */
     public boolean awaitTraining(long timeout, TimeUnit unit) throws InterruptedException {
-        try {
-            training.submit(() -> { }).get(timeout, unit); // one training thread: runs after the one under way
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException | RejectedExecutionException e) {
-            return true; // a stopped backend trains no more
-        }
+        return training.isEmpty() || training.get().await(timeout, unit);
     }
 
     private JsonObject webhook(JsonObject request) throws Refused {
@@ -520,11 +441,10 @@ public final class LabelStudioBackend implements AutoCloseable {
             answer.addProperty("status", "Unknown event");
             return answer;
         }
-        if (retrainer.isEmpty()) {
+        if (training.isEmpty()) {
             answer.addProperty("status", "error");
-            answer.addProperty("error", "this backend does not train; export the project as JSON, then run"
-                    + " annotate train --data export.json --format labelstudio --init " + modelVersion()
-                    + " and serve the new model");
+            answer.addProperty("error", "this backend serves " + modelVersion() + " and does not train: train a"
+                    + " model on the project's JSON export, then serve it");
             return answer;
         }
         JsonObject project = request.get("project") instanceof JsonObject p ? p : new JsonObject();
@@ -532,73 +452,14 @@ public final class LabelStudioBackend implements AutoCloseable {
         if (!id.matches("[0-9]+")) {
             throw new Refused(400, "START_TRAINING names no project id (project.id)");
         }
-        Schema schema = schema(string(project, "label_config"));
-        if (options.localFiles().isEmpty()) {
-            throw new Refused(400, "training needs the project's images on this disk: start the backend with"
-                    + " --local-files (Label Studio's local-files document root)");
-        }
-        if (!trainingUnderWay.compareAndSet(false, true)) {
+        if (!training.get().start(id, LabelingConfig.parse(string(project, "label_config")))) {
             answer.addProperty("status", "error");
             answer.addProperty("error", "a training is under way; ask again when it is done");
             return answer;
         }
-        training.execute(() -> {
-            try {
-                train(id, schema);
-            } catch (Exception | Error e) {
-                LOG.error("training on project {} failed; still serving {}", id, modelVersion(), e);
-            } finally {
-                trainingUnderWay.set(false);
-            }
-        });
         answer.addProperty("status", "ok");
         answer.addProperty("result", "training on project " + id + " started, from " + modelVersion());
         return answer;
-    }
-
-    /** Downloads project {@code id}'s export beside its images, trains on it, and serves the new model. */
-    private void train(String id, Schema schema) throws Exception {
-        Path root = options.localFiles().get().toAbsolutePath().normalize();
-        Path export = root.resolve(".annotate-serve-project-" + id + ".json");
-        try {
-            download(projectUrl(id), export);
-            dev.annotate.core.LabelMap labels;
-            serving.readLock().lock();
-            try {
-                labels = detector.labelMap();
-            } finally {
-                serving.readLock().unlock();
-            }
-            for (String name : new java.util.TreeSet<>(schema.labels())) {
-                if (labels.byName(name).isEmpty()) {
-                    labels = labels.withAppended(name);
-                }
-            }
-            LabelStudioFormat format = new LabelStudioFormat(new LabelStudioFormat.Settings(
-                    LabelStudioFormat.LOCAL_FILES, schema.dataKey(), schema.fromName(), schema.toName()));
-            LOG.info("training on project {} ({} classes) from {}", id, labels.size(), modelVersion());
-            Trained next = retrainer.get().retrain(dev.annotate.core.format.Dataset.of(export, format, labels),
-                    labels);
-            serving.writeLock().lock();
-            try {
-                if (detector != given) {
-                    detector.close(); // the previous trained model: no request holds it now
-                }
-                detector = next.detector();
-                modelVersion = next.modelVersion();
-            } finally {
-                serving.writeLock().unlock();
-            }
-            LOG.info("now serving {}", next.modelVersion());
-        } finally {
-            Files.deleteIfExists(export);
-        }
-    }
-
-    private URI projectUrl(String id) throws IOException {
-        URI host = setupHost.or(options::labelStudioUrl).orElseThrow(() -> new IOException("no Label Studio host"
-                + " to download the project from: set LABEL_STUDIO_URL"));
-        return host.resolve("/api/projects/" + id + "/export?exportType=JSON");
     }
 
     private byte[] predict(JsonObject request) throws Refused, IOException {
@@ -608,7 +469,7 @@ public final class LabelStudioBackend implements AutoCloseable {
         if (!(request.get("label_config") instanceof JsonPrimitive config) || !config.isString()) {
             throw new Refused(400, "request has no \"label_config\" (the project's labeling config)");
         }
-        Schema schema = schema(config.getAsString());
+        LabelingConfig schema = LabelingConfig.parse(config.getAsString());
         LabelStudioFormat.Settings names = new LabelStudioFormat.Settings("", schema.dataKey(), schema.fromName(),
                 schema.toName());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -642,35 +503,17 @@ public final class LabelStudioBackend implements AutoCloseable {
         return bytes.toByteArray();
     }
 
-    private AnnotatedImage detect(JsonElement task, Schema schema) throws IOException, Refused {
+    private AnnotatedImage detect(JsonElement task, LabelingConfig schema) throws IOException, Refused {
         if (!(task instanceof JsonObject o) || !(o.get("data") instanceof JsonObject data)
                 || !(data.get(schema.dataKey()) instanceof JsonPrimitive value) || !value.isString()) {
             throw new Refused(400, "has no data." + schema.dataKey() + " naming its image");
         }
-        String reference = value.getAsString().strip();
-        Optional<Path> local = local(reference);
-        if (local.isPresent()) {
-            return detect(local.get());
-        }
-        Path downloaded = fetch(reference);
-        try {
-            return detect(downloaded);
-        } finally {
-            Files.deleteIfExists(downloaded);
+        try (TaskImages.Image image = images.open(value.getAsString().strip())) {
+            return model.detect(image.path());
         }
     }
 
-    /** Runs the model serving now, which a training does not replace meanwhile. */
-    private AnnotatedImage detect(Path image) throws IOException {
-        serving.readLock().lock();
-        try {
-            return detector.detect(image).withPredictedBy(Optional.of(modelVersion));
-        } finally {
-            serving.readLock().unlock();
-        }
-    }
-
-    private static AnnotatedImage keepLabels(AnnotatedImage image, Schema schema, Map<String, Integer> leftOut) {
+    private static AnnotatedImage keepLabels(AnnotatedImage image, LabelingConfig schema, Map<String, Integer> leftOut) {
         if (schema.labels().isEmpty()) {
             return image;
         }
@@ -683,175 +526,6 @@ public final class LabelStudioBackend implements AutoCloseable {
             }
         }
         return image.withAnnotations(kept);
-    }
-
-    // ------------------------------------------------------------------ images
-
-    /** The image on this disk a reference names under {@link Options#localFiles()}, if it is one. */
-    private Optional<Path> local(String reference) throws Refused {
-        if (options.localFiles().isEmpty()) {
-            return Optional.empty();
-        }
-        String relative;
-        if (reference.startsWith(LabelStudioFormat.LOCAL_FILES)) {
-            relative = URLDecoder.decode(reference.substring(LabelStudioFormat.LOCAL_FILES.length()),
-                    StandardCharsets.UTF_8);
-        } else if (reference.contains("://") || reference.startsWith("/data/")) {
-            return Optional.empty(); // a URL, or Label Studio's own (uploads): fetched
-        } else {
-            relative = reference;
-        }
-        Path root = options.localFiles().get().toAbsolutePath().normalize();
-        try {
-            Path p = root.resolve(relative).normalize();
-            if (!p.startsWith(root)) {
-                throw new Refused(403, "image '" + reference + "' is outside " + root);
-            }
-            return Optional.of(p);
-        } catch (InvalidPathException e) {
-            throw new Refused(400, "image '" + reference + "' is not a path: " + e.getMessage());
-        }
-    }
-
-    /** Downloads a Label Studio-hosted image into a temporary file, refusing any other host. */
-    private Path fetch(String reference) throws IOException, Refused {
-        Optional<URI> host = setupHost.or(options::labelStudioUrl);
-        URI url;
-        try {
-            url = reference.startsWith("/") ? host.map(h -> h.resolve(reference)).orElseThrow(() -> new Refused(400,
-                    "image '" + reference + "' is on Label Studio, and no Label Studio host is known: set"
-                            + " LABEL_STUDIO_URL (or give --local-files)")) : URI.create(reference);
-        } catch (IllegalArgumentException e) {
-            throw new Refused(400, "image '" + reference + "' is not a URL: " + e.getMessage());
-        }
-        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new Refused(400, "image '" + reference + "': " + (scheme.isEmpty() ? "a path" : scheme + " URLs")
-                    + " are not read; this backend reads files under --local-files and fetches from the Label"
-                    + " Studio host only");
-        }
-        if (host.isEmpty() || !origin(host.get()).equals(origin(url))) {
-            throw new Refused(403, "image URL " + url + " is not on the Label Studio host"
-                    + host.map(h -> " " + origin(h)).orElse(" (none is known)") + "; this backend fetches from no other"
-                    + " host");
-        }
-        String name = url.getPath() == null ? "" : url.getPath();
-        String extension = name.lastIndexOf('.') > name.lastIndexOf('/') ? name.substring(name.lastIndexOf('.'))
-                .replaceAll("[^A-Za-z0-9.]", "") : "";
-        Path file = Files.createTempFile(downloads, "image", extension.length() <= 6 ? extension : "");
-        try {
-            download(url, file);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(file);
-            throw e;
-        }
-        return file;
-    }
-
-    /**
-     * GETs {@code url} (on the Label Studio host: the callers check) into {@code file} with the token, at most
-     * {@link Options#maxImageBytes()} bytes for an image, 16 times that for a project export.
-     */
-    private void download(URI url, Path file) throws IOException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(5)).GET();
-        setupToken.or(options::accessToken).ifPresent(t -> request.header("Authorization", "Token " + t));
-        HttpResponse<InputStream> response;
-        try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted fetching " + url);
-        }
-        long limit = url.getPath().startsWith("/api/") ? 16 * options.maxImageBytes() : options.maxImageBytes();
-        try (InputStream in = response.body(); OutputStream out = Files.newOutputStream(file)) {
-            if (response.statusCode() != 200) {
-                throw new IOException(url + " answered HTTP " + response.statusCode());
-            }
-            byte[] buffer = new byte[1 << 16];
-            long total = 0;
-            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                total += n;
-                if (total > limit) {
-                    throw new IOException(url + " is larger than the " + limit + " bytes this backend fetches");
-                }
-                out.write(buffer, 0, n);
-            }
-        }
-    }
-
-    /** {@code scheme://host:port} of an http(s) URL, the port made explicit. */
-    static String origin(URI url) {
-        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-        if (!(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
-            throw new IllegalArgumentException(url + " is not an http(s) URL with a host");
-        }
-        int port = url.getPort() >= 0 ? url.getPort() : scheme.equals("https") ? 443 : 80;
-        return scheme + "://" + url.getHost().toLowerCase(Locale.ROOT) + ":" + port;
-    }
-
-    // ------------------------------------------------------------------ labeling config
-
-    /**
-     * The {@code <RectangleLabels>} of a labeling config (the first), its labels, and the {@code <Image>} it
-     * points to with that image's data key.
-     */
-    private static Schema schema(String config) throws Refused {
-        String xml = config.strip();
-        if (xml.startsWith("<?xml")) {
-            xml = xml.substring(xml.indexOf("?>") + 2);
-        }
-        List<Element> roots;
-        try {
-            roots = SecureXml.fromFragment(xml);
-        } catch (IOException | RuntimeException e) {
-            throw new Refused(400, "label_config is not well-formed XML: " + e.getMessage());
-        }
-        Element rectangles = null;
-        List<Element> images = new ArrayList<>();
-        for (Element root : roots) {
-            for (Element e : descendants(root)) {
-                String tag = e.getTagName();
-                if (rectangles == null && tag.equals("RectangleLabels")) {
-                    rectangles = e;
-                } else if (tag.equals("Image")) {
-                    images.add(e);
-                }
-            }
-        }
-        if (rectangles == null) {
-            throw new Refused(400, "label_config has no <RectangleLabels>: this backend predicts boxes");
-        }
-        String fromName = rectangles.getAttribute("name");
-        String toName = rectangles.getAttribute("toName");
-        Element image = images.stream().filter(i -> i.getAttribute("name").equals(toName)).findFirst()
-                .orElseThrow(() -> new Refused(400, "label_config's <RectangleLabels name=\"" + fromName
-                        + "\"> points to toName=\"" + toName + "\", and no <Image> has that name"));
-        String value = image.getAttribute("value").strip();
-        if (!value.startsWith("$") || value.length() < 2) {
-            throw new Refused(400, "label_config's <Image name=\"" + toName + "\"> has value=\"" + value
-                    + "\", not $key");
-        }
-        Set<String> labels = new LinkedHashSet<>();
-        for (Element e : descendants(rectangles)) {
-            if (e.getTagName().equals("Label") && !e.getAttribute("value").isEmpty()) {
-                labels.add(e.getAttribute("value"));
-            }
-        }
-        if (fromName.isEmpty()) {
-            throw new Refused(400, "label_config's <RectangleLabels> has no name");
-        }
-        return new Schema(fromName, toName, value.substring(1), Set.copyOf(labels));
-    }
-
-    /** An element and every element under it, in document order. */
-    private static List<Element> descendants(Element root) {
-        List<Element> out = new ArrayList<>();
-        out.add(root);
-        NodeList all = root.getElementsByTagName("*");
-        for (int i = 0; i < all.getLength(); i++) {
-            out.add((Element) all.item(i));
-        }
-        return out;
     }
 
     private static String string(JsonObject o, String member) {

@@ -1,4 +1,4 @@
-package dev.annotate.formats;
+package dev.annotate.serve;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -340,7 +340,7 @@ final class LabelStudioBackendTest {
         HttpResponse<String> training = post("/webhook", "{\"action\": \"START_TRAINING\", \"project\": {\"id\": 7,"
                 + " \"label_config\": \"<View/>\"}}");
         assertEquals(200, training.statusCode());
-        assertTrue(training.body().contains("annotate train --data export.json --format labelstudio --init"),
+        assertTrue(training.body().contains("does not train"),
                 training.body());
         HttpResponse<String> other = post("/webhook", "{\"action\": \"ANNOTATION_CREATED\", \"project\": {}}");
         assertEquals("{\"status\":\"Unknown event\"}", other.body());
@@ -430,5 +430,16 @@ final class LabelStudioBackendTest {
                 LabelStudioBackend.Options.defaults("m").withEnvironment(Map.of("LABEL_STUDIO_URL", "ftp://x")));
         assertEquals(Optional.of(URI.create("http://ls:8080")), LabelStudioBackend.Options.defaults("m")
                 .withEnvironment(Map.of("LABEL_STUDIO_URL", "http://ls:8080")).labelStudioUrl());
+    }
+
+    @Test
+    void aPortInUse_isNamedInTheError() throws Exception {
+        start(options());
+        LabelStudioBackend.Options o = options();
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () ->
+                LabelStudioBackend.start(detector, new LabelStudioBackend.Options(o.host(), backend.port(),
+                        o.modelVersion(), o.basicAuth(), o.localFiles(), o.labelStudioUrl(), o.accessToken(),
+                        o.threads(), o.maxBodyBytes(), o.maxImageBytes())));
+        assertTrue(e.getMessage().contains("127.0.0.1:" + backend.port()), e.getMessage());
     }
 }
