@@ -6,15 +6,12 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.LabelMap;
-import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.DatasetWriter;
 import dev.annotate.core.format.MachineMark;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -68,7 +65,7 @@ import java.util.function.Consumer;
  * (one pass for most files); writing keeps per image only its path and the place of its record in a spill file
  * beside the target.
  */
-public final class CocoFormat implements AnnotationFormat {
+public final class CocoFormat extends DatasetFileFormat {
 
     /** The file name used when the dataset path is a folder. */
     public static final String DEFAULT_FILE_NAME = "annotations.json";
@@ -107,6 +104,7 @@ public final class CocoFormat implements AnnotationFormat {
 
     /** With a smaller chunk, for tests that exercise reading in several passes. */
     CocoFormat(long chunkChars) {
+        super(DEFAULT_FILE_NAME, "COCO JSON");
         this.chunkChars = chunkChars;
     }
 
@@ -120,26 +118,13 @@ public final class CocoFormat implements AnnotationFormat {
         return "COCO JSON, one file for the dataset (images, annotations, categories)";
     }
 
-    /** The JSON file of a dataset path: the path itself if it ends in {@code .json}, else the default file in it. */
     @Override
-    public Path datasetFile(Path dataset) {
-        return DatasetFiles.file(dataset, DEFAULT_FILE_NAME);
-    }
-
-    @Override
-    public void read(Path dataset, LabelMap labels, Consumer<ReadResult> results) throws IOException {
-        Path file = datasetFile(dataset);
-        if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file.toString(), null, "no COCO JSON file here");
-        }
+    void readFile(Path file, LabelMap labels, Consumer<ReadResult> results) throws IOException {
         CocoReader.read(file, labels, results, chunkChars);
     }
 
     @Override
-    public DatasetWriter openWriter(Path dataset, LabelMap labels) throws IOException {
-        Path file = datasetFile(dataset).toAbsolutePath();
-        Files.createDirectories(file.getParent());
+    DatasetWriter openFileWriter(Path file, LabelMap labels) throws IOException {
         return new CocoWriter(file, labels);
     }
-
 }

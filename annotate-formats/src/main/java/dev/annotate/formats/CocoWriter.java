@@ -14,15 +14,12 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.LabelMap;
-import dev.annotate.core.format.AtomicFiles;
-import dev.annotate.core.format.DatasetWriter;
 import dev.annotate.core.format.MachineMark;
 
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,37 +28,26 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Writing a COCO file ({@link CocoFormat#openWriter}). The file's order (images sorted by path, ids from 1 in that order) is known only at the
- * end, so each image goes, as it comes, into a spill file beside the target as one compact JSON record (its
- * entry and its annotations, ids left out); memory keeps per image only its path and where its record lies,
- * plus the set of labels. {@link #close()} streams the document: the images, then the annotations, each read
- * back one record at a time in path order, then the categories; atomically, and the spill file is deleted.
+ * Writing a COCO file ({@link CocoFormat#openWriter}). The file's order (images sorted by path, ids from 1 in that
+ * order) is known only at the end, so each image goes, as it comes, into the spill file as one compact JSON record
+ * (its entry and its annotations, ids left out); memory keeps per image only its path and where its record lies,
+ * plus the set of labels. The document is streamed at the end: the images, then the annotations, each read back
+ * one record at a time in path order, then the categories.
  */
-final class CocoWriter implements DatasetWriter {
-    private final Path file;
+final class CocoWriter extends SpillWriter {
     private final LabelMap labels;
-    private final Path spill;
-    private final java.io.OutputStream spillOut;
     private long spilled;
     /** Path → offset and length of its record in the spill file. */
     private final Map<String, long[]> records = new TreeMap<>();
     private final Set<String> labelsSeen = new TreeSet<>();
-    private boolean closed;
 
     CocoWriter(Path file, LabelMap labels) throws IOException {
-        this.file = file;
+        super(file, "COCO");
         this.labels = labels;
-        this.spill = Files.createTempFile(file.getParent(), "." + file.getFileName() + ".", ".tmp");
-        this.spillOut = new java.io.BufferedOutputStream(Files.newOutputStream(spill), 1 << 16);
     }
 
     @Override
-    public synchronized void write(String relativeImagePath, AnnotatedImage image) throws IOException {
-        if (closed) {
-            throw new IllegalStateException("the COCO writer for " + file + " is closed");
-        }
-        image = image.fitted();
-        String key = DatasetFiles.relativeImagePath(file, relativeImagePath);
+    void spill(String key, AnnotatedImage image, java.io.OutputStream spill) throws IOException {
         if (records.containsKey(key)) {
             throw new IllegalArgumentException(file + ": two images for '" + key + "'");
         }
@@ -85,88 +71,67 @@ final class CocoWriter implements DatasetWriter {
         record.add("annotations", annotations);
         record.add("labels", names);
         byte[] bytes = CocoFormat.Json.GSON.toJson(record).getBytes(StandardCharsets.UTF_8);
-        spillOut.write(bytes);
+        spill.write(bytes);
         records.put(key, new long[] {spilled, bytes.length});
         spilled += bytes.length;
     }
 
     @Override
-    public synchronized void close() throws IOException {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try (java.nio.channels.FileChannel in = closeSpill()) {
+    void writeDocument(Path spill, java.io.OutputStream out) throws IOException {
+        try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(spill,
+                java.nio.file.StandardOpenOption.READ)) {
             Map<String, Long> ids = categoryIds();
-            AtomicFiles.write(file, out -> {
-                JsonWriter w = new JsonWriter(new java.io.BufferedWriter(
-                        new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16));
-                w.beginObject();
-                JsonObject info = new JsonObject();
-                info.addProperty("description", "written by annotate (dev.annotate)");
-                w.name("info");
-                CocoFormat.Json.GSON.toJson(info, w);
-                w.name("licenses").beginArray().endArray();
-                w.name("images").beginArray();
-                long imageId = 0;
-                for (long[] at : records.values()) {
-                    JsonObject entry = read(in, at).getAsJsonObject("image");
+            JsonWriter w = new JsonWriter(new java.io.BufferedWriter(
+                    new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16));
+            w.beginObject();
+            JsonObject info = new JsonObject();
+            info.addProperty("description", "written by annotate (dev.annotate)");
+            w.name("info");
+            CocoFormat.Json.GSON.toJson(info, w);
+            w.name("licenses").beginArray().endArray();
+            w.name("images").beginArray();
+            long imageId = 0;
+            for (long[] at : records.values()) {
+                JsonObject entry = read(in, at).getAsJsonObject("image");
+                JsonObject o = new JsonObject();
+                o.addProperty("id", ++imageId);
+                entry.entrySet().forEach(m -> o.add(m.getKey(), m.getValue()));
+                CocoFormat.Json.GSON.toJson(o, w);
+            }
+            w.endArray();
+            w.name("annotations").beginArray();
+            imageId = 0;
+            long annotationId = 0;
+            for (long[] at : records.values()) {
+                JsonObject record = read(in, at);
+                imageId++;
+                JsonArray annotations = record.getAsJsonArray("annotations");
+                JsonArray names = record.getAsJsonArray("labels");
+                for (int k = 0; k < annotations.size(); k++) {
                     JsonObject o = new JsonObject();
-                    o.addProperty("id", ++imageId);
-                    entry.entrySet().forEach(m -> o.add(m.getKey(), m.getValue()));
+                    o.addProperty("id", ++annotationId);
+                    o.addProperty("image_id", imageId);
+                    o.addProperty("category_id", ids.get(names.get(k).getAsString()));
+                    annotations.get(k).getAsJsonObject().entrySet().stream()
+                            .filter(m -> !m.getKey().equals("id") && !m.getKey().equals("image_id")
+                                    && !m.getKey().equals("category_id"))
+                            .forEach(m -> o.add(m.getKey(), m.getValue()));
                     CocoFormat.Json.GSON.toJson(o, w);
                 }
-                w.endArray();
-                w.name("annotations").beginArray();
-                imageId = 0;
-                long annotationId = 0;
-                for (long[] at : records.values()) {
-                    JsonObject record = read(in, at);
-                    imageId++;
-                    JsonArray annotations = record.getAsJsonArray("annotations");
-                    JsonArray names = record.getAsJsonArray("labels");
-                    for (int k = 0; k < annotations.size(); k++) {
-                        JsonObject o = new JsonObject();
-                        o.addProperty("id", ++annotationId);
-                        o.addProperty("image_id", imageId);
-                        o.addProperty("category_id", ids.get(names.get(k).getAsString()));
-                        annotations.get(k).getAsJsonObject().entrySet().stream()
-                                .filter(m -> !m.getKey().equals("id") && !m.getKey().equals("image_id")
-                                        && !m.getKey().equals("category_id"))
-                                .forEach(m -> o.add(m.getKey(), m.getValue()));
-                        CocoFormat.Json.GSON.toJson(o, w);
-                    }
-                }
-                w.endArray();
-                w.name("categories").beginArray();
-                ids.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(c -> {
-                    JsonObject o = new JsonObject();
-                    o.addProperty("id", c.getValue());
-                    o.addProperty("name", c.getKey());
-                    o.addProperty("supercategory", "none");
-                    CocoFormat.Json.GSON.toJson(o, w);
-                });
-                w.endArray();
-                w.endObject();
-                w.flush();
+            }
+            w.endArray();
+            w.name("categories").beginArray();
+            ids.entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(c -> {
+                JsonObject o = new JsonObject();
+                o.addProperty("id", c.getValue());
+                o.addProperty("name", c.getKey());
+                o.addProperty("supercategory", "none");
+                CocoFormat.Json.GSON.toJson(o, w);
             });
-        } finally {
-            Files.deleteIfExists(spill);
+            w.endArray();
+            w.endObject();
+            w.flush();
         }
-    }
-
-    @Override
-    public synchronized void discard() throws IOException {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        DatasetFiles.discard(spillOut, spill);
-    }
-
-    private java.nio.channels.FileChannel closeSpill() throws IOException {
-        spillOut.close();
-        return java.nio.channels.FileChannel.open(spill, java.nio.file.StandardOpenOption.READ);
     }
 
     /** The label map's ids, then the next free ids for other labels in name order. */

@@ -8,8 +8,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * What the dataset-level formats (COCO, Label Studio, CVAT) share: where the file is, image keys, messages, giving
- * up a write.
+ * What the dataset-level formats (COCO, Label Studio, CVAT) share: where the file is, image keys, messages.
  */
 final class DatasetFiles {
 
@@ -71,14 +70,5 @@ final class DatasetFiles {
     static String clean(String s) {
         String t = s == null ? "" : s.replaceAll("\\s+", " ").replaceAll("\\p{Cntrl}", "?").strip();
         return t.length() > 120 ? t.substring(0, 117) + "..." : t;
-    }
-
-    /** A writer giving up: closes what it was writing and deletes it. */
-    static void discard(java.io.Closeable open, Path temporary) throws IOException {
-        try {
-            open.close();
-        } finally {
-            java.nio.file.Files.deleteIfExists(temporary);
-        }
     }
 }

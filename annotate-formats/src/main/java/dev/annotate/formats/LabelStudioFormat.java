@@ -14,7 +14,6 @@ import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
 import dev.annotate.core.BoundingBox;
 import dev.annotate.core.LabelMap;
-import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.DatasetWriter;
 import dev.annotate.core.format.Problem;
 import dev.annotate.core.format.ReadResult;
@@ -24,15 +23,14 @@ import dev.annotate.core.pipeline.PreAnnotator;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
+import java.io.OutputStream;
+import java.io.StringWriter;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -81,7 +79,7 @@ import static dev.annotate.formats.DatasetFiles.clean;
  * off and decoded, resolved against the dataset folder; a URL stays as it is (the image is not on this disk).
  * Reading streams task by task, so memory does not grow with the export.
  */
-public final class LabelStudioFormat implements AnnotationFormat {
+public final class LabelStudioFormat extends DatasetFileFormat {
 
     /** The file a dataset folder holds. */
     public static final String DEFAULT_FILE_NAME = "tasks.json";
@@ -127,6 +125,7 @@ public final class LabelStudioFormat implements AnnotationFormat {
 
     /** The format with other settings. */
     public LabelStudioFormat(Settings settings) {
+        super(DEFAULT_FILE_NAME, "Label Studio JSON");
         this.settings = Objects.requireNonNull(settings, "settings");
     }
 
@@ -140,20 +139,10 @@ public final class LabelStudioFormat implements AnnotationFormat {
         return "Label Studio tasks JSON: predictions and annotations to import, or a project's export";
     }
 
-    /** The JSON file of a dataset path: the path itself if it ends in {@code .json}, else the default file in it. */
-    @Override
-    public Path datasetFile(Path dataset) {
-        return DatasetFiles.file(dataset, DEFAULT_FILE_NAME);
-    }
-
     // ------------------------------------------------------------------ reading
 
     @Override
-    public void read(Path dataset, LabelMap labels, Consumer<ReadResult> results) throws IOException {
-        Path file = datasetFile(dataset);
-        if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file.toString(), null, "no Label Studio JSON file here");
-        }
+    void readFile(Path file, LabelMap labels, Consumer<ReadResult> results) throws IOException {
         Path folder = file.toAbsolutePath().getParent();
         try (BufferedReader text = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             text.mark(1);
@@ -423,39 +412,27 @@ public final class LabelStudioFormat implements AnnotationFormat {
     // ------------------------------------------------------------------ writing
 
     @Override
-    public DatasetWriter openWriter(Path dataset, LabelMap labels) throws IOException {
-        return new Writer(datasetFile(dataset).toAbsolutePath());
+    DatasetWriter openFileWriter(Path file, LabelMap labels) throws IOException {
+        return new Writer(file);
     }
 
-    /** Streams tasks into a temporary sibling, forced to disk and moved over the file on close. */
-    private final class Writer implements DatasetWriter {
-        private final Path file;
-        private final Path temporary;
-        private final java.nio.channels.FileChannel channel;
-        private final java.io.Writer text;
-        private final JsonWriter json;
+    /**
+     * Spills each task, as it comes, as the array's next element (the comma before it, indented one level); the
+     * document is the array around them: the bytes Gson's {@link JsonWriter} writes for the whole array at once.
+     */
+    private final class Writer extends SpillWriter {
         private int tasks;
-        private boolean closed;
 
         Writer(Path file) throws IOException {
-            this.file = file;
-            Files.createDirectories(file.getParent());
-            this.temporary = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-            this.channel = java.nio.channels.FileChannel.open(temporary, java.nio.file.StandardOpenOption.WRITE);
-            this.text = new java.io.BufferedWriter(new OutputStreamWriter(
-                    java.nio.channels.Channels.newOutputStream(channel), StandardCharsets.UTF_8), 1 << 16);
-            this.json = new JsonWriter(text);
-            json.setIndent(" ");
-            json.beginArray();
+            super(file, "Label Studio");
         }
 
         @Override
-        public synchronized void write(String relativeImagePath, AnnotatedImage image) throws IOException {
-            if (closed) {
-                throw new IllegalStateException(file + ": the writer is closed");
-            }
-            String relative = DatasetFiles.relativeImagePath(file, relativeImagePath);
+        void spill(String relative, AnnotatedImage image, OutputStream spill) throws IOException {
             int task = ++tasks;
+            StringWriter text = new StringWriter();
+            JsonWriter json = new JsonWriter(text);
+            json.setIndent(" ");
             json.beginObject();
             json.name("data").beginObject().name(settings.dataKey()).value(settings.imagePrefix()
                     + (settings.imagePrefix().equals(LOCAL_FILES) ? encode(relative) : relative)).endObject();
@@ -464,33 +441,21 @@ public final class LabelStudioFormat implements AnnotationFormat {
             writePrediction(json, image, settings, "t" + task + "r");
             json.endArray();
             json.endObject();
+            json.close();
+            StringBuilder element = new StringBuilder(task == 1 ? "\n" : ",\n");
+            text.toString().lines().forEach(l -> element.append(' ').append(l).append('\n'));
+            element.setLength(element.length() - 1); // the array's own line break follows, or the next comma
+            spill.write(element.toString().getBytes(StandardCharsets.UTF_8));
         }
 
         @Override
-        public synchronized void close() throws IOException {
-            if (closed) {
-                return;
+        void writeDocument(Path spill, OutputStream out) throws IOException {
+            out.write('[');
+            Files.copy(spill, out);
+            if (tasks > 0) {
+                out.write('\n');
             }
-            closed = true;
-            try {
-                json.endArray();
-                json.flush();
-                channel.force(true);
-                text.close();
-                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                text.close();
-                Files.deleteIfExists(temporary);
-            }
-        }
-
-        @Override
-        public synchronized void discard() throws IOException {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            DatasetFiles.discard(text, temporary);
+            out.write(']');
         }
     }
 
