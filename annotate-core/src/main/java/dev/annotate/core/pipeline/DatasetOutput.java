@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * A pre-annotation run's output in a dataset-level format: one file, written when the run ends, with a
  * {@link Journal} beside it so that a killed run resumes. The rules are in {@link PreAnnotator}'s class comment.
  */
-final class DatasetOutput implements PreAnnotator.Output {
+final class DatasetOutput implements Output {
 
     private static final Logger LOG = LoggerFactory.getLogger(DatasetOutput.class);
 
@@ -94,7 +94,7 @@ final class DatasetOutput implements PreAnnotator.Output {
      */
     private static void removeStaleTemporaries(Path file) throws IOException {
         String prefix = "." + file.getFileName();
-        PreAnnotator.removeTemporaries(file.getParent(), n -> n.startsWith(prefix) && n.endsWith(".tmp"));
+        Output.removeTemporaries(file.getParent(), n -> n.startsWith(prefix) && n.endsWith(".tmp"));
     }
 
     private static void readExisting(Path file, AnnotationFormat format, LabelMap labels, Existing policy,

@@ -1,45 +1,27 @@
 package dev.annotate.core.pipeline;
 
 import dev.annotate.core.AnnotatedImage;
-import dev.annotate.core.Annotation;
 import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.format.AnnotationFormat;
-import dev.annotate.core.format.AtomicFiles;
 import dev.annotate.core.format.MachineMark;
 import dev.annotate.core.format.PerImageFormat;
-import dev.annotate.core.format.ReadResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystemLoopException;
-import java.nio.file.FileVisitOption;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Pre-annotates a folder tree of images: one annotation file per image, beside it (LabelImg's default) or in a
@@ -293,7 +275,7 @@ public final class PreAnnotator {
      * they can exceed {@code elapsed}; what they leave of {@code elapsed x threads} is waiting and bookkeeping.
      *
      * @param elapsed wall time of the whole run
-     * @param counting wall time of the first walk, which counts the images and checks the layout
+     * @param counting wall time of the walk, which lists the images and checks the layout, and of opening the output
      * @param detecting worker time in {@link Detector#detect(Path)}: reading and decoding the image, inference
      * @param writing time writing annotation files, on the writing threads, and checking existing ones
      */
@@ -329,96 +311,23 @@ public final class PreAnnotator {
         long start = System.nanoTime();
         List<Failure> failures = Collections.synchronizedList(new ArrayList<>());
 
-        // pass 1: count, and refuse colliding layouts before anything is written
-        Map<Path, List<Path>> collisions = new TreeMap<>();
-        long[] total = {0};
+        // one walk lists the images; colliding layouts are refused before anything is written
+        ImageTree tree = ImageTree.walk(root, failures);
         PerImageFormat perImage = options.format() instanceof PerImageFormat f ? f : null;
-        walk(root, failures, dir -> {
-            Map<String, Path> seen = new HashMap<>();
-            for (Path image : imagesIn(dir)) {
-                total[0]++;
-                if (perImage == null) {
-                    continue;
-                }
-                String annotation = perImage.annotationFileName(image.getFileName().toString());
-                Path other = seen.putIfAbsent(annotation, image);
-                if (other != null) {
-                    collisions.computeIfAbsent(target(root, out, image, perImage), k -> new ArrayList<>(
-                            List.of(other))).add(image);
-                }
-            }
-        });
-        if (!collisions.isEmpty()) {
-            StringBuilder sb = new StringBuilder("images would overwrite each other's annotation files:");
-            collisions.entrySet().stream().limit(20).forEach(e -> sb.append("\n  ").append(e.getKey())
-                    .append(" <- ").append(e.getValue()));
-            if (collisions.size() > 20) {
-                sb.append("\n  ... and ").append(collisions.size() - 20).append(" more");
-            }
-            throw new IllegalArgumentException(sb.append("\nrename or move one image of each pair").toString());
+        if (perImage != null) {
+            PerImageOutput.refuseCollisions(tree, root, out, perImage);
         }
-
         List<Failure> notes = Collections.synchronizedList(new ArrayList<>());
-        Output output = perImage != null ? new FileOutput(root, out, options, perImage, detector.labelMap(), notes)
+        Output output = perImage != null
+                ? new PerImageOutput(root, out, options, perImage, detector.labelMap(), notes)
                 : DatasetOutput.open(root, out.orElse(root), options, detector.labelMap(), notes);
         Duration counting = Duration.ofNanos(System.nanoTime() - start);
 
-        // pass 2: stream the images through a bounded queue to the workers
-        int threads = options.workers(detector.options());
-        Run run = new Run(detector, output, options, threads, listener, total[0], start, failures);
-        BlockingQueue<Path> queue = new ArrayBlockingQueue<>(2 * threads);
-        ExecutorService workers = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "pre-annotator");
-            t.setDaemon(true);
-            return t;
-        });
-        Path poison = root.resolve(".end-of-images"); // compared by identity: no walked path is this object
-        List<Future<?>> running = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            running.add(workers.submit(() -> {
-                for (Path image = take(queue); image != poison; image = take(queue)) {
-                    run.handle(image);
-                }
-                return null;
-            }));
-        }
+        RunStatistics statistics = new RunStatistics(listener, tree.total(), start, options.reviewListSize(),
+                failures);
         boolean written = false;
         try {
-            try {
-                walk(root, new ArrayList<>(), dir -> {
-                    List<Path> inDir = imagesIn(dir);
-                    if (!inDir.isEmpty()) {
-                        output.beforeDirectory(inDir.get(0)); // before its images are queued
-                    }
-                    for (Path image : inDir) {
-                        if (!offer(queue, image, running)) {
-                            // a worker died: stop walking; the Future below reports why, replacing this
-                            throw new IllegalStateException("a pre-annotation worker failed");
-                        }
-                    }
-                });
-            } finally {
-                for (int i = 0; i < threads; i++) {
-                    offer(queue, poison, running);
-                }
-                try {
-                    for (Future<?> f : running) {
-                        try {
-                            f.get();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            workers.shutdownNow();
-                            throw new java.io.InterruptedIOException("pre-annotation interrupted");
-                        } catch (java.util.concurrent.ExecutionException e) {
-                            workers.shutdownNow();
-                            throw new IllegalStateException("a pre-annotation worker failed", e.getCause());
-                        }
-                    }
-                    workers.shutdown();
-                } finally {
-                    run.finishWriting(); // whatever happened, handed-over results are written, not abandoned
-                }
-            }
+            Scheduler.run(detector, output, options.model(), options.workers(detector.options()), tree, statistics);
             output.finish(); // reached only when every image was handled
             written = true;
         } finally {
@@ -426,246 +335,10 @@ public final class PreAnnotator {
                 output.abandon();
             }
         }
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-        LOG.info("{}: {} images, {} written, {} skipped, {} failed in {}", root, total[0], run.written.get(),
-                run.skipped.get(), run.failed.get(), elapsed);
-        return new Summary(total[0], run.written.get(), run.skipped.get(), run.failed.get(), failures, notes,
-                run.perClass(), run.doubtful(), new Timings(elapsed, counting, Duration.ofNanos(run.detecting.get()),
-                        Duration.ofNanos(run.writing.get())));
-    }
-
-    private static Path take(BlockingQueue<Path> queue) throws InterruptedException {
-        return queue.take();
-    }
-
-    /**
-     * Queues {@code p} for the workers, waiting while the queue is full; gives up, returning false, when a worker
-     * has ended, which before the end of the images happens only when it died of an {@link Error} (a bug, memory
-     * exhausted): the others might not take every image, and waiting on would hang the run. The caller's
-     * {@code Future.get} then reports the error.
-     */
-    private static boolean offer(BlockingQueue<Path> queue, Path p, List<Future<?>> workers) {
-        try {
-            while (!queue.offer(p, 50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                if (workers.stream().anyMatch(Future::isDone)) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while queueing images", e);
-        }
-    }
-
-    /** Where a run's results go: one file per image, or one dataset file ({@link DatasetOutput}). */
-    interface Output {
-        /** Called once per folder, before its images are queued, with the first of them. */
-        void beforeDirectory(Path firstImage) throws IOException;
-
-        /**
-         * On a worker, what to do with an image: empty to detect it; an empty inner value to keep what exists
-         * (skipped); else the result an earlier run left (resumed, counted as written).
-         */
-        Optional<Optional<AnnotatedImage>> plan(Path image) throws IOException;
-
-        /** On a writing thread: keeps a fresh result. */
-        void write(Path image, AnnotatedImage result) throws IOException;
-
-        /** After every image was handled and written. */
-        void finish() throws IOException;
-
-        /** Instead of {@link #finish()}, when the run stops on an error. */
-        void abandon();
-    }
-
-    /** One annotation file per image, beside it or in a mirrored tree. */
-    private static final class FileOutput implements Output {
-        private static final int SYNC_BATCH = 4096;
-        private final Path root;
-        private final Optional<Path> out;
-        private final Options options;
-        private final PerImageFormat format;
-        private final dev.annotate.core.LabelMap labels;
-        private final List<Failure> notes;
-        /** Files written and not yet forced to disk; forced in batches of {@link #SYNC_BATCH} and at the end. */
-        private final List<Path> unsynced = new ArrayList<>();
-
-        FileOutput(Path root, Optional<Path> out, Options options, PerImageFormat format,
-                   dev.annotate.core.LabelMap labels, List<Failure> notes) {
-            this.root = root;
-            this.out = out;
-            this.options = options;
-            this.format = format;
-            this.labels = labels;
-            this.notes = notes;
-        }
-
-        @Override
-        public void beforeDirectory(Path firstImage) throws IOException {
-            removeStaleTemporaries(target(root, out, firstImage, format).getParent(), format);
-        }
-
-        @Override
-        public Optional<Optional<AnnotatedImage>> plan(Path image) {
-            Path target = target(root, out, image, format);
-            return Files.exists(target) && !mayReplace(target) ? Optional.of(Optional.empty()) : Optional.empty();
-        }
-
-        @Override
-        public void write(Path image, AnnotatedImage result) throws IOException {
-            Path target = target(root, out, image, format);
-            Files.createDirectories(target.getParent());
-            Optional<PerImageFormat.Codec> codec = format.codec();
-            if (codec.isEmpty()) { // a format whose file depends on more than the image (YOLO)
-                format.writeFile(result, target, labels);
-                return;
-            }
-            AtomicFiles.writeUnsynced(target, codec.get().encode(result, labels));
-            List<Path> batch = null;
-            synchronized (unsynced) {
-                unsynced.add(target);
-                if (unsynced.size() >= SYNC_BATCH) {
-                    batch = new ArrayList<>(unsynced);
-                    unsynced.clear();
-                }
-            }
-            if (batch != null) {
-                AtomicFiles.sync(batch);
-            }
-        }
-
-        @Override
-        public void finish() throws IOException {
-            syncRest();
-        }
-
-        @Override
-        public void abandon() {
-            try {
-                syncRest();
-            } catch (IOException e) {
-                LOG.warn("annotation files written before the run stopped could not be forced to disk: {}",
-                        e.toString());
-            }
-        }
-
-        /** The file whose bytes are in hand, parsed from them where the format can, else read again. */
-        private ReadResult read(Path target, byte[] content) throws IOException {
-            Optional<PerImageFormat.Codec> codec = format.codec();
-            return codec.isPresent() ? codec.get().decode(content, target, labels) : format.readFile(target, labels);
-        }
-
-        private void syncRest() throws IOException {
-            List<Path> rest;
-            synchronized (unsynced) {
-                rest = new ArrayList<>(unsynced);
-                unsynced.clear();
-            }
-            AtomicFiles.sync(rest);
-        }
-
-        /** Whether the policy lets this run replace an existing annotation file (see {@link Existing}). */
-        private boolean mayReplace(Path target) {
-            Existing.Decision d = options.existing().decide(new Existing.Source() {
-                @Override
-                public byte[] bytes() throws IOException {
-                    return Files.readAllBytes(target);
-                }
-
-                @Override
-                public ReadResult parse(byte[] bytes) throws IOException {
-                    return read(target, bytes);
-                }
-            });
-            if (d.notable()) {
-                notes.add(new Failure(target, d.reason()));
-            }
-            return d.replace();
-        }
-    }
-
-    /** The annotation file for an image: beside it, or at the same relative place under the output folder. */
-    static Path target(Path root, Optional<Path> out, Path image, PerImageFormat format) {
-        Path dir = out.map(o -> o.resolve(root.relativize(image.getParent()))).orElse(image.getParent());
-        return dir.resolve(format.annotationFileName(image.getFileName().toString()));
-    }
-
-    /**
-     * A run killed while writing leaves {@code .name<ext>.<random>.tmp} files (see {@code AtomicFiles}) in an
-     * output directory: never a result, removed before the directory's images are handled.
-     */
-    private static void removeStaleTemporaries(Path dir, PerImageFormat format) throws IOException {
-        String marker = format.fileExtension() + ".";
-        removeTemporaries(dir, n -> n.startsWith(".") && n.endsWith(".tmp") && n.contains(marker));
-    }
-
-    /** Deletes the files directly in {@code dir} whose names {@code stale} accepts; nothing if there is no dir. */
-    static void removeTemporaries(Path dir, java.util.function.Predicate<String> stale) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (DirectoryStream<Path> found = Files.newDirectoryStream(dir,
-                p -> stale.test(p.getFileName().toString()))) {
-            for (Path p : found) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    @FunctionalInterface
-    private interface DirectoryAction {
-        void accept(Path dir) throws IOException;
-    }
-
-    /** Visits every directory under root (links followed; loops and unreadable entries become failures). */
-    private static void walk(Path root, List<Failure> failures, DirectoryAction action) throws IOException {
-        Files.walkFileTree(root, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
-                new SimpleFileVisitor<>() {
-                    @Override
-                    public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                        try {
-                            action.accept(dir);
-                        } catch (IOException e) {
-                            failures.add(new Failure(dir, dir + ": directory cannot be listed: " + why(e)));
-                        }
-                        return FileVisitResult.CONTINUE;
-                    }
-
-                    @Override
-                    public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                        return FileVisitResult.CONTINUE;
-                    }
-
-                    @Override
-                    public FileVisitResult visitFileFailed(Path file, IOException e) {
-                        failures.add(new Failure(file, e instanceof FileSystemLoopException
-                                ? file + ": symbolic link loop (back to " + realPath(file) + "); not followed"
-                                : file + ": cannot be read: " + why(e)));
-                        return FileVisitResult.CONTINUE;
-                    }
-                });
-    }
-
-    private static String why(IOException e) {
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such file";
-        }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return e.getMessage() == null ? e.toString() : e.getMessage();
-    }
-
-    private static String realPath(Path link) {
-        try {
-            return link.toRealPath().toString();
-        } catch (IOException | RuntimeException e) {
-            return "a folder above it";
-        }
+        Summary summary = statistics.summary(notes, counting);
+        LOG.info("{}: {} images, {} written, {} skipped, {} failed in {}", root, summary.total(), summary.written(),
+                summary.skipped(), summary.failed(), summary.elapsed());
+        return summary;
     }
 
     /**
@@ -675,171 +348,5 @@ public final class PreAnnotator {
     public static boolean isImageFileName(String name) {
         int dot = name.lastIndexOf('.');
         return dot > 0 && EXTENSIONS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
-    }
-
-    /** The images directly in a directory, sorted by name. */
-    private static List<Path> imagesIn(Path dir) throws IOException {
-        List<Path> images = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path p : entries) {
-                if (isImageFileName(p.getFileName().toString()) && Files.isRegularFile(p)) {
-                    images.add(p);
-                }
-            }
-        }
-        Collections.sort(images);
-        return images;
-    }
-
-    /** One run's shared state; every method is safe to call from any worker. */
-    private static final class Run {
-        private final Detector detector;
-        private final Output output;
-        private final Options options;
-        private final Listener listener;
-        /** Serialises progress calls; never the listener's own monitor, which is the caller's. */
-        private final Object progressLock = new Object();
-        private final long total;
-        private final long start;
-        private final List<Failure> failures;
-        private final AtomicLong written = new AtomicLong();
-        private final AtomicLong skipped = new AtomicLong();
-        private final AtomicLong failed = new AtomicLong();
-        private final AtomicLong detecting = new AtomicLong();
-        private final AtomicLong writing = new AtomicLong();
-        /**
-         * Write annotation files for the workers, as many threads as workers, with a short bounded queue: when it
-         * is full the worker writes itself, so results never pile up in memory.
-         */
-        private final java.util.concurrent.ThreadPoolExecutor writers;
-        private final Map<String, AtomicLong> perClass = new java.util.concurrent.ConcurrentHashMap<>();
-        /** The least confident images so far, the most confident of them on top, bounded. */
-        private final PriorityQueue<Doubtful> doubtful =
-                new PriorityQueue<>((a, b) -> Double.compare(b.lowestConfidence(), a.lowestConfidence()));
-
-        Run(Detector detector, Output output, Options options, int threads, Listener listener, long total,
-            long start, List<Failure> failures) {
-            this.detector = detector;
-            this.output = output;
-            this.options = options;
-            this.listener = listener;
-            this.total = total;
-            this.start = start;
-            this.failures = failures;
-            this.writers = new java.util.concurrent.ThreadPoolExecutor(threads, threads, 0,
-                    java.util.concurrent.TimeUnit.SECONDS, new ArrayBlockingQueue<>(2 * threads), r -> {
-                        Thread t = new Thread(r, "pre-annotator-writer");
-                        t.setDaemon(true);
-                        return t;
-                    }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
-        }
-
-        /** On a worker: the existing-file policy, then detection; the writing is handed to {@link #writers}. */
-        void handle(Path image) {
-            long t0 = System.nanoTime();
-            try {
-                Optional<Optional<AnnotatedImage>> plan = output.plan(image);
-                long t1 = System.nanoTime();
-                writing.addAndGet(t1 - t0);
-                if (plan.isEmpty()) {
-                    AnnotatedImage result = detector.detect(image).withPredictedBy(Optional.of(options.model()));
-                    detecting.addAndGet(System.nanoTime() - t1);
-                    writers.execute(() -> write(image, result));
-                    return; // the writer reports
-                }
-                if (plan.get().isPresent()) { // done by an earlier run: counts as written by this one
-                    written(image, plan.get().get());
-                } else {
-                    skipped.incrementAndGet();
-                }
-            } catch (IOException | RuntimeException e) {
-                fail(image, e);
-            }
-            report();
-        }
-
-        /**
-         * On a writing thread (or on the worker, when the writers are behind): the atomic write, then the
-         * bookkeeping. Forcing a file to disk is mostly waiting, so the next image is decoded meanwhile.
-         */
-        private void write(Path image, AnnotatedImage result) {
-            long t0 = System.nanoTime();
-            try {
-                output.write(image, result);
-                written(image, result);
-            } catch (IOException | RuntimeException e) {
-                fail(image, e);
-            } finally {
-                writing.addAndGet(System.nanoTime() - t0);
-            }
-            report();
-        }
-
-        private void written(Path image, AnnotatedImage result) {
-            record(image, result);
-            written.incrementAndGet();
-            listener.written(image, result);
-        }
-
-        private void fail(Path image, Exception e) {
-            failed.incrementAndGet();
-            failures.add(new Failure(image, e.getMessage() == null ? e.toString() : e.getMessage()));
-            LOG.debug("{} failed", image, e);
-        }
-
-        /** Waits until every handed-over write is done. */
-        void finishWriting() throws java.io.InterruptedIOException {
-            writers.shutdown();
-            try {
-                while (!writers.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
-                    LOG.debug("still writing annotation files");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                writers.shutdownNow();
-                throw new java.io.InterruptedIOException("pre-annotation interrupted while writing");
-            }
-        }
-
-        private void record(Path image, AnnotatedImage result) {
-            for (Annotation a : result.annotations()) {
-                perClass.computeIfAbsent(a.label(), k -> new AtomicLong()).incrementAndGet();
-            }
-            if (options.reviewListSize() > 0) {
-                synchronized (doubtful) {
-                    doubtful.add(new Doubtful(image, result.lowestConfidence(), result.annotations().size()));
-                    if (doubtful.size() > options.reviewListSize()) {
-                        doubtful.poll();
-                    }
-                }
-            }
-        }
-
-        private void report() {
-            synchronized (progressLock) { // counts read under the lock, so events arrive in order
-                long w = written.get();
-                long s = skipped.get();
-                long f = failed.get();
-                double seconds = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
-                double rate = (w + s + f) / seconds;
-                long left = Math.max(0, total - w - s - f);
-                Duration eta = rate > 0 ? Duration.ofMillis((long) (left / rate * 1000)) : Duration.ZERO;
-                listener.progress(new Progress(total, w, s, f, rate, eta));
-            }
-        }
-
-        Map<String, Long> perClass() {
-            Map<String, Long> m = new TreeMap<>();
-            perClass.forEach((k, v) -> m.put(k, v.get()));
-            return m;
-        }
-
-        List<Doubtful> doubtful() {
-            synchronized (doubtful) {
-                List<Doubtful> list = new ArrayList<>(doubtful);
-                list.sort((a, b) -> Double.compare(a.lowestConfidence(), b.lowestConfidence()));
-                return list;
-            }
-        }
     }
 }

@@ -278,6 +278,33 @@ final class PreAnnotatorTest {
                 + images.toRealPath() + "); not followed")), s.failures());
     }
 
+    /**
+     * The images are listed once: one added while the run goes, in a folder it has not reached yet, is not handled,
+     * and the total stays the number handled (a second walk would pick it up and count more done than the total).
+     */
+    @Test
+    void run_anImageAddedWhileRunning_isNotHandled_andTheTotalHolds() throws IOException {
+        for (int i = 0; i < 30; i++) { // the root's images are queued first, before any folder is listed
+            image(images.resolve(String.format("m%02d.png", i)), 20, 20);
+        }
+        Path late = images.resolve("sub/deeper/late.png");
+        List<PreAnnotator.Progress> events = Collections.synchronizedList(new ArrayList<>());
+        PreAnnotator.Summary s = PreAnnotator.run(detector, images, options().withThreads(1), p -> {
+            if (events.isEmpty()) {
+                try {
+                    image(late, 20, 20);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            events.add(p);
+        });
+        assertEquals(37, s.total());
+        assertEquals(37, s.written());
+        assertTrue(events.stream().allMatch(p -> p.done() <= p.total()), events.toString());
+        assertFalse(Files.exists(images.resolve("sub/deeper/late.lines")));
+    }
+
     /** Regression: progress calls synchronised on the listener object itself, which belongs to the caller. */
     @Test
     void run_whileTheCallerHoldsItsListenersMonitor_finishes_andReportsInOrderOneCallAtATime() throws Exception {
