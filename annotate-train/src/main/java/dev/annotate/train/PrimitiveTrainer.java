@@ -154,7 +154,7 @@ public final class PrimitiveTrainer {
             layers = Architecture.initial(classes.size(), options.seed());
         }
         int outputSize = options.inputSize() / Architecture.STRIDE;
-        TrainingData data = TrainingData.load(dataset, classes, options.inputSize(), outputSize,
+        TrainingData data = TrainingImages.load(dataset, classes, options.inputSize(), outputSize,
                 options.skipBadImages(), options.includeUnchecked());
         LOG.info("training on {} images from {}, {} classes", data.size(), dataset.parts().stream()
                 .map(p -> p.location().toString()).toList(), classes.size());

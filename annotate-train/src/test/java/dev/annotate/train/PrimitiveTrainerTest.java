@@ -129,7 +129,7 @@ final class PrimitiveTrainerTest {
 
     @Test
     void batch_fineTuning_showsOneImagesObjects_fromScratch_mosaicsAndPastesMore() throws IOException {
-        TrainingData training = TrainingData.load(Dataset.of(shared.resolve("voc"), new VocFormat(),
+        TrainingData training = TrainingImages.load(Dataset.of(shared.resolve("voc"), new VocFormat(),
                 LabelMap.empty()), SyntheticDataset.LABEL_MAP, 128, 16, false, false);
         int mostInAnImage = training.samples().stream().mapToInt(s -> s.boxes().size()).max().orElseThrow();
         int fineTuning = 0;
@@ -151,7 +151,7 @@ final class PrimitiveTrainerTest {
 
     @Test
     void batch_sameSeedAndStep_isTheSameAndTargetsAreConsistent() throws IOException {
-        TrainingData training = TrainingData.load(Dataset.of(shared.resolve("voc"), new VocFormat(),
+        TrainingData training = TrainingImages.load(Dataset.of(shared.resolve("voc"), new VocFormat(),
                 LabelMap.empty()), SyntheticDataset.LABEL_MAP, 128, 16, false, false);
         TrainingData.Augmentation scratch = TrainingData.Augmentation.FROM_SCRATCH;
         TrainingData.Batch a = training.batch(3, 5, 4, scratch);
@@ -180,7 +180,7 @@ final class PrimitiveTrainerTest {
                 assertTrue(a.offsets()[cell * 2] >= 0 && a.offsets()[cell * 2] < 1);
                 assertTrue(a.offsets()[cell * 2 + 1] >= 0 && a.offsets()[cell * 2 + 1] < 1);
             } else {
-                assertTrue(m == 0 || m >= TrainingData.REGRESSION_FLOOR && m <= 1, "cell " + cell + " weight " + m);
+                assertTrue(m == 0 || m >= CenterNetTargets.REGRESSION_FLOOR && m <= 1, "cell " + cell + " weight " + m);
             }
             if (m > 0) {
                 float w = (float) Math.exp(a.sizes()[cell * 2]);
@@ -311,7 +311,7 @@ final class PrimitiveTrainerTest {
     }
 
     private static List<TrainingData.Sample> load(Path dir, String format) throws IOException {
-        return TrainingData.load(Dataset.of(dir, AnnotationFormats.byName(format), LabelMap.empty()),
+        return TrainingImages.load(Dataset.of(dir, AnnotationFormats.byName(format), LabelMap.empty()),
                 SyntheticDataset.LABEL_MAP, 128, 16, false, false).samples();
     }
 
