@@ -30,11 +30,11 @@ final class ClassOptions {
     List<String> classes;
 
     /**
-     * Adds the allow-list and renames to {@code options}.
+     * {@code options} with the allow-list and renames.
      *
      * @throws IllegalArgumentException naming the item that is neither {@code NAME} nor {@code NAME=NEW}
      */
-    DetectorOptions.Builder applyTo(DetectorOptions.Builder options) {
+    DetectorOptions applyTo(DetectorOptions options) {
         if (classes == null) {
             return options;
         }
@@ -51,7 +51,7 @@ final class ClassOptions {
                 renames.put(name, item.substring(eq + 1).strip());
             }
         }
-        return options.allowedLabels(kept).labelRenames(renames);
+        return options.withAllowedLabels(kept).withLabelRenames(renames);
     }
 
     /**

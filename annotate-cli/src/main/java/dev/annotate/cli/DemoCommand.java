@@ -101,9 +101,9 @@ final class DemoCommand implements Callable<Integer> {
         SyntheticDataset.Summary seed;
         SyntheticDataset.Summary batch;
         try (ProgressBar bar = Bars.open("generate", 2)) {
-            seed = SyntheticDataset.generate(seedSet, SyntheticDataset.Options.of(seedImages, 1));
+            seed = SyntheticDataset.generate(seedSet, SyntheticDataset.Options.defaults(seedImages, 1));
             bar.step();
-            batch = SyntheticDataset.generate(newBatch, SyntheticDataset.Options.of(newImages, 2));
+            batch = SyntheticDataset.generate(newBatch, SyntheticDataset.Options.defaults(newImages, 2));
             bar.step();
         }
         stages.add(new Stage("generate", String.format(Locale.ROOT, "%d annotated + %d new images (%d boxes)",
@@ -124,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
         PreAnnotator.Summary s;
         try (Detector detector = Detectors.open(modelDir.resolve(ModelDirectory.ONNX), DetectorOptions.defaults());
              ProgressBar bar = Bars.open("pre-annotate", newImages)) {
-            s = PreAnnotator.run(detector, newBatch, PreAnnotator.Options.of(new VocFormat())
+            s = PreAnnotator.run(detector, newBatch, PreAnnotator.Options.defaults(new VocFormat())
                     .withOutputDir(preAnnotations), new PreAnnotator.Listener() {
                         @Override
                         public void progress(PreAnnotator.Progress p) {
@@ -149,7 +149,7 @@ final class DemoCommand implements Callable<Integer> {
             t = System.nanoTime();
             List<Evaluation.ImagePair> ranked;
             try (Detector detector = Detectors.open(modelDir.resolve(export),
-                    DetectorOptions.builder().minScore(0.01).build());
+                    DetectorOptions.defaults().withMinScore(0.01));
                  ProgressBar bar = Bars.open("evaluate " + export, newImages)) {
                 ranked = DatasetPairs.detect(truths, detector, p -> { }, bar::step);
             }
@@ -226,10 +226,10 @@ final class DemoCommand implements Callable<Integer> {
         Path onnx = secondDir.resolve(ModelDirectory.ONNX);
         PreAnnotator.Summary refreshed;
         List<Evaluation.ImagePair> secondRound;
-        try (Detector detector = Detectors.open(onnx, DetectorOptions.builder().minScore(0.01).build());
+        try (Detector detector = Detectors.open(onnx, DetectorOptions.defaults().withMinScore(0.01));
              Detector writer = Detectors.open(onnx, DetectorOptions.defaults());
              ProgressBar bar = Bars.open("refresh", batch.images().size())) {
-            refreshed = PreAnnotator.run(writer, newBatch, PreAnnotator.Options.of(new VocFormat())
+            refreshed = PreAnnotator.run(writer, newBatch, PreAnnotator.Options.defaults(new VocFormat())
                     .withOutputDir(preAnnotations).withExisting(Existing.REFRESH)
                     .withModel(PreAnnotator.modelName(onnx.toString())), p -> bar.stepTo(p.done()));
             secondRound = DatasetPairs.detect(Dataset.of(newBatch, new VocFormat(), LabelMap.empty()), detector,

@@ -82,7 +82,7 @@ final class EvaluateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Evaluation.ImagePair> ranked = new ArrayList<>();
         List<Evaluation.ImagePair> thresholded;
-        DetectorOptions options = classes.applyTo(DetectorOptions.builder().minScore(0.01)).build();
+        DetectorOptions options = classes.applyTo(DetectorOptions.defaults().withMinScore(0.01));
         if (source.model == null && classes.classes != null) {
             throw new IllegalArgumentException("--classes chooses a model's classes: give it with --model");
         }

@@ -35,7 +35,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SyntheticDataset.Summary s = SyntheticDataset.generate(out,
-                SyntheticDataset.Options.of(images, seed).withStyle(style));
+                SyntheticDataset.Options.defaults(images, seed).withStyle(style));
         spec.commandLine().getOut().printf("%d images, %d boxes (%d stored with an EXIF orientation) in %s%n",
                 s.images().size(), s.objects(), s.rotated(), out.toAbsolutePath());
         return 0;

@@ -77,13 +77,15 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         AnnotationFormat f = labelStudio.format(format);
         Existing policy = prediction.existing();
-        DetectorOptions.Builder options = DetectorOptions.builder().minScore(prediction.minScore()); // one thread
+        DetectorOptions options = DetectorOptions.defaults().withMinScore(prediction.minScore()); // one thread
         if (labels != null) {
-            options.labelMap(LabelMaps.read(labels));
+            options = options.withLabelMap(LabelMaps.read(labels));
         }
-        prediction.slicing().ifPresent(options::slicing);
-        classes.applyTo(options);
-        PreAnnotator.Options run = PreAnnotator.Options.of(f).withExisting(policy)
+        if (prediction.slicing().isPresent()) {
+            options = options.withSlicing(prediction.slicing().get());
+        }
+        options = classes.applyTo(options);
+        PreAnnotator.Options run = PreAnnotator.Options.defaults(f).withExisting(policy)
                 .withThreads(threads == null ? PreAnnotator.Options.AUTO_THREADS : threads)
                 .withReviewListSize(REVIEW_LIST)
                 .withModel(ClassOptions.isCoco(model) ? CocoDetector.NAME : PreAnnotator.modelName(model.toString()));
@@ -109,7 +111,7 @@ final class PredictCommand implements Callable<Integer> {
         }, "annotate-warm-up");
         warm.setDaemon(true);
         warm.start();
-        try (Detector detector = ClassOptions.open(model, options.build())) {
+        try (Detector detector = ClassOptions.open(model, options)) {
             s = run(detector, run, previews);
         }
         if (previews != null) {
@@ -134,7 +136,7 @@ final class PredictCommand implements Callable<Integer> {
         }
         if (report != null) {
             PredictReport.write(report, new PredictReport.Run(images, model, format, prediction.minScore(),
-                    Optional.ofNullable(out), policy.optionName(), run.workers(options.build())), s);
+                    Optional.ofNullable(out), policy.optionName(), run.workers(options)), s);
             stdout.println("report: " + report.toAbsolutePath());
         }
         s.notes().forEach(n -> stdout.println("note: " + n.path() + ": " + n.reason()));

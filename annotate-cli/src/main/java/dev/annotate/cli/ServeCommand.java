@@ -80,16 +80,22 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DetectorOptions.Builder options = DetectorOptions.builder().minScore(minScore).threads(1);
+        DetectorOptions options = DetectorOptions.defaults().withMinScore(minScore).withThreads(1);
         if (labels != null) {
-            options.labelMap(LabelMaps.read(labels));
+            options = options.withLabelMap(LabelMaps.read(labels));
         }
-        LabelStudioBackend.Options defaults = LabelStudioBackend.Options.defaults(
-                PreAnnotator.modelName(model.toString()));
-        LabelStudioBackend.Options serve = new LabelStudioBackend.Options(host, port, defaults.modelVersion(),
-                Optional.empty(), Optional.ofNullable(localFiles), Optional.ofNullable(labelStudioUrl),
-                Optional.empty(), threads == null ? defaults.threads() : threads, defaults.maxBodyBytes(),
-                defaults.maxImageBytes()).withEnvironment(System.getenv());
+        LabelStudioBackend.Options serve = LabelStudioBackend.Options.defaults(PreAnnotator.modelName(model.toString()))
+                .withHost(host).withPort(port);
+        if (localFiles != null) {
+            serve = serve.withLocalFiles(localFiles);
+        }
+        if (labelStudioUrl != null) {
+            serve = serve.withLabelStudioUrl(labelStudioUrl);
+        }
+        if (threads != null) {
+            serve = serve.withThreads(threads);
+        }
+        serve = serve.withEnvironment(System.getenv());
         PrintWriter out = spec.commandLine().getOut();
         NativeOutput.beforeTensorFlow(model);
         if (!(trainMinutes > 0) || trainSteps < 1) {
@@ -97,8 +103,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         current = model;
         Path rounds = trainOut != null ? trainOut : model.toAbsolutePath().getParent().resolveSibling("serve-rounds");
-        DetectorOptions trainedOptions = DetectorOptions.builder().minScore(minScore).threads(1).build();
-        try (Detector detector = Detectors.open(model, options.build());
+        DetectorOptions trainedOptions = DetectorOptions.defaults().withMinScore(minScore).withThreads(1);
+        try (Detector detector = Detectors.open(model, options);
              LabelStudioBackend backend = LabelStudioBackend.start(detector, serve,
                      Optional.of((dataset, labelMap) -> retrain(dataset, labelMap, rounds, trainedOptions)))) {
             out.println("serving " + serve.modelVersion() + " as a Label Studio ML backend at " + backend.uri()

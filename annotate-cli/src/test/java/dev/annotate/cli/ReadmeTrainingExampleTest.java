@@ -32,7 +32,7 @@ final class ReadmeTrainingExampleTest {
     @Test
     void readmeExample_trainsAndWritesBothExports(@TempDir Path dir) throws IOException {
         Path seed = dir.resolve("seed");
-        SyntheticDataset.generate(seed, new SyntheticDataset.Options(6, 4, 96, 160, 0));
+        SyntheticDataset.generate(seed, SyntheticDataset.Options.defaults(6, 4).withSides(96, 160).withExifShare(0));
         Path out = dir.resolve("my-model");
         readmeExample(seed, out, TrainerOptions.defaults().withSteps(3).withInputSize(64).withBatchSize(2));
         assertTrue(Files.isRegularFile(out.resolve("saved_model/saved_model.pb")));

@@ -49,7 +49,7 @@ final class TrainCommandTest {
     @BeforeAll
     static void train() throws IOException {
         data = root.resolve("data");
-        SyntheticDataset.generate(data, new SyntheticDataset.Options(16, 5, 160, 480, 0.25));
+        SyntheticDataset.generate(data, SyntheticDataset.Options.defaults(16, 5).withSides(160, 480).withExifShare(0.25));
         model = root.resolve("model");
         trained = run("train", "--voc", data.toString(), "--labels", data.resolve("label_map.pbtxt").toString(),
                 "--out", model.toString(), "--steps", "40", "--backbone", "primitive");
@@ -323,7 +323,7 @@ final class TrainCommandTest {
      */
     @Test
     void exports_onTheSameImages_giveTheSameDetections() throws Exception {
-        DetectorOptions options = DetectorOptions.builder().minScore(DETECTION_MIN_SCORE).build();
+        DetectorOptions options = DetectorOptions.defaults().withMinScore(DETECTION_MIN_SCORE);
         int compared = 0;
         int imagesCompared = 0;
         int seen = 0;
@@ -336,7 +336,7 @@ final class TrainCommandTest {
                 Path folder = data;
                 if (batch > 0) {
                     folder = root.resolve("parity-" + batch);
-                    SyntheticDataset.generate(folder, new SyntheticDataset.Options(16, 100 + batch, 160, 480, 0.25));
+                    SyntheticDataset.generate(folder, SyntheticDataset.Options.defaults(16, 100 + batch).withSides(160, 480).withExifShare(0.25));
                 }
                 for (Path image : images(folder)) {
                     seen++;

@@ -9,10 +9,9 @@ package dev.annotate.core;
  * {@link DetectorOptions#backend(Class)} and ignores the others.
  *
  * <pre>{@code
- * DetectorOptions options = DetectorOptions.builder()
- *         .minScore(0.4)
- *         .backend(new MyBackendOptions("serving_default"))
- *         .build();
+ * DetectorOptions options = DetectorOptions.defaults()
+ *         .withMinScore(0.4)
+ *         .withBackend(new MyBackendOptions("serving_default"));
  * }</pre>
  */
 public interface BackendOptions {

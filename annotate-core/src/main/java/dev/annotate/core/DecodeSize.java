@@ -7,8 +7,8 @@ package dev.annotate.core;
  * pixels either way. See {@link DetectorOptions#decodeSize()}.
  *
  * <pre>{@code
- * DetectorOptions.builder().decodeSize(new DecodeSize(1024, 1024)); // keep at least 1024 x 1024
- * DetectorOptions.builder().decodeSize(DecodeSize.FULL);            // every pixel, whatever the model
+ * DetectorOptions.defaults().withDecodeSize(new DecodeSize(1024, 1024)); // keep at least 1024 x 1024
+ * DetectorOptions.defaults().withDecodeSize(DecodeSize.FULL);            // every pixel, whatever the model
  * }</pre>
  *
  * @param width the fewest displayed columns, at least 1

@@ -21,12 +21,14 @@ import java.util.Set;
  * wholes}) keeping at most
  * {@linkplain #maxDetections() the top K}.
  *
+ * <p>Like every options type of the library: start from {@link #defaults()} and change what differs with the
+ * {@code withX} methods, each returning new options and refusing a bad value at once, naming it.
+ *
  * <pre>{@code
- * DetectorOptions options = DetectorOptions.builder()
- *         .minScore(0.4)
- *         .allowedLabels(Set.of("car", "truck"))
- *         .labelRenames(Map.of("truck", "car"))
- *         .build();
+ * DetectorOptions options = DetectorOptions.defaults()
+ *         .withMinScore(0.4)
+ *         .withAllowedLabels(Set.of("car", "truck"))
+ *         .withLabelRenames(Map.of("truck", "car"));
  * }</pre>
  */
 public final class DetectorOptions {
@@ -40,7 +42,7 @@ public final class DetectorOptions {
     /** Default {@link #nestedSuppression()}: off. */
     public static final double DEFAULT_NESTED_SUPPRESSION = 1;
 
-    private static final DetectorOptions DEFAULTS = builder().build();
+    private static final DetectorOptions DEFAULTS = new Values().build();
 
     private final double minScore;
     private final int maxDetections;
@@ -56,7 +58,7 @@ public final class DetectorOptions {
     private final Optional<LabelMap> labelMap;
     private final Map<Class<? extends BackendOptions>, BackendOptions> backends;
 
-    private DetectorOptions(Builder b) {
+    private DetectorOptions(Values b) {
         this.minScore = b.minScore;
         this.maxDetections = b.maxDetections;
         this.nmsIou = b.nmsIou;
@@ -77,14 +79,9 @@ public final class DetectorOptions {
         return DEFAULTS;
     }
 
-    /** A builder holding the defaults. */
-    public static Builder builder() {
-        return new Builder();
-    }
-
-    /** A builder holding these options. */
-    public Builder toBuilder() {
-        Builder b = new Builder();
+    /** The values of these options, to change one. */
+    private Values values() {
+        Values b = new Values();
         b.minScore = minScore;
         b.maxDetections = maxDetections;
         b.nmsIou = nmsIou;
@@ -99,6 +96,71 @@ public final class DetectorOptions {
         b.labelMap = labelMap.orElse(null);
         b.backends.putAll(backends);
         return b;
+    }
+
+    /** These options with another {@link #minScore()}, in {@code [0, 1]}. */
+    public DetectorOptions withMinScore(double value) {
+        return values().minScore(value).build();
+    }
+
+    /** These options with another {@link #maxDetections()}, at least 1. */
+    public DetectorOptions withMaxDetections(int value) {
+        return values().maxDetections(value).build();
+    }
+
+    /** These options with another {@link #nmsIou()}, in {@code [0, 1]}. */
+    public DetectorOptions withNmsIou(double value) {
+        return values().nmsIou(value).build();
+    }
+
+    /** These options with another {@link #classAgnosticNms()}. */
+    public DetectorOptions withClassAgnosticNms(boolean value) {
+        return values().classAgnosticNms(value).build();
+    }
+
+    /** These options with another {@link #nestedSuppression()}, in {@code [0, 1]}. */
+    public DetectorOptions withNestedSuppression(double value) {
+        return values().nestedSuppression(value).build();
+    }
+
+    /** These options with {@link #slicing()}. */
+    public DetectorOptions withSlicing(Slicing value) {
+        return values().slicing(value).build();
+    }
+
+    /** These options with these {@link #allowedLabels()} instead of the earlier ones; no empty label. */
+    public DetectorOptions withAllowedLabels(Set<String> labels) {
+        return values().allowedLabels(labels).build();
+    }
+
+    /** These options with these {@link #labelRenames()} instead of the earlier ones; no empty label. */
+    public DetectorOptions withLabelRenames(Map<String, String> renames) {
+        return values().labelRenames(renames).build();
+    }
+
+    /** These options with another {@link #threads()}, at least 1. */
+    public DetectorOptions withThreads(int value) {
+        return values().threads(value).build();
+    }
+
+    /** These options with another {@link #maxPixels()}, at least 1. */
+    public DetectorOptions withMaxPixels(long value) {
+        return values().maxPixels(value).build();
+    }
+
+    /** These options with a {@link #decodeSize()}. */
+    public DetectorOptions withDecodeSize(DecodeSize value) {
+        return values().decodeSize(value).build();
+    }
+
+    /** These options with a {@link #labelMap()}. */
+    public DetectorOptions withLabelMap(LabelMap value) {
+        return values().labelMap(value).build();
+    }
+
+    /** These options with the options of one backend added, or replacing earlier ones of the same class. */
+    public DetectorOptions withBackend(BackendOptions value) {
+        return values().backend(value).build();
     }
 
     /** Detections scoring below this are dropped; in {@code [0, 1]}, default {@value #DEFAULT_MIN_SCORE}. */
@@ -243,8 +305,8 @@ public final class DetectorOptions {
                 + ", backends=" + backends.values() + "}";
     }
 
-    /** Builds {@link DetectorOptions}; every setter validates its argument at once, naming it. */
-    public static final class Builder {
+    /** The values being changed; every setter validates its argument at once, naming it. */
+    private static final class Values {
         private double minScore = DEFAULT_MIN_SCORE;
         private int maxDetections = DEFAULT_MAX_DETECTIONS;
         private double nmsIou = DEFAULT_NMS_IOU;
@@ -259,17 +321,12 @@ public final class DetectorOptions {
         private LabelMap labelMap;
         private final Map<Class<? extends BackendOptions>, BackendOptions> backends = new LinkedHashMap<>();
 
-        private Builder() {
-        }
-
-        /** See {@link DetectorOptions#minScore()}. */
-        public Builder minScore(double value) {
+        Values minScore(double value) {
             minScore = requireUnit("minScore", value);
             return this;
         }
 
-        /** See {@link DetectorOptions#maxDetections()}. */
-        public Builder maxDetections(int value) {
+        Values maxDetections(int value) {
             if (value < 1) {
                 throw new IllegalArgumentException("maxDetections (" + value + ") must be >= 1");
             }
@@ -277,32 +334,27 @@ public final class DetectorOptions {
             return this;
         }
 
-        /** See {@link DetectorOptions#nmsIou()}. */
-        public Builder nmsIou(double value) {
+        Values nmsIou(double value) {
             nmsIou = requireUnit("nmsIou", value);
             return this;
         }
 
-        /** See {@link DetectorOptions#classAgnosticNms()}. */
-        public Builder classAgnosticNms(boolean value) {
+        Values classAgnosticNms(boolean value) {
             classAgnosticNms = value;
             return this;
         }
 
-        /** See {@link DetectorOptions#nestedSuppression()}. */
-        public Builder nestedSuppression(double value) {
+        Values nestedSuppression(double value) {
             nestedSuppression = requireUnit("nestedSuppression", value);
             return this;
         }
 
-        /** See {@link DetectorOptions#slicing()}. */
-        public Builder slicing(Slicing value) {
+        Values slicing(Slicing value) {
             slicing = Objects.requireNonNull(value, "slicing");
             return this;
         }
 
-        /** See {@link DetectorOptions#allowedLabels()}; replaces any earlier set. */
-        public Builder allowedLabels(Set<String> labels) {
+        Values allowedLabels(Set<String> labels) {
             Objects.requireNonNull(labels, "allowedLabels");
             allowedLabels.clear();
             for (String label : labels) {
@@ -311,8 +363,7 @@ public final class DetectorOptions {
             return this;
         }
 
-        /** See {@link DetectorOptions#labelRenames()}; replaces any earlier map. */
-        public Builder labelRenames(Map<String, String> renames) {
+        Values labelRenames(Map<String, String> renames) {
             Objects.requireNonNull(renames, "labelRenames");
             labelRenames.clear();
             renames.forEach((from, to) -> labelRenames.put(
@@ -320,8 +371,7 @@ public final class DetectorOptions {
             return this;
         }
 
-        /** See {@link DetectorOptions#threads()}. */
-        public Builder threads(int value) {
+        Values threads(int value) {
             if (value < 1) {
                 throw new IllegalArgumentException("threads (" + value + ") must be >= 1");
             }
@@ -329,8 +379,7 @@ public final class DetectorOptions {
             return this;
         }
 
-        /** See {@link DetectorOptions#maxPixels()}. */
-        public Builder maxPixels(long value) {
+        Values maxPixels(long value) {
             if (value < 1) {
                 throw new IllegalArgumentException("maxPixels (" + value + ") must be >= 1");
             }
@@ -338,27 +387,23 @@ public final class DetectorOptions {
             return this;
         }
 
-        /** See {@link DetectorOptions#decodeSize()}. */
-        public Builder decodeSize(DecodeSize value) {
+        Values decodeSize(DecodeSize value) {
             decodeSize = Objects.requireNonNull(value, "decodeSize");
             return this;
         }
 
-        /** See {@link DetectorOptions#labelMap()}. */
-        public Builder labelMap(LabelMap value) {
+        Values labelMap(LabelMap value) {
             labelMap = Objects.requireNonNull(value, "labelMap");
             return this;
         }
 
-        /** Adds (or replaces) the options of one backend, keyed by their class. */
-        public Builder backend(BackendOptions value) {
+        Values backend(BackendOptions value) {
             Objects.requireNonNull(value, "backend options");
             backends.put(value.getClass(), value);
             return this;
         }
 
-        /** The options. */
-        public DetectorOptions build() {
+        DetectorOptions build() {
             return new DetectorOptions(this);
         }
 

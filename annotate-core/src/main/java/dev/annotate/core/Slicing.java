@@ -11,7 +11,7 @@ package dev.annotate.core;
  * Large images are then decoded in full, whatever {@link DetectorOptions#decodeSize()} says.
  *
  * <pre>{@code
- * DetectorOptions.builder().slicing(Slicing.of(1024)).build();
+ * DetectorOptions.defaults().withSlicing(Slicing.of(1024));
  * }</pre>
  *
  * @param tileSide tile width and height, in the image's pixels, at least 32

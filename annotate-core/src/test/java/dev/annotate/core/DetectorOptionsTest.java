@@ -33,40 +33,42 @@ final class DetectorOptionsTest {
     @Test
     void minScore_outOfRange_namesTheSetting() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> DetectorOptions.builder().minScore(1.5));
+                () -> DetectorOptions.defaults().withMinScore(1.5));
         assertEquals("minScore (1.5) must be in [0, 1]", e.getMessage());
     }
 
     @Test
     void maxDetections_zero_isRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> DetectorOptions.builder().maxDetections(0));
+                () -> DetectorOptions.defaults().withMaxDetections(0));
         assertEquals("maxDetections (0) must be >= 1", e.getMessage());
     }
 
     @Test
     void labelRenames_emptyTarget_isRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> DetectorOptions.builder().labelRenames(Map.of("truck", "")));
+                () -> DetectorOptions.defaults().withLabelRenames(Map.of("truck", "")));
         assertEquals("labelRenames value for truck must not contain an empty label", e.getMessage());
     }
 
     @Test
     void backend_isFoundByItsType_andOthersAreAbsent() {
-        DetectorOptions o = DetectorOptions.builder().backend(new SessionOptions(3)).build();
+        DetectorOptions o = DetectorOptions.defaults().withBackend(new SessionOptions(3));
         assertEquals(3, o.backend(SessionOptions.class).orElseThrow().optimisationLevel());
         assertTrue(o.backend(OtherOptions.class).isEmpty());
     }
 
     @Test
-    void toBuilder_roundTrips_andCollectionsAreImmutable() {
-        DetectorOptions o = DetectorOptions.builder().minScore(0.2).allowedLabels(Set.of("a"))
-                .labelRenames(Map.of("a", "b")).labelMap(LabelMap.fromNames(java.util.List.of("a")))
-                .backend(new SessionOptions(1)).nestedSuppression(0.8).slicing(Slicing.of(640)).build();
-        assertEquals(o, o.toBuilder().build());
-        assertEquals(o.hashCode(), o.toBuilder().build().hashCode());
-        assertTrue(!o.equals(o.toBuilder().nestedSuppression(0.9).build())
-                && !o.equals(o.toBuilder().slicing(Slicing.of(512)).build()));
+    void withX_changesOneValue_andCollectionsAreImmutable() {
+        DetectorOptions o = DetectorOptions.defaults().withMinScore(0.2).withAllowedLabels(Set.of("a"))
+                .withLabelRenames(Map.of("a", "b")).withLabelMap(LabelMap.fromNames(java.util.List.of("a")))
+                .withBackend(new SessionOptions(1)).withNestedSuppression(0.8).withSlicing(Slicing.of(640));
+        assertEquals(o, o.withMinScore(0.2));
+        assertEquals(o.hashCode(), o.withMinScore(0.2).hashCode());
+        assertEquals(0.3, o.withMinScore(0.3).minScore());
+        assertEquals(o.withMinScore(0.3).withMinScore(0.2), o);
+        assertTrue(!o.equals(o.withNestedSuppression(0.9))
+                && !o.equals(o.withSlicing(Slicing.of(512))));
         assertThrows(UnsupportedOperationException.class, () -> o.allowedLabels().add("x"));
         assertEquals("b", o.rename("a"));
         assertTrue(o.allows("a") && !o.allows("b"));

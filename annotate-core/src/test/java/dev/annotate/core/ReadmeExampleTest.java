@@ -23,7 +23,7 @@ final class ReadmeExampleTest {
 
     static void readmeExample(Path model, Path image) throws IOException {
         // README-BEGIN
-        try (Detector detector = Detectors.open(model, DetectorOptions.builder().minScore(0.4).build())) {
+        try (Detector detector = Detectors.open(model, DetectorOptions.defaults().withMinScore(0.4))) {
             AnnotatedImage result = detector.detect(image);
             for (Annotation a : result.annotations()) {
                 System.out.printf("%s %.2f %s%n", a.label(), a.confidenceOr(1), a.box());

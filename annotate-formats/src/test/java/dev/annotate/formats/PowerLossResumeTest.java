@@ -43,7 +43,7 @@ final class PowerLossResumeTest {
                     images.resolve("a" + i + ".png").toFile());
         }
         Path model = Files.write(root.resolve("m.fixture"), List.of("car 0.9 0.1 0.1 0.5 0.5"));
-        PreAnnotator.Options options = PreAnnotator.Options.of(AnnotationFormats.byName("voc")).withThreads(2)
+        PreAnnotator.Options options = PreAnnotator.Options.defaults(AnnotationFormats.byName("voc")).withThreads(2)
                 .withModel("round-1/m.fixture");
         try (Detector detector = new FixtureDetectorProvider().open(model, DetectorOptions.defaults())) {
             PreAnnotator.run(detector, images, options, p -> { });
@@ -89,7 +89,7 @@ final class PowerLossResumeTest {
         ImageIO.write(new BufferedImage(40, 30, BufferedImage.TYPE_3BYTE_BGR), "png", images.resolve("a.png")
                 .toFile());
         Path model = Files.write(root.resolve("m.fixture"), List.of("car 0.9 0.1 0.1 0.5 0.5"));
-        PreAnnotator.Options options = PreAnnotator.Options.of(AnnotationFormats.byName("yolo")).withThreads(1);
+        PreAnnotator.Options options = PreAnnotator.Options.defaults(AnnotationFormats.byName("yolo")).withThreads(1);
         try (Detector detector = new FixtureDetectorProvider().open(model, DetectorOptions.defaults())) {
             PreAnnotator.run(detector, images, options, p -> { });
             byte[] uninterrupted = Files.readAllBytes(images.resolve("a.txt"));

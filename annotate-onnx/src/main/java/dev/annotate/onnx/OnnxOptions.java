@@ -11,9 +11,8 @@ import java.util.Optional;
  * from {@link dev.annotate.core.DetectorOptions#threads()}.
  *
  * <pre>{@code
- * DetectorOptions options = DetectorOptions.builder()
- *         .backend(OnnxOptions.defaults().withLayout(OnnxLayout.YOLOV8).withInputSize(1280))
- *         .build();
+ * DetectorOptions options = DetectorOptions.defaults()
+ *         .withBackend(OnnxOptions.defaults().withLayout(OnnxLayout.YOLOV8).withInputSize(1280));
  * }</pre>
  *
  * @param layout the output layout, when recognising it from the model is not wanted or not possible

@@ -111,7 +111,7 @@ final class OnnxDetectorTest {
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("cases")
     void detect_everyLayout_returnsTheRectangleInOriginalPixels(Model m, int[] s) throws IOException {
-        DetectorOptions options = DetectorOptions.builder().labelMap(LABELS).build();
+        DetectorOptions options = DetectorOptions.defaults().withLabelMap(LABELS);
         try (Detector d = Detectors.open(write(m), options)) {
             assertEquals(m.layout(), ((OnnxDetector) d).layout());
             assertFound(s, d.detect(scene(s)));
@@ -121,8 +121,8 @@ final class OnnxDetectorTest {
     @ParameterizedTest(name = "stretch, {0}")
     @MethodSource("scenes")
     void detect_yoloWithStretch_mapsBackExactlyToo(int[] s) throws IOException {
-        DetectorOptions options = DetectorOptions.builder()
-                .backend(OnnxOptions.defaults().withResize(OnnxOptions.Resize.STRETCH)).build();
+        DetectorOptions options = DetectorOptions.defaults()
+                .withBackend(OnnxOptions.defaults().withResize(OnnxOptions.Resize.STRETCH));
         try (Detector d = Detectors.open(write(models().get(1)), options)) {
             assertFound(s, d.detect(scene(s)));
         }
@@ -147,8 +147,8 @@ final class OnnxDetectorTest {
     @MethodSource("layoutsAndResizes")
     void detect_everyLayoutWithEitherResize_returnsTheRectangleInOriginalPixels(Model m, OnnxOptions.Resize resize,
                                                                                 int[] s) throws IOException {
-        DetectorOptions options = DetectorOptions.builder().labelMap(LABELS)
-                .backend(OnnxOptions.defaults().withResize(resize)).build();
+        DetectorOptions options = DetectorOptions.defaults().withLabelMap(LABELS)
+                .withBackend(OnnxOptions.defaults().withResize(resize));
         try (Detector d = Detectors.open(write(m), options)) {
             assertEquals(m.layout(), ((OnnxDetector) d).layout());
             assertFound(s, d.detect(scene(s)));
@@ -210,7 +210,7 @@ final class OnnxDetectorTest {
     private void decodedSmallerWithinAPixel(Path model, int[] s) throws IOException {
         BufferedImage stored = scene(s);
         try (Detector subsampled = Detectors.open(model);
-             Detector full = Detectors.open(model, DetectorOptions.builder().decodeSize(DecodeSize.FULL).build())) {
+             Detector full = Detectors.open(model, DetectorOptions.defaults().withDecodeSize(DecodeSize.FULL))) {
             assertEquals(java.util.Optional.of(new java.awt.Dimension(256, 256)),
                     ((OnnxDetector) subsampled).inputSize());
             for (ExifOrientation o : List.of(ExifOrientation.NORMAL, ExifOrientation.ROTATE_180,
@@ -260,8 +260,8 @@ final class OnnxDetectorTest {
     @Test
     void minScoreAndNms_comeFromTheOptions() throws IOException {
         int[] s = {640, 360, 33, 45, 200, 297};
-        DetectorOptions lowThresholdAgnostic = DetectorOptions.builder().minScore(0.05).classAgnosticNms(true)
-                .nmsIou(0.5).build();
+        DetectorOptions lowThresholdAgnostic = DetectorOptions.defaults().withMinScore(0.05).withClassAgnosticNms(true)
+                .withNmsIou(0.5);
         try (Detector d = Detectors.open(write(models().get(1)), lowThresholdAgnostic)) {
             List<Annotation> found = d.detect(scene(s));
             // the tree box overlaps the car box: gone across classes; the far low-score box stays

@@ -56,7 +56,7 @@ final class OnnxNamesCorpusTest {
     @MethodSource("namesFiles")
     void open_withAHostileNamesFile_givesExactlyTheExpected(Path input) throws IOException {
         Path model = Files.write(dir.resolve("model.onnx"), Fixtures.yolov8(64));
-        DetectorOptions options = DetectorOptions.builder().backend(OnnxOptions.defaults().withNames(input)).build();
+        DetectorOptions options = DetectorOptions.defaults().withBackend(OnnxOptions.defaults().withNames(input));
         Corpus.assertOutcome(input, in -> {
             try (Detector d = Detectors.open(model, options)) {
                 return List.of(labels(d.labelMap()));

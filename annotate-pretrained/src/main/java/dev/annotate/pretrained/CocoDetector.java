@@ -24,8 +24,8 @@ import java.util.Objects;
  * {@value #NMS_IOU} IoU (NanoDet's), unless the options say otherwise.
  *
  * <pre>{@code
- * DetectorOptions options = DetectorOptions.builder().allowedLabels(Set.of("car", "truck"))
- *         .labelRenames(Map.of("truck", "car")).build();
+ * DetectorOptions options = DetectorOptions.defaults().withAllowedLabels(Set.of("car", "truck"))
+ *         .withLabelRenames(Map.of("truck", "car"));
  * try (Detector coco = CocoDetector.open(options)) {
  *     AnnotatedImage found = coco.detect(Path.of("street.jpg"));
  * }
@@ -51,11 +51,11 @@ public final class CocoDetector {
      */
     public static Detector open(DetectorOptions options) throws IOException {
         Objects.requireNonNull(options, "options");
-        DetectorOptions.Builder b = options.toBuilder().labelMap(NanoDet.coco().classes());
+        DetectorOptions b = options.withLabelMap(NanoDet.coco().classes());
         if (options.nmsIou() == DetectorOptions.defaults().nmsIou()) {
-            b.nmsIou(NMS_IOU);
+            b = b.withNmsIou(NMS_IOU);
         }
-        return OnnxProvider.open(Path.of(NAME), onnx(), b.build());
+        return OnnxProvider.open(Path.of(NAME), onnx(), b);
     }
 
     /** The serialised ONNX model, built once. */

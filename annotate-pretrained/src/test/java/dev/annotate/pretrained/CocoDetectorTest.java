@@ -126,15 +126,15 @@ final class CocoDetectorTest {
 
     @Test
     void open_keepsAndRenamesTheClassesAsked() throws Exception {
-        try (Detector all = CocoDetector.open(DetectorOptions.builder().minScore(0.05).build())) {
+        try (Detector all = CocoDetector.open(DetectorOptions.defaults().withMinScore(0.05))) {
             assertEquals(NanoDet.COCO_CLASSES, all.labelMap().names());
             List<Annotation> found = all.detect(scene());
             assertTrue(!found.isEmpty(), "something in the scene scores 0.05");
             Set<String> labels = new HashSet<>();
             found.forEach(a -> labels.add(a.label()));
             String kept = labels.iterator().next();
-            try (Detector one = CocoDetector.open(DetectorOptions.builder().minScore(0.05)
-                    .allowedLabels(Set.of(kept)).labelRenames(Map.of(kept, "thing")).build())) {
+            try (Detector one = CocoDetector.open(DetectorOptions.defaults().withMinScore(0.05)
+                    .withAllowedLabels(Set.of(kept)).withLabelRenames(Map.of(kept, "thing")))) {
                 List<Annotation> renamed = one.detect(scene());
                 assertTrue(!renamed.isEmpty());
                 renamed.forEach(a -> assertEquals("thing", a.label()));

@@ -75,7 +75,7 @@ final class LabelStudioBackendTest {
                 images.resolve("sub dir/b.png").toFile());
         Path model = Files.write(dir.resolve("m.fixture"), List.of("car 0.9 0.1 0.2 0.5 0.6",
                 "tree 0.8 0.5 0.5 1 1", "car 0.4 0 0 0.25 0.25"));
-        detector = new FixtureDetectorProvider().open(model, DetectorOptions.builder().minScore(0.3).build());
+        detector = new FixtureDetectorProvider().open(model, DetectorOptions.defaults().withMinScore(0.3));
     }
 
     @AfterEach
@@ -92,9 +92,7 @@ final class LabelStudioBackendTest {
     }
 
     private LabelStudioBackend start(LabelStudioBackend.Options o) throws IOException {
-        backend = LabelStudioBackend.start(detector, new LabelStudioBackend.Options(o.host(), 0, o.modelVersion(),
-                o.basicAuth(), o.localFiles(), o.labelStudioUrl(), o.accessToken(), o.threads(), o.maxBodyBytes(),
-                o.maxImageBytes()));
+        backend = LabelStudioBackend.start(detector, o.withPort(0));
         return backend;
     }
 
@@ -235,8 +233,7 @@ final class LabelStudioBackendTest {
     @Test
     void badJson_400_oversizedBody_413_andAFailingImage_leavesTheOtherTasksAnswered() throws Exception {
         LabelStudioBackend.Options o = options();
-        start(new LabelStudioBackend.Options(o.host(), 0, o.modelVersion(), o.basicAuth(), o.localFiles(),
-                o.labelStudioUrl(), o.accessToken(), 2, 4000, o.maxImageBytes()));
+        start(o.withThreads(2).withMaxBodyBytes(4000));
         HttpResponse<String> bad = post("/predict", "{\"tasks\": [1, 2");
         assertEquals(400, bad.statusCode());
         assertTrue(bad.body().startsWith("{\"status\":\"error\",\"error\":\"request body is not valid JSON: "),
@@ -387,9 +384,7 @@ final class LabelStudioBackendTest {
         try {
             LabelStudioBackend.Options o = options().withEnvironment(Map.of("LABEL_STUDIO_URL",
                     "http://127.0.0.1:" + labelStudio.getAddress().getPort(), "LABEL_STUDIO_API_KEY", "k"));
-            backend = LabelStudioBackend.start(detector, new LabelStudioBackend.Options(o.host(), 0, o.modelVersion(),
-                    o.basicAuth(), o.localFiles(), o.labelStudioUrl(), o.accessToken(), o.threads(), o.maxBodyBytes(),
-                    o.maxImageBytes()), Optional.of(retrainer));
+            backend = LabelStudioBackend.start(detector, o.withPort(0), Optional.of(retrainer));
             String start = "{\"action\": \"START_TRAINING\", \"project\": {\"id\": 7, \"label_config\": "
                     + new com.google.gson.JsonPrimitive(CONFIG) + "}}";
             HttpResponse<String> started = post("/webhook", start);
@@ -424,8 +419,7 @@ final class LabelStudioBackendTest {
     void options_refuseABadPort_andHideThePassword() {
         assertTrue(new LabelStudioBackend.Credentials("u", "p").toString().contains("***"));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () ->
-                new LabelStudioBackend.Options("127.0.0.1", 70000, "m", Optional.empty(), Optional.empty(),
-                        Optional.empty(), Optional.empty(), 1, 1, 1));
+                LabelStudioBackend.Options.defaults("m").withPort(70000));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () ->
                 LabelStudioBackend.Options.defaults("m").withEnvironment(Map.of("LABEL_STUDIO_URL", "ftp://x")));
         assertEquals(Optional.of(URI.create("http://ls:8080")), LabelStudioBackend.Options.defaults("m")
@@ -437,9 +431,7 @@ final class LabelStudioBackendTest {
         start(options());
         LabelStudioBackend.Options o = options();
         IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () ->
-                LabelStudioBackend.start(detector, new LabelStudioBackend.Options(o.host(), backend.port(),
-                        o.modelVersion(), o.basicAuth(), o.localFiles(), o.labelStudioUrl(), o.accessToken(),
-                        o.threads(), o.maxBodyBytes(), o.maxImageBytes())));
+                LabelStudioBackend.start(detector, o.withPort(backend.port())));
         assertTrue(e.getMessage().contains("127.0.0.1:" + backend.port()), e.getMessage());
     }
 }

@@ -35,13 +35,13 @@ record ModelSpec(String model, double minScore, LabelMapText labels, int threads
 
     /** The detector options these values stand for; parses the label map text. */
     DetectorOptions options() throws IOException {
-        DetectorOptions.Builder b = DetectorOptions.builder().minScore(minScore).threads(threads);
+        DetectorOptions options = DetectorOptions.defaults().withMinScore(minScore).withThreads(threads);
         if (labels != null) {
-            b.labelMap(labels.parse());
+            options = options.withLabelMap(labels.parse());
         }
         if (sliceTile > 0) {
-            b.slicing(new Slicing(sliceTile, sliceOverlap));
+            options = options.withSlicing(new Slicing(sliceTile, sliceOverlap));
         }
-        return b.build();
+        return options;
     }
 }

@@ -139,7 +139,7 @@ final class AnnotateSparkTest {
     @Test
     void tfrecord_writesShardsAndTheLabelMap() throws IOException {
         Path voc = dir.resolve("voc");
-        SyntheticDataset.generate(voc, new SyntheticDataset.Options(6, 33, 160, 300, 0));
+        SyntheticDataset.generate(voc, SyntheticDataset.Options.defaults(6, 33).withSides(160, 300).withExifShare(0));
 
         Run r = run("tfrecord", "--voc", voc.toString(), "--labels", voc.resolve("label_map.pbtxt").toString(),
                 "--out", dir.resolve("records/ds").toString(), "--shards", "2", "--val-fraction", "0.5");

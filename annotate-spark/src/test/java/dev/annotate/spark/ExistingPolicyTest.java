@@ -144,9 +144,9 @@ final class ExistingPolicyTest {
 
     /** What {@code annotate predict --model M --images IMAGES --out OUT --existing POLICY} does. */
     private static void pipeline(Path images, Path out, Existing policy) throws IOException {
-        try (Detector d = Detectors.open(SparkFixture.onnxModel(), DetectorOptions.builder()
-                .minScore(SparkPreAnnotatorTest.MIN_SCORE).threads(1).build())) {
-            PreAnnotator.run(d, images, PreAnnotator.Options.of(VOC).withOutputDir(out).withThreads(2)
+        try (Detector d = Detectors.open(SparkFixture.onnxModel(), DetectorOptions.defaults()
+                .withMinScore(SparkPreAnnotatorTest.MIN_SCORE).withThreads(1))) {
+            PreAnnotator.run(d, images, PreAnnotator.Options.defaults(VOC).withOutputDir(out).withThreads(2)
                     .withExisting(policy).withModel(PreAnnotator.modelName(SparkFixture.onnxModel().toString())),
                     p -> { });
         }

@@ -71,7 +71,7 @@ final class RemoteFileSystemTest {
     @Test
     void tfrecord_onARemoteFileSystem_givesTheCommandLinesRecords() throws IOException {
         Path voc = dir.resolve("voc");
-        SyntheticDataset.generate(voc, new SyntheticDataset.Options(6, 52, 160, 300, 0.3));
+        SyntheticDataset.generate(voc, SyntheticDataset.Options.defaults(6, 52).withSides(160, 300).withExifShare(0.3));
         Path labels = voc.resolve("label_map.pbtxt");
         DatasetToTfRecord.Report cli = DatasetToTfRecord.convert(voc, LabelMaps.read(labels), dir.resolve("cli/ds"),
                 DatasetToTfRecord.Options.defaults());

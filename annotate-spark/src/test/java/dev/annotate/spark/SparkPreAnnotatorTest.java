@@ -41,13 +41,13 @@ final class SparkPreAnnotatorTest {
 
     /** What {@code annotate predict --model M --images IMAGES --out OUT --min-score 0.3} writes. */
     static PreAnnotator.Summary predictLikeTheCli(Path model, Path images, Path out) throws IOException {
-        return predictLikeTheCli(model, images, out, DetectorOptions.builder().minScore(MIN_SCORE).threads(1).build());
+        return predictLikeTheCli(model, images, out, DetectorOptions.defaults().withMinScore(MIN_SCORE).withThreads(1));
     }
 
     static PreAnnotator.Summary predictLikeTheCli(Path model, Path images, Path out, DetectorOptions options)
             throws IOException {
         try (Detector d = Detectors.open(model, options)) {
-            return PreAnnotator.run(d, images, PreAnnotator.Options.of((PerImageFormat) AnnotationFormats.byName("voc"))
+            return PreAnnotator.run(d, images, PreAnnotator.Options.defaults((PerImageFormat) AnnotationFormats.byName("voc"))
                     .withOutputDir(out).withThreads(2).withModel(PreAnnotator.modelName(model.toString())), p -> { });
         }
     }
@@ -89,7 +89,7 @@ final class SparkPreAnnotatorTest {
         Path images = SparkFixture.images(dir, 6, 13);
         Slicing slicing = Slicing.of(128);
         predictLikeTheCli(SparkFixture.onnxModel(), images, dir.resolve("cli-sliced"),
-                DetectorOptions.builder().minScore(MIN_SCORE).threads(1).slicing(slicing).build());
+                DetectorOptions.defaults().withMinScore(MIN_SCORE).withThreads(1).withSlicing(slicing));
         predictLikeTheCli(SparkFixture.onnxModel(), images, dir.resolve("cli-whole"));
         Map<String, String> want = SparkFixture.files(dir.resolve("cli-sliced"));
         assertNotEquals(SparkFixture.files(dir.resolve("cli-whole")), want, "premise: slicing changes the answers");
@@ -144,8 +144,8 @@ final class SparkPreAnnotatorTest {
             Files.write(p, e.getValue().getBytes(StandardCharsets.ISO_8859_1));
         }
         try (Detector d = Detectors.open(SparkFixture.onnxModel(),
-                DetectorOptions.builder().minScore(MIN_SCORE).threads(1).build())) {
-            PreAnnotator.run(d, copy, PreAnnotator.Options.of((PerImageFormat) AnnotationFormats.byName("voc"))
+                DetectorOptions.defaults().withMinScore(MIN_SCORE).withThreads(1))) {
+            PreAnnotator.run(d, copy, PreAnnotator.Options.defaults((PerImageFormat) AnnotationFormats.byName("voc"))
                     .withModel(PreAnnotator.modelName(SparkFixture.onnxModel().toString())), p -> { });
         }
 

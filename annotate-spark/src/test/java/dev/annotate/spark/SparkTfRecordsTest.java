@@ -36,7 +36,7 @@ final class SparkTfRecordsTest {
     @Test
     void convert_givesEveryImageTheCommandLinesRecordAndSplit() throws IOException {
         Path voc = dir.resolve("voc");
-        SyntheticDataset.generate(voc, new SyntheticDataset.Options(20, 21, 160, 400, 0.25));
+        SyntheticDataset.generate(voc, SyntheticDataset.Options.defaults(20, 21).withSides(160, 400).withExifShare(0.25));
         Path broken = Files.writeString(voc.resolve("broken.xml"), "<annotation><size>");
         Path labels = voc.resolve("label_map.pbtxt");
         DatasetToTfRecord.Report cli = DatasetToTfRecord.convert(voc, LabelMaps.read(labels), dir.resolve("cli/ds"),
@@ -72,7 +72,7 @@ final class SparkTfRecordsTest {
     @Test
     void convert_withALabelMissingFromTheMap_skipsThatFileAndSaysWhy() throws IOException {
         Path voc = dir.resolve("voc");
-        SyntheticDataset.generate(voc, new SyntheticDataset.Options(4, 22, 160, 400, 0));
+        SyntheticDataset.generate(voc, SyntheticDataset.Options.defaults(4, 22).withSides(160, 400).withExifShare(0));
         Path labels = Files.writeString(dir.resolve("two.pbtxt"),
                 "item { id: 1 name: 'race car' }\nitem { id: 2 name: 'tree' }\n");
 

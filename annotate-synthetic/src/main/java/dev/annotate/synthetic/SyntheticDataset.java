@@ -40,7 +40,7 @@ import java.util.Random;
  * orientation, and annotated in the displayed frame, as LabelImg 1.8.4+ shows it, so every pipeline meets them.
  *
  * <pre>{@code
- * SyntheticDataset.Summary s = SyntheticDataset.generate(Path.of("seed-set"), SyntheticDataset.Options.of(100, 1));
+ * SyntheticDataset.Summary s = SyntheticDataset.generate(Path.of("seed-set"), SyntheticDataset.Options.defaults(100, 1));
  * }</pre>
  */
 public final class SyntheticDataset {
@@ -118,15 +118,23 @@ public final class SyntheticDataset {
             }
         }
 
-        /** {@link Style#DRAWN} scenes with objects 5% to 50% of the image width. */
-        public Options(int images, long seed, int minSide, int maxSide, double exifShare) {
-            this(images, seed, minSide, maxSide, exifShare, Style.DRAWN, Style.DRAWN.minObject,
+        /**
+         * {@code images} images from {@code seed}: {@link Style#DRAWN} scenes with objects 5% to 50% of the image
+         * width, sides 320 to 800 pixels, 15% stored with an EXIF orientation.
+         */
+        public static Options defaults(int images, long seed) {
+            return new Options(images, seed, 320, 800, 0.15, Style.DRAWN, Style.DRAWN.minObject,
                     Style.DRAWN.maxObject);
         }
 
-        /** {@code images} images from {@code seed}, sides 320 to 800 pixels, 15% stored with EXIF orientation. */
-        public static Options of(int images, long seed) {
-            return new Options(images, seed, 320, 800, 0.15);
+        /** These options with image widths and heights from {@code min} to {@code max} pixels. */
+        public Options withSides(int min, int max) {
+            return new Options(images, seed, min, max, exifShare, style, minObject, maxObject);
+        }
+
+        /** These options with this share of images stored turned, with an EXIF orientation. */
+        public Options withExifShare(double share) {
+            return new Options(images, seed, minSide, maxSide, share, style, minObject, maxObject);
         }
 
         /** These options in another style, with that style's object widths. */

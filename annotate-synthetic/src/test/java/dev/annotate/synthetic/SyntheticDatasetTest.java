@@ -28,11 +28,11 @@ final class SyntheticDatasetTest {
     @TempDir
     Path dir;
 
-    private static final SyntheticDataset.Options MANY_ROTATED = new SyntheticDataset.Options(40, 7, 160, 400, 0.5);
+    private static final SyntheticDataset.Options MANY_ROTATED = SyntheticDataset.Options.defaults(40, 7).withSides(160, 400).withExifShare(0.5);
 
     @Test
     void generate_sameSeed_writesIdenticalBytes_otherSeedDiffers() throws IOException {
-        SyntheticDataset.Options options = SyntheticDataset.Options.of(6, 42);
+        SyntheticDataset.Options options = SyntheticDataset.Options.defaults(6, 42);
         SyntheticDataset.Summary first = SyntheticDataset.generate(dir, options);
         List<byte[]> before = first.images().stream().map(SyntheticDatasetTest::bytes).toList();
         List<byte[]> beforeXml = first.annotationFiles().stream().map(SyntheticDatasetTest::bytes).toList();
@@ -44,7 +44,7 @@ final class SyntheticDatasetTest {
             assertArrayEquals(beforeXml.get(i), bytes(again.annotationFiles().get(i)));
         }
         Path other = dir.resolve("other");
-        SyntheticDataset.generate(other, SyntheticDataset.Options.of(1, 43));
+        SyntheticDataset.generate(other, SyntheticDataset.Options.defaults(1, 43));
         assertFalse(java.util.Arrays.equals(before.get(0), bytes(other.resolve("000000.jpg"))));
         assertEquals(SyntheticDataset.LABEL_MAP, LabelMaps.read(first.labelMap()));
     }
@@ -127,13 +127,13 @@ final class SyntheticDatasetTest {
      */
     @Test
     void render_photographic_isAnotherDomain_withBoxesAroundTheirObjects() {
-        SyntheticDataset.Options photo = new SyntheticDataset.Options(30, 8, 160, 400, 0)
+        SyntheticDataset.Options photo = SyntheticDataset.Options.defaults(30, 8).withSides(160, 400).withExifShare(0)
                 .withStyle(SyntheticDataset.Style.PHOTOGRAPHIC);
         SyntheticDataset.Scene first = SyntheticDataset.render(photo, 0);
         SyntheticDataset.Scene again = SyntheticDataset.render(photo, 0);
         assertArrayEquals(pixels(first), pixels(again));
         assertEquals(first.annotations(), again.annotations());
-        SyntheticDataset.Scene drawn = SyntheticDataset.render(new SyntheticDataset.Options(30, 8, 160, 400, 0), 0);
+        SyntheticDataset.Scene drawn = SyntheticDataset.render(SyntheticDataset.Options.defaults(30, 8).withSides(160, 400).withExifShare(0), 0);
         assertFalse(java.util.Arrays.equals(pixels(first), pixels(drawn)));
 
         int small = 0;
@@ -169,10 +169,10 @@ final class SyntheticDatasetTest {
     @Test
     void options_outOfRange_nameTheValue() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new SyntheticDataset.Options(1, 1, 320, 200, 0));
+                () -> SyntheticDataset.Options.defaults(1, 1).withSides(320, 200).withExifShare(0));
         assertEquals("sides must satisfy 64 <= minSide (320) <= maxSide (200)", e.getMessage());
         IllegalArgumentException widths = assertThrows(IllegalArgumentException.class,
-                () -> SyntheticDataset.Options.of(1, 1).withObjectWidths(0.5, 0.2));
+                () -> SyntheticDataset.Options.defaults(1, 1).withObjectWidths(0.5, 0.2));
         assertEquals("object widths must satisfy 0 < minObject (0.5) <= maxObject (0.2) <= 1", widths.getMessage());
     }
 

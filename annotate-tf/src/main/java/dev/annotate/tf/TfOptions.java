@@ -11,9 +11,8 @@ import java.util.Optional;
  * {@link dev.annotate.core.DetectorOptions#threads()}.
  *
  * <pre>{@code
- * DetectorOptions options = DetectorOptions.builder()
- *         .backend(TfOptions.defaults().withSignature("detect").withNames(Map.of("detection_boxes", "boxes")))
- *         .build();
+ * DetectorOptions options = DetectorOptions.defaults()
+ *         .withBackend(TfOptions.defaults().withSignature("detect").withNames(Map.of("detection_boxes", "boxes")));
  * }</pre>
  *
  * @param signature SavedModel signature to call; default {@code serving_default}

@@ -142,7 +142,7 @@ final class TensorFlowDetectorTest {
         Path png = root.resolve("sliced-" + model + ".png");
         javax.imageio.ImageIO.write(scene(s), "png", png.toFile());
         try (Detector d = Detectors.open(path(model),
-                DetectorOptions.builder().slicing(Slicing.of(512)).build())) {
+                DetectorOptions.defaults().withSlicing(Slicing.of(512)))) {
             assertFound(s, d.detect(scene(s)), 0.5);
             assertFound(s, d.detect(png).annotations(), 0.5);
         }
@@ -176,8 +176,8 @@ final class TensorFlowDetectorTest {
         Path model = OdModels.savedModel(root.resolve("stating-" + kind + "/saved_model"), kind, "input_tensor", 256);
         LabelMaps.write(LABELS, root.resolve("stating-" + kind + "/label_map.pbtxt"));
         try (Detector smaller = Detectors.open(model);
-             Detector full = Detectors.open(model, DetectorOptions.builder()
-                     .decodeSize(dev.annotate.core.DecodeSize.FULL).build())) {
+             Detector full = Detectors.open(model, DetectorOptions.defaults()
+                     .withDecodeSize(dev.annotate.core.DecodeSize.FULL))) {
             assertEquals(java.util.Optional.of(new java.awt.Dimension(256, 256)),
                     ((TensorFlowDetector) smaller).inputSize());
             // the rectangle's edges on multiples of 4 of the stored frame, so a quarter-size decode sees it sharp;
@@ -237,8 +237,8 @@ final class TensorFlowDetectorTest {
         Path normal = Files.write(root.resolve("fed.jpg"), TestImages.jpeg(scene(s), 0.9f));
         Path turned = Files.write(root.resolve("fed-turned.jpg"), TestImages.withExifOrientation(TestImages.jpeg(
                 ExifOrientation.ROTATE_270_CW.apply(scene(s)), 0.9f), 6, ByteOrder.BIG_ENDIAN));
-        for (DetectorOptions options : List.of(DetectorOptions.defaults(), DetectorOptions.builder()
-                .decodeSize(new dev.annotate.core.DecodeSize(700, 500)).build())) {
+        for (DetectorOptions options : List.of(DetectorOptions.defaults(), DetectorOptions.defaults()
+                .withDecodeSize(new dev.annotate.core.DecodeSize(700, 500)))) {
             try (TensorFlowDetector d = new TensorFlowDetector(root, "recording", recording, DataType.DT_UINT8,
                     java.util.Optional.of(new java.awt.Dimension(256, 256)), LABELS, options)) {
                 AnnotatedImage a = d.detect(normal);
@@ -309,8 +309,8 @@ final class TensorFlowDetectorTest {
 
     @Test
     void open_signatureWithoutTheOutputs_listsWhatTheModelHas() throws IOException {
-        DetectorOptions renamed = DetectorOptions.builder()
-                .backend(TfOptions.defaults().withNames(Map.of("detection_boxes", "boxes"))).build();
+        DetectorOptions renamed = DetectorOptions.defaults()
+                .withBackend(TfOptions.defaults().withNames(Map.of("detection_boxes", "boxes")));
         FormatException e = assertThrows(FormatException.class, () -> Detectors.open(tf2Uint8, renamed));
         assertEquals(tf2Uint8 + ": signature 'serving_default' has no output 'boxes'; the model has inputs"
                 + " [input_tensor (DT_UINT8 [1, -1, -1, 3])] and outputs [detection_boxes (DT_FLOAT [1, 4, 4]),"
@@ -320,8 +320,7 @@ final class TensorFlowDetectorTest {
 
     @Test
     void open_frozenGraphWithoutTheInput_listsItsPlaceholders() {
-        DetectorOptions other = DetectorOptions.builder().backend(TfOptions.defaults().withInputName("images"))
-                .build();
+        DetectorOptions other = DetectorOptions.defaults().withBackend(TfOptions.defaults().withInputName("images"));
         FormatException e = assertThrows(FormatException.class, () -> Detectors.open(frozen, other));
         assertEquals(frozen + ": no input operation 'images'; the model has placeholders [image_tensor]",
                 e.getMessage());

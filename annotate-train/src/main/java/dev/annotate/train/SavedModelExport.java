@@ -27,8 +27,8 @@ import java.util.Objects;
  *
  * <pre>{@code
  * SavedModelExport.write(model, Path.of("my-model/saved_model"));
- * try (Detector d = Detectors.open(Path.of("my-model/saved_model"), DetectorOptions.builder()
- *         .labelMap(model.labels()).build())) { ... }
+ * try (Detector d = Detectors.open(Path.of("my-model/saved_model"), DetectorOptions.defaults()
+ *         .withLabelMap(model.labels()))) { ... }
  * }</pre>
  */
 public final class SavedModelExport {

@@ -45,7 +45,7 @@ final class PretrainedTrainingTest {
 
     @BeforeAll
     static void generate() throws IOException {
-        data = SyntheticDataset.generate(shared.resolve("voc"), new SyntheticDataset.Options(16, 7, 160, 320, 0.2));
+        data = SyntheticDataset.generate(shared.resolve("voc"), SyntheticDataset.Options.defaults(16, 7).withSides(160, 320).withExifShare(0.2));
     }
 
     @Test
@@ -133,7 +133,7 @@ final class PretrainedTrainingTest {
         SavedModelExport.write(model, out.resolve("saved_model"));
         OnnxExport.write(model, out.resolve("model.onnx"));
         for (Path m : List.of(out.resolve("saved_model"), out.resolve("model.onnx"))) {
-            try (Detector d = Detectors.open(m, DetectorOptions.builder().labelMap(model.labels()).build())) {
+            try (Detector d = Detectors.open(m, DetectorOptions.defaults().withLabelMap(model.labels()))) {
                 d.detect(data.images().get(0));
             }
         }

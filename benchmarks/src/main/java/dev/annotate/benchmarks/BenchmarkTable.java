@@ -65,7 +65,7 @@ public final class BenchmarkTable {
     private void run(Path root, int count) throws Exception {
         // 1, 3, 5: the pipeline against decode and inference alone, on generated photos
         Path data = root.resolve("images");
-        SyntheticDataset.generate(data, new SyntheticDataset.Options(count, 5, 768, 1024, 0.1));
+        SyntheticDataset.generate(data, SyntheticDataset.Options.defaults(count, 5).withSides(768, 1024).withExifShare(0.1));
         Path truth = root.resolve("truth");
         Files.createDirectories(truth);
         List<Path> jpegs = new ArrayList<>();
@@ -87,9 +87,9 @@ public final class BenchmarkTable {
             double inference = PipelineBenchmark.inferencePerImage(model, jpegs.size(), threads);
             double pipeline = Double.MAX_VALUE;
             for (int round = 0; round < 3; round++) {
-                try (Detector d = Detectors.open(model, DetectorOptions.builder().threads(1).build())) {
+                try (Detector d = Detectors.open(model, DetectorOptions.defaults().withThreads(1))) {
                     long t0 = System.nanoTime();
-                    PreAnnotator.run(d, data, PreAnnotator.Options.of(new VocFormat())
+                    PreAnnotator.run(d, data, PreAnnotator.Options.defaults(new VocFormat())
                             .withOutputDir(root.resolve("out-" + threads + "-" + round)).withThreads(threads), p -> { });
                     pipeline = Math.min(pipeline, (System.nanoTime() - t0) / 1e6 / jpegs.size());
                 }
@@ -118,8 +118,8 @@ public final class BenchmarkTable {
         }
 
         // 5: resident memory over many images (the same ones, overwritten)
-        try (Detector d = Detectors.open(model, DetectorOptions.builder().threads(1).build())) {
-            PreAnnotator.Options o = PreAnnotator.Options.of(new VocFormat()).withOutputDir(root.resolve("rss"))
+        try (Detector d = Detectors.open(model, DetectorOptions.defaults().withThreads(1))) {
+            PreAnnotator.Options o = PreAnnotator.Options.defaults(new VocFormat()).withOutputDir(root.resolve("rss"))
                     .withThreads(2).withExisting(Existing.OVERWRITE);
             PreAnnotator.run(d, data, o, p -> { });
             long first = rssKb();
@@ -158,7 +158,7 @@ public final class BenchmarkTable {
         // 4: TFRecord conversion against the same bytes read and written (forced to disk, as ours is), on a JPEG
         // dataset without EXIF turns (turned images must be re-encoded: a different, slower path)
         Path recData = root.resolve("rec-data");
-        SyntheticDataset.generate(recData, new SyntheticDataset.Options(count, 6, 768, 1024, 0));
+        SyntheticDataset.generate(recData, SyntheticDataset.Options.defaults(count, 6).withSides(768, 1024).withExifShare(0));
         List<Path> recJpegs;
         try (Stream<Path> s = Files.list(recData)) {
             recJpegs = s.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();

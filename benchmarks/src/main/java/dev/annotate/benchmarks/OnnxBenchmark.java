@@ -63,7 +63,7 @@ public class OnnxBenchmark {
     public void setUp() throws IOException, OrtException {
         model = Files.createTempFile("yolov8-fixture", ".onnx");
         Files.write(model, Fixtures.yolov8(640));
-        detector = Detectors.open(model, DetectorOptions.builder().threads(1).build());
+        detector = Detectors.open(model, DetectorOptions.defaults().withThreads(1));
         image = new BufferedImage(1024, 768, BufferedImage.TYPE_3BYTE_BGR);
         Graphics2D g = image.createGraphics();
         g.setPaint(new GradientPaint(0, 0, Color.BLUE, 1024, 768, Color.GREEN));

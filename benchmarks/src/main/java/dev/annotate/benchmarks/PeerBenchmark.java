@@ -118,7 +118,7 @@ public final class PeerBenchmark {
     /** {@code n} generated scenes scaled to 1024x768, as JPEG files. */
     private static void write(Path dir, int n) throws IOException {
         Files.createDirectories(dir);
-        SyntheticDataset.Options options = new SyntheticDataset.Options(n, 7, 1024, 1024, 0);
+        SyntheticDataset.Options options = SyntheticDataset.Options.defaults(n, 7).withSides(1024, 1024).withExifShare(0);
         for (int i = 0; i < n; i++) {
             BufferedImage scene = SyntheticDataset.render(options, i).displayed();
             BufferedImage photo = new BufferedImage(1024, 768, BufferedImage.TYPE_3BYTE_BGR);
@@ -137,7 +137,7 @@ public final class PeerBenchmark {
             return onnx;
         }
         Path seed = dir.resolve("seed");
-        SyntheticDataset.generate(seed, SyntheticDataset.Options.of(100, 1));
+        SyntheticDataset.generate(seed, SyntheticDataset.Options.defaults(100, 1));
         PrimitiveModel model = PrimitiveTrainer.train(seed, SyntheticDataset.LABEL_MAP,
                 TrainerOptions.defaults(Backbone.PRIMITIVE).withTimeBudget(Duration.ofMinutes(1)), p -> { });
         OnnxExport.write(model, onnx);

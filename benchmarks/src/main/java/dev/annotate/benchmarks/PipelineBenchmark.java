@@ -61,7 +61,7 @@ public final class PipelineBenchmark {
         }
         Path root = Files.createTempDirectory("pipeline-bench");
         Path data = root.resolve("images");
-        SyntheticDataset.generate(data, new SyntheticDataset.Options(images, 5, 768, 1024, 0.1));
+        SyntheticDataset.generate(data, SyntheticDataset.Options.defaults(images, 5).withSides(768, 1024).withExifShare(0.1));
         // the truth files would make the pipeline skip every image: keep the JPEGs only
         try (Stream<Path> s = Files.list(data)) {
             for (Path p : s.filter(p -> !p.toString().endsWith(".jpg")).toList()) {
@@ -83,9 +83,9 @@ public final class PipelineBenchmark {
             double pipeline = Double.MAX_VALUE;
             for (int round = 0; round < 3; round++) {
                 Path out = root.resolve("out-" + threads + "-" + round);
-                try (Detector d = Detectors.open(model, DetectorOptions.builder().threads(1).build())) {
+                try (Detector d = Detectors.open(model, DetectorOptions.defaults().withThreads(1))) {
                     long t = System.nanoTime();
-                    PreAnnotator.Summary s = PreAnnotator.run(d, data, PreAnnotator.Options.of(new VocFormat())
+                    PreAnnotator.Summary s = PreAnnotator.run(d, data, PreAnnotator.Options.defaults(new VocFormat())
                             .withOutputDir(out).withThreads(threads), p -> { });
                     if (s.failed() > 0) {
                         throw new IllegalStateException("failures: " + s.failures());
@@ -99,8 +99,8 @@ public final class PipelineBenchmark {
         }
 
         // resident memory: the same images again and again (overwrite), after 1x and after `passes` x
-        try (Detector d = Detectors.open(model, DetectorOptions.builder().threads(1).build())) {
-            PreAnnotator.Options o = PreAnnotator.Options.of(new VocFormat()).withOutputDir(root.resolve("rss"))
+        try (Detector d = Detectors.open(model, DetectorOptions.defaults().withThreads(1))) {
+            PreAnnotator.Options o = PreAnnotator.Options.defaults(new VocFormat()).withOutputDir(root.resolve("rss"))
                     .withThreads(2).withExisting(Existing.OVERWRITE);
             PreAnnotator.run(d, data, o, p -> { });
             long after1 = rssKb();

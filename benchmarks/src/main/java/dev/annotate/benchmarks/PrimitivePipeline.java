@@ -51,7 +51,7 @@ final class PrimitivePipeline {
 
     static List<Figure> measure(Path root, Path images, List<Path> jpegs) throws Exception {
         Path seed = root.resolve("primitive-seed");
-        SyntheticDataset.generate(seed, new SyntheticDataset.Options(8, 9, 160, 320, 0));
+        SyntheticDataset.generate(seed, SyntheticDataset.Options.defaults(8, 9).withSides(160, 320).withExifShare(0));
         PrimitiveModel model = PrimitiveTrainer.train(seed, SyntheticDataset.LABEL_MAP,
                 TrainerOptions.defaults(Backbone.PRIMITIVE).withSteps(3), p -> { });
         Path saved = root.resolve("primitive/saved_model");
@@ -85,10 +85,10 @@ final class PrimitivePipeline {
     private static double pipeline(Path model, Path images, Path root, int threads) throws Exception {
         double best = Double.MAX_VALUE;
         for (int round = 0; round < 3; round++) {
-            try (Detector d = Detectors.open(model, DetectorOptions.builder().labelMap(SyntheticDataset.LABEL_MAP)
-                    .threads(1).build())) {
+            try (Detector d = Detectors.open(model, DetectorOptions.defaults().withLabelMap(SyntheticDataset.LABEL_MAP)
+                    .withThreads(1))) {
                 long t0 = System.nanoTime();
-                PreAnnotator.Summary s = PreAnnotator.run(d, images, PreAnnotator.Options.of(new VocFormat())
+                PreAnnotator.Summary s = PreAnnotator.run(d, images, PreAnnotator.Options.defaults(new VocFormat())
                         .withOutputDir(root.resolve("primitive-out-" + model.getFileName() + threads + round))
                         .withThreads(threads), p -> { });
                 best = Math.min(best, (System.nanoTime() - t0) / 1e6 / s.total());

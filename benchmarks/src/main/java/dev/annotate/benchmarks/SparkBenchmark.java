@@ -222,7 +222,7 @@ public final class SparkBenchmark {
 
     /** {@code n} generated JPEGs, without their truth files (the pipeline would skip every image). */
     private static Path jpegs(Path dir, int n, long seed) throws IOException {
-        SyntheticDataset.generate(dir, new SyntheticDataset.Options(n, seed, 768, 1024, 0.1));
+        SyntheticDataset.generate(dir, SyntheticDataset.Options.defaults(n, seed).withSides(768, 1024).withExifShare(0.1));
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.filter(p -> !p.toString().endsWith(".jpg")).toList()) {
                 Files.delete(p);
@@ -234,7 +234,7 @@ public final class SparkBenchmark {
     /** The primitive model after 300 steps on 100 generated images: detections like a trained model's. */
     private static Path trainModel(Path dir) throws IOException {
         Path seed = dir.resolve("seed");
-        SyntheticDataset.generate(seed, SyntheticDataset.Options.of(100, 1));
+        SyntheticDataset.generate(seed, SyntheticDataset.Options.defaults(100, 1));
         PrimitiveModel m = PrimitiveTrainer.train(seed, SyntheticDataset.LABEL_MAP,
                 TrainerOptions.defaults(Backbone.PRIMITIVE).withSteps(300), p -> { });
         Path onnx = dir.resolve("model.onnx");

@@ -54,7 +54,7 @@ public class TfBenchmark {
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("tf-bench");
         Path model = OdModels.savedModel(dir.resolve("saved_model"), OdModels.Input.valueOf(input), "input_tensor");
-        detector = Detectors.open(model, DetectorOptions.builder().threads(1).build());
+        detector = Detectors.open(model, DetectorOptions.defaults().withThreads(1));
         image = new BufferedImage(640, 480, BufferedImage.TYPE_3BYTE_BGR);
         Graphics2D g = image.createGraphics();
         g.setPaint(new GradientPaint(0, 0, Color.BLUE, 640, 480, Color.GREEN));

@@ -60,8 +60,7 @@ public final class TrainerBenchmark {
         boolean speed = true;
         List<String> speeds = new ArrayList<>();
         // how detectors are opened for evaluation: every detection from 0.01, other settings as given
-        DetectorOptions evaluation = DetectorOptions.builder().labelMap(SyntheticDataset.LABEL_MAP).minScore(0.01)
-                .build();
+        DetectorOptions evaluation = DetectorOptions.defaults().withLabelMap(SyntheticDataset.LABEL_MAP).withMinScore(0.01);
         PrimitiveModel given = null;
         int large = 0;
         int tune = 0;
@@ -90,8 +89,7 @@ public final class TrainerBenchmark {
                 case "tunesteps" -> tuneSteps = Integer.parseInt(kv[1]);
                 case "slice" -> slice = Integer.parseInt(kv[1]);
                 case "trainstyle" -> trainStyle = SyntheticDataset.Style.valueOf(kv[1].toUpperCase(Locale.ROOT));
-                case "nested" -> evaluation = evaluation.toBuilder().nestedSuppression(Double.parseDouble(kv[1]))
-                        .build();
+                case "nested" -> evaluation = evaluation.withNestedSuppression(Double.parseDouble(kv[1]));
                 default -> throw new IllegalArgumentException("unknown argument " + a
                         + "; use train=N test=N photo=N minutes=M[,M...] steps=N seed=N size=S batch=B lr=R"
                         + " speed=true|false model=FILE.onnx save=DIR nested=T large=N slice=PIXELS tune=N"
@@ -103,10 +101,10 @@ public final class TrainerBenchmark {
             Path trainDir = root.resolve("train");
             Path testDir = root.resolve("test");
             SyntheticDataset.Summary seen = SyntheticDataset.generate(trainDir,
-                    SyntheticDataset.Options.of(train, 1).withStyle(trainStyle));
-            SyntheticDataset.Summary truth = SyntheticDataset.generate(testDir, SyntheticDataset.Options.of(test, 2));
+                    SyntheticDataset.Options.defaults(train, 1).withStyle(trainStyle));
+            SyntheticDataset.Summary truth = SyntheticDataset.generate(testDir, SyntheticDataset.Options.defaults(test, 2));
             SyntheticDataset.Summary photoTruth = SyntheticDataset.generate(root.resolve("photographic"),
-                    SyntheticDataset.Options.of(photo, 3).withStyle(SyntheticDataset.Style.PHOTOGRAPHIC));
+                    SyntheticDataset.Options.defaults(photo, 3).withStyle(SyntheticDataset.Style.PHOTOGRAPHIC));
             System.out.printf(Locale.ROOT, "%d training images, %d test images, %d photographic-style test images;"
                     + " %d cores, TF_ENABLE_ONEDNN_OPTS=%s, %s%n", train, test, photo,
                     Runtime.getRuntime().availableProcessors(), System.getenv("TF_ENABLE_ONEDNN_OPTS"), options);
@@ -182,7 +180,7 @@ public final class TrainerBenchmark {
     private static void tuned(PrimitiveModel model, Path trainDir, Path root, int images, int steps,
                               TrainerOptions options, DetectorOptions evaluation, SyntheticDataset.Summary truth,
                               SyntheticDataset.Summary photoTruth) throws Exception {
-        SyntheticDataset.generate(trainDir.resolve("corrected-photographs"), SyntheticDataset.Options.of(images, 5)
+        SyntheticDataset.generate(trainDir.resolve("corrected-photographs"), SyntheticDataset.Options.defaults(images, 5)
                 .withStyle(SyntheticDataset.Style.PHOTOGRAPHIC));
         PrimitiveModel tuned = PrimitiveTrainer.train(trainDir, SyntheticDataset.LABEL_MAP, options.withSteps(steps)
                 .withTimeBudget(Duration.ofHours(1)).withInit(model), p -> { });
@@ -206,7 +204,7 @@ public final class TrainerBenchmark {
     private static void slicing(Path onnx, DetectorOptions evaluation, Path dir, int images, Slicing slicing)
             throws Exception {
         SyntheticDataset.Summary truth = SyntheticDataset.generate(dir,
-                new SyntheticDataset.Options(images, 4, 3000, 4000, 0).withObjectWidths(0.015, 0.05));
+                SyntheticDataset.Options.defaults(images, 4).withSides(3000, 4000).withExifShare(0).withObjectWidths(0.015, 0.05));
         System.out.println();
         System.out.printf(Locale.ROOT, "%d images of 3000-4000 px a side, %d objects 1.5-5%% of the width;"
                 + " tiles of %d px, %.0f%% overlap%n", images, truth.objects(), slicing.tileSide(),
@@ -214,8 +212,8 @@ public final class TrainerBenchmark {
         System.out.println("| inference | mAP@0.5 | precision at 0.5 | recall at 0.5 | s per image (1 thread) |");
         System.out.println("|---|---|---|---|---|");
         for (boolean sliced : new boolean[] {false, true}) {
-            DetectorOptions.Builder b = evaluation.toBuilder().threads(1);
-            DetectorOptions tried = (sliced ? b.slicing(slicing) : b).build();
+            DetectorOptions b = evaluation.withThreads(1);
+            DetectorOptions tried = sliced ? b.withSlicing(slicing) : b;
             System.err.println("  large images, " + (sliced ? "sliced" : "whole") + ":");
             double[] q = quality(onnx, tried, truth);
             double seconds;
@@ -389,8 +387,8 @@ public final class TrainerBenchmark {
 
     /** Images/s of {@code detect(path)} over the images on {@code threads} calling threads, after a warm-up. */
     static double speed(Path model, List<Path> images, int threads) throws Exception {
-        try (Detector d = Detectors.open(model, DetectorOptions.builder().labelMap(SyntheticDataset.LABEL_MAP)
-                .threads(1).build())) {
+        try (Detector d = Detectors.open(model, DetectorOptions.defaults().withLabelMap(SyntheticDataset.LABEL_MAP)
+                .withThreads(1))) {
             for (int i = 0; i < 20; i++) {
                 d.detect(images.get(i % images.size()));
             }

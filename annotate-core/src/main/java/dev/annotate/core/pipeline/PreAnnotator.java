@@ -68,7 +68,7 @@ import java.util.TreeMap;
  * <pre>{@code
  * try (Detector detector = Detectors.open(Path.of("model/saved_model"))) {
  *     PreAnnotator.Summary s = PreAnnotator.run(detector, Path.of("new-batch"),
- *             PreAnnotator.Options.of(AnnotationFormats.byName("voc")), progress -> { });
+ *             PreAnnotator.Options.defaults(AnnotationFormats.byName("voc")), progress -> { });
  *     System.out.println(s.written() + " written, " + s.failed() + " failed");
  * }
  * }</pre>
@@ -123,7 +123,7 @@ public final class PreAnnotator {
          * images to review first, the model named {@value PreAnnotator#UNNAMED_MODEL} in the machine marks (name it
          * with {@link #withModel(String)}).
          */
-        public static Options of(AnnotationFormat format) {
+        public static Options defaults(AnnotationFormat format) {
             return new Options(format, Optional.empty(), Existing.SKIP, AUTO_THREADS, 20, UNNAMED_MODEL);
         }
 
@@ -162,7 +162,7 @@ public final class PreAnnotator {
         }
     }
 
-    /** The model name {@link Options#of} puts in machine marks until told another. */
+    /** The model name {@link Options#defaults} puts in machine marks until told another. */
     public static final String UNNAMED_MODEL = "unnamed model";
 
     /**

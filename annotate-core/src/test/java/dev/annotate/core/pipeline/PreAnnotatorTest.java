@@ -71,7 +71,7 @@ final class PreAnnotatorTest {
     }
 
     private PreAnnotator.Options options() {
-        return PreAnnotator.Options.of(format).withThreads(2);
+        return PreAnnotator.Options.defaults(format).withThreads(2);
     }
 
     @Test
@@ -186,7 +186,7 @@ final class PreAnnotatorTest {
     @Test
     void imagesWithNoDetection_areListedFirstForReview() throws IOException {
         try (Detector nothingSure = Detectors.open(root.resolve("m.fixture"),
-                dev.annotate.core.DetectorOptions.builder().minScore(0.95).build())) {
+                dev.annotate.core.DetectorOptions.defaults().withMinScore(0.95))) {
             PreAnnotator.Summary s = PreAnnotator.run(nothingSure, images, options(), p -> { });
             assertEquals(7, s.leastConfident().size());
             assertTrue(s.leastConfident().stream().allMatch(d -> d.lowestConfidence() == 0 && d.detections() == 0),
@@ -217,12 +217,12 @@ final class PreAnnotatorTest {
     @Test
     void workers_byDefault_fillTheProcessorsBesideTheDetectorsInferenceThreads() {
         int processors = Runtime.getRuntime().availableProcessors();
-        PreAnnotator.Options auto = PreAnnotator.Options.of(format);
+        PreAnnotator.Options auto = PreAnnotator.Options.defaults(format);
         assertEquals(PreAnnotator.Options.AUTO_THREADS, auto.threads());
         assertEquals(processors, auto.workers(DetectorOptions.defaults()));
-        assertEquals(1, auto.workers(DetectorOptions.builder().threads(processors).build()));
-        assertEquals(1, auto.workers(DetectorOptions.builder().threads(4 * processors).build()));
-        assertEquals(Math.max(1, processors / 2), auto.workers(DetectorOptions.builder().threads(2).build()));
+        assertEquals(1, auto.workers(DetectorOptions.defaults().withThreads(processors)));
+        assertEquals(1, auto.workers(DetectorOptions.defaults().withThreads(4 * processors)));
+        assertEquals(Math.max(1, processors / 2), auto.workers(DetectorOptions.defaults().withThreads(2)));
         assertEquals(3, auto.withThreads(3).workers(DetectorOptions.defaults())); // a number given is used as it is
         assertEquals(1, detector.options().threads()); // the detector's default: one inference thread
         assertThrows(IllegalArgumentException.class, () -> auto.withThreads(-1));

@@ -21,16 +21,15 @@ final class PostProcessingTest {
         List<Annotation> out = PostProcessing.apply(List.of(
                         Annotation.predicted("car", BOX, 0.39),
                         Annotation.predicted("tree", BoundingBox.of(60, 60, 90, 90), 0.4)),
-                100, 100, DetectorOptions.builder().minScore(0.4).build());
+                100, 100, DetectorOptions.defaults().withMinScore(0.4));
         assertEquals(List.of("tree"), labels(out));
     }
 
     @Test
     void apply_allowListUsesModelNames_beforeRenaming() {
-        DetectorOptions options = DetectorOptions.builder()
-                .allowedLabels(Set.of("truck"))
-                .labelRenames(Map.of("truck", "car"))
-                .build();
+        DetectorOptions options = DetectorOptions.defaults()
+                .withAllowedLabels(Set.of("truck"))
+                .withLabelRenames(Map.of("truck", "car"));
         List<Annotation> out = PostProcessing.apply(List.of(
                 Annotation.predicted("truck", BOX, 0.9),
                 Annotation.predicted("car", BoundingBox.of(60, 60, 90, 90), 0.9)), 100, 100, options);
@@ -40,7 +39,7 @@ final class PostProcessingTest {
 
     @Test
     void apply_renamedClassesSuppressEachOther() {
-        DetectorOptions options = DetectorOptions.builder().labelRenames(Map.of("truck", "car")).build();
+        DetectorOptions options = DetectorOptions.defaults().withLabelRenames(Map.of("truck", "car"));
         List<Annotation> out = PostProcessing.apply(List.of(
                 Annotation.predicted("truck", BOX, 0.8),
                 Annotation.predicted("car", SHIFTED, 0.9)), 100, 100, options);
@@ -52,7 +51,7 @@ final class PostProcessingTest {
         List<Annotation> in = List.of(Annotation.predicted("truck", BOX, 0.8), Annotation.predicted("car", SHIFTED, 0.9));
         assertEquals(2, PostProcessing.apply(in, 100, 100, DetectorOptions.defaults()).size());
         assertEquals(1, PostProcessing.apply(in, 100, 100,
-                DetectorOptions.builder().classAgnosticNms(true).build()).size());
+                DetectorOptions.defaults().withClassAgnosticNms(true)).size());
     }
 
     @Test
@@ -71,7 +70,7 @@ final class PostProcessingTest {
                 Annotation.predicted("b", BoundingBox.of(20, 0, 30, 10), 0.95),
                 Annotation.predicted("c", BoundingBox.of(40, 0, 50, 10), 0.7));
         assertEquals(List.of("b", "c"),
-                labels(PostProcessing.apply(in, 100, 100, DetectorOptions.builder().maxDetections(2).build())));
+                labels(PostProcessing.apply(in, 100, 100, DetectorOptions.defaults().withMaxDetections(2))));
     }
 
     private static List<String> labels(List<Annotation> annotations) {

@@ -95,7 +95,7 @@ final class SlicedInferenceTest {
         calls.set(0);
         Slicing slicing = Slicing.of(512);
         int tiles = slicing.origins(w).length * slicing.origins(h).length;
-        try (ShrinkingDetector sliced = new ShrinkingDetector(DetectorOptions.builder().slicing(slicing).build(),
+        try (ShrinkingDetector sliced = new ShrinkingDetector(DetectorOptions.defaults().withSlicing(slicing),
                 calls)) {
             List<Annotation> found = sliced.detect(image);
             assertEquals(1 + tiles, calls.get());

@@ -63,7 +63,7 @@ final class DetectorsTest {
     @Test
     void detect_image_appliesPostProcessingFromOptions() throws IOException {
         Path m = model("car 0.9 0.1 0.1 0.5 0.5", "car 0.8 0.11 0.1 0.51 0.5", "tree 0.3 0.6 0.6 0.9 0.9");
-        try (Detector detector = Detectors.open(m, DetectorOptions.builder().minScore(0.5).build())) {
+        try (Detector detector = Detectors.open(m, DetectorOptions.defaults().withMinScore(0.5))) {
             List<Annotation> found = detector.detect(new BufferedImage(200, 100, BufferedImage.TYPE_3BYTE_BGR));
             assertEquals(List.of(Annotation.predicted("car", BoundingBox.of(20, 10, 100, 50), 0.9)), found);
             assertEquals(List.of("car", "tree"), detector.labelMap().names());

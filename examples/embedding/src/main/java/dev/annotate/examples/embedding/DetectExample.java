@@ -21,7 +21,7 @@ public final class DetectExample {
     public static void main(String[] args) throws IOException {
         Path model = Path.of(args[0]);
         Path image = Path.of(args[1]);
-        try (Detector detector = Detectors.open(model, DetectorOptions.builder().minScore(0.4).build())) {
+        try (Detector detector = Detectors.open(model, DetectorOptions.defaults().withMinScore(0.4))) {
             AnnotatedImage result = detector.detect(image);
             for (Annotation a : result.annotations()) {
                 System.out.printf("%s %.2f %s%n", a.label(), a.confidenceOr(1), a.box());
