@@ -12,7 +12,7 @@ import dev.annotate.core.image.ImageHeader;
 import dev.annotate.core.image.ImageTooLargeException;
 import dev.annotate.core.image.Images;
 import dev.annotate.core.spi.AbstractDetector;
-import dev.annotate.tf.internal.JpegTensors;
+import dev.annotate.tf.JpegTensors;
 import org.tensorflow.Result;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.NdArrays;

@@ -1,7 +1,7 @@
 package dev.annotate.benchmarks;
 
 import dev.annotate.core.image.Images;
-import dev.annotate.tf.internal.JpegTensors;
+import dev.annotate.tf.JpegTensors;
 import dev.annotate.train.Backbone;
 import dev.annotate.train.TrainerOptions;
 

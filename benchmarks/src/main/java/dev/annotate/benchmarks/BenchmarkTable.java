@@ -10,7 +10,7 @@ import dev.annotate.core.image.Images;
 import dev.annotate.core.pipeline.Existing;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.synthetic.SyntheticDataset;
-import dev.annotate.tf.internal.JpegTensors;
+import dev.annotate.tf.JpegTensors;
 import dev.annotate.tfrecord.DatasetToTfRecord;
 import dev.annotate.voc.Voc;
 import dev.annotate.voc.VocFormat;

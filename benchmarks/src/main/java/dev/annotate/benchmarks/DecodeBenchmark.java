@@ -2,7 +2,7 @@ package dev.annotate.benchmarks;
 
 import dev.annotate.core.image.DecodedImage;
 import dev.annotate.core.image.Images;
-import dev.annotate.tf.internal.JpegTensors;
+import dev.annotate.tf.JpegTensors;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

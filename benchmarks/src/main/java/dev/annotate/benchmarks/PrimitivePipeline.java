@@ -12,7 +12,7 @@ import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.onnx.OnnxExport;
 import dev.annotate.synthetic.SyntheticDataset;
 import dev.annotate.tf.TfOptions;
-import dev.annotate.tf.internal.JpegTensors;
+import dev.annotate.tf.JpegTensors;
 import dev.annotate.train.Backbone;
 import dev.annotate.train.PrimitiveTrainer;
 import dev.annotate.train.SavedModelExport;

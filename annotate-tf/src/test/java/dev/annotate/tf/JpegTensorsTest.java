@@ -1,4 +1,4 @@
-package dev.annotate.tf.internal;
+package dev.annotate.tf;
 
 import dev.annotate.core.image.DecodedImage;
 import dev.annotate.core.image.ExifOrientation;

@@ -1,4 +1,4 @@
-package dev.annotate.tf.internal;
+package dev.annotate.tf;
 
 import dev.annotate.core.image.ExifOrientation;
 import org.tensorflow.Graph;
@@ -27,7 +27,8 @@ import java.util.function.Function;
  * <p>This is faster than {@code ImageIO.read} followed by a BGR → RGB copy into a tensor (libjpeg-turbo against
  * the JDK's libjpeg 6b, and no copy through Java at all), and gives the same pixels: the accurate integer DCT
  * ({@code INTEGER_ACCURATE}, libjpeg's {@code JDCT_ISLOW}) with the default upsampling is bit-identical to the
- * JDK's decoder. Thread-safe: TensorFlow sessions are. Not API: the package is internal to annotate-tf.
+ * JDK's decoder. Thread-safe: TensorFlow sessions are. Public for applications and benchmarks that feed a
+ * TensorFlow graph themselves, like {@link ImageTensors}.
  */
 public final class JpegTensors implements AutoCloseable {
 
