@@ -44,11 +44,17 @@ public final class Annotate extends Programs.TopCommand {
      * on commands that do not run.
      */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Annotate());
         String first = args.length > 0 ? args[0] : "";
         boolean named = COMMANDS.stream().anyMatch(c -> name(c).equals(first));
+        CommandLine cl = commandLine(command -> !named || name(command).equals(first));
+        return Programs.execute("annotate", cl, out, err, () -> NativeOutput.log().orElse(null), args);
+    }
+
+    /** The command line with the commands {@code wanted} accepts, its converters set. */
+    static CommandLine commandLine(java.util.function.Predicate<Class<?>> wanted) {
+        CommandLine cl = new CommandLine(new Annotate());
         for (Class<?> command : COMMANDS) {
-            if (!named || name(command).equals(first)) {
+            if (wanted.test(command)) {
                 cl.addSubcommand(name(command), newCommand(command));
             }
         }
@@ -57,7 +63,7 @@ public final class Annotate extends Programs.TopCommand {
         // the demo's default, relative --out failed in its second round)
         cl.registerConverter(Path.class, value -> Path.of(value).toAbsolutePath().normalize());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        return Programs.execute("annotate", cl, out, err, () -> NativeOutput.log().orElse(null), args);
+        return cl;
     }
 
     private static String name(Class<?> command) {
