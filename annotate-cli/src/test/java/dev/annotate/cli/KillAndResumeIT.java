@@ -40,7 +40,8 @@ final class KillAndResumeIT {
     @Test
     void predict_killedMidRunAndRunAgain_equalsAnUninterruptedRun() throws Exception {
         Path images = dir.resolve("images");
-        SyntheticDataset.generate(images, SyntheticDataset.Options.defaults(600, 11).withSides(320, 480).withExifShare(0.1));
+        SyntheticDataset.generate(images, SyntheticDataset.Options.defaults(600, 11).withSides(320, 480)
+                .withExifShare(0.1));
         Path model = gate();
         Path reference = dir.resolve("reference");
         Path resumed = dir.resolve("resumed");
@@ -66,7 +67,8 @@ final class KillAndResumeIT {
     @Test
     void predictLabelStudio_killedMidRunAndRunAgain_writesTheFileAnUninterruptedRunWrites() throws Exception {
         Path images = dir.resolve("images");
-        SyntheticDataset.generate(images, SyntheticDataset.Options.defaults(400, 12).withSides(320, 480).withExifShare(0.1));
+        SyntheticDataset.generate(images, SyntheticDataset.Options.defaults(400, 12).withSides(320, 480)
+                .withExifShare(0.1));
         Path model = gate();
         Path reference = dir.resolve("reference");
         try (Stream<Path> s = Files.walk(images)) {

@@ -39,7 +39,8 @@ final class ServeCommandIT {
     @Test
     void serve_answersPredictWithTheRegionsPredictWrites() throws Exception {
         Path images = dir.resolve("images");
-        SyntheticDataset.generate(images, SyntheticDataset.Options.defaults(6, 5).withSides(320, 480).withExifShare(0.1));
+        SyntheticDataset.generate(images, SyntheticDataset.Options.defaults(6, 5).withSides(320, 480)
+                .withExifShare(0.1));
         Path model = Files.write(dir.resolve("model.onnx"), Fixtures.yolov8(640));
         assertEquals(0, Annotate.execute(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
                 "predict", "--model", model.toString(), "--images", images.toString(), "--format", "labelstudio",
@@ -113,7 +114,8 @@ final class ServeCommandIT {
     @Test
     void serve_startTraining_warmStartsOnTheProjectsAnnotations_andServesTheNewRound() throws Exception {
         Path images = dir.resolve("images");
-        SyntheticDataset.generate(images, SyntheticDataset.Options.defaults(12, 9).withSides(160, 480).withExifShare(0.25));
+        SyntheticDataset.generate(images, SyntheticDataset.Options.defaults(12, 9).withSides(160, 480)
+                .withExifShare(0.25));
         PrintWriter quiet = new PrintWriter(new StringWriter());
         assertEquals(0, Annotate.execute(quiet, quiet, "train", "--voc", images.toString(), "--labels",
                 images.resolve("label_map.pbtxt").toString(), "--out", dir.resolve("m").toString(), "--steps", "3",

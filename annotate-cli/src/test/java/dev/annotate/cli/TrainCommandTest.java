@@ -49,7 +49,8 @@ final class TrainCommandTest {
     @BeforeAll
     static void train() throws IOException {
         data = root.resolve("data");
-        SyntheticDataset.generate(data, SyntheticDataset.Options.defaults(16, 5).withSides(160, 480).withExifShare(0.25));
+        SyntheticDataset.generate(data, SyntheticDataset.Options.defaults(16, 5).withSides(160, 480)
+                .withExifShare(0.25));
         model = root.resolve("model");
         trained = run("train", "--voc", data.toString(), "--labels", data.resolve("label_map.pbtxt").toString(),
                 "--out", model.toString(), "--steps", "40", "--backbone", "primitive");
@@ -336,7 +337,8 @@ final class TrainCommandTest {
                 Path folder = data;
                 if (batch > 0) {
                     folder = root.resolve("parity-" + batch);
-                    SyntheticDataset.generate(folder, SyntheticDataset.Options.defaults(16, 100 + batch).withSides(160, 480).withExifShare(0.25));
+                    SyntheticDataset.generate(folder, SyntheticDataset.Options.defaults(16, 100 + batch)
+                            .withSides(160, 480).withExifShare(0.25));
                 }
                 for (Path image : images(folder)) {
                     seen++;

@@ -58,7 +58,8 @@ final class CocoWriter extends SpillWriter {
         if (image.predictedBy().isPresent()) {
             entry.addProperty(CocoFormat.MARK_MEMBER, MachineMark.of(image));
         }
-        putExtras(entry, image.extras(), image.predictedBy().isPresent() ? CocoFormat.PREDICTED_IMAGE_MEMBERS : CocoFormat.IMAGE_MEMBERS);
+        putExtras(entry, image.extras(), image.predictedBy().isPresent() ? CocoFormat.PREDICTED_IMAGE_MEMBERS
+                : CocoFormat.IMAGE_MEMBERS);
         JsonArray annotations = new JsonArray();
         JsonArray names = new JsonArray();
         for (Annotation a : image.annotations()) {

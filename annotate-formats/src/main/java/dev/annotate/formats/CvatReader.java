@@ -253,7 +253,8 @@ final class CvatReader {
             Map<String, String> imageExtras = new LinkedHashMap<>();
             String mark = null;
             for (Map.Entry<QName, String> a : x.more.entrySet()) {
-                if (a.getKey().getLocalPart().equals(CvatFormat.MARK_ATTRIBUTE) && a.getKey().getNamespaceURI().isEmpty()) {
+                if (a.getKey().getLocalPart().equals(CvatFormat.MARK_ATTRIBUTE)
+                        && a.getKey().getNamespaceURI().isEmpty()) {
                     mark = a.getValue();
                 } else {
                     imageExtras.put(CvatFormat.EXTRA_PREFIX + "@" + qualified(a.getKey()), a.getValue());
@@ -283,7 +284,8 @@ final class CvatReader {
                     boxes, false, imageExtras);
             Optional<String> model = mark == null ? Optional.empty() : MachineMark.model(mark, asRead);
             if (mark != null && model.isEmpty()) {
-                imageExtras.put(CvatFormat.EXTRA_PREFIX + "@" + CvatFormat.MARK_ATTRIBUTE, mark); // changed by a person: theirs, kept
+                // changed by a person: theirs, kept
+                imageExtras.put(CvatFormat.EXTRA_PREFIX + "@" + CvatFormat.MARK_ATTRIBUTE, mark);
             }
             String written = model.isPresent() ? "auto" : "manual";
             List<Annotation> withSources = new ArrayList<>();

@@ -116,7 +116,8 @@ final class CvatWriter extends SpillWriter {
         }
         for (Map.Entry<String, String> e : a.extras().entrySet()) {
             if (e.getKey().startsWith(CvatFormat.ATTRIBUTE)) {
-                x.attributes.add(new CvatXml.Attribute(e.getKey().substring(CvatFormat.ATTRIBUTE.length()), e.getValue()));
+                x.attributes.add(new CvatXml.Attribute(e.getKey().substring(CvatFormat.ATTRIBUTE.length()),
+                        e.getValue()));
             }
         }
         String elements = a.extras().get(CvatFormat.ELEMENTS);

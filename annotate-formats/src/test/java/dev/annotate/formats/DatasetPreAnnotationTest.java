@@ -75,7 +75,8 @@ final class DatasetPreAnnotationTest {
     }
 
     private static PreAnnotator.Options options(String format) {
-        return PreAnnotator.Options.defaults(AnnotationFormats.byName(format)).withThreads(2).withModel("round-1/m.onnx");
+        return PreAnnotator.Options.defaults(AnnotationFormats.byName(format)).withThreads(2)
+                .withModel("round-1/m.onnx");
     }
 
     /** Key → image, as the format reads the dataset back. */

@@ -156,47 +156,56 @@ public final class LabelStudioBackend implements AutoCloseable {
 
         /** These options with the address to bind. */
         public Options withHost(String value) {
-            return new Options(value, port, modelVersion, basicAuth, localFiles, labelStudioUrl, accessToken, threads, maxBodyBytes, maxImageBytes);
+            return new Options(value, port, modelVersion, basicAuth, localFiles, labelStudioUrl, accessToken,
+                    threads, maxBodyBytes, maxImageBytes);
         }
 
         /** These options with the port (0 for any free one). */
         public Options withPort(int value) {
-            return new Options(host, value, modelVersion, basicAuth, localFiles, labelStudioUrl, accessToken, threads, maxBodyBytes, maxImageBytes);
+            return new Options(host, value, modelVersion, basicAuth, localFiles, labelStudioUrl, accessToken,
+                    threads, maxBodyBytes, maxImageBytes);
         }
 
         /** These options with the credentials every request must carry. */
         public Options withBasicAuth(Credentials value) {
-            return new Options(host, port, modelVersion, Optional.of(value), localFiles, labelStudioUrl, accessToken, threads, maxBodyBytes, maxImageBytes);
+            return new Options(host, port, modelVersion, Optional.of(value), localFiles, labelStudioUrl, accessToken,
+                    threads, maxBodyBytes, maxImageBytes);
         }
 
         /** These options with the folder local-files URLs and plain paths are read under. */
         public Options withLocalFiles(Path value) {
-            return new Options(host, port, modelVersion, basicAuth, Optional.of(value), labelStudioUrl, accessToken, threads, maxBodyBytes, maxImageBytes);
+            return new Options(host, port, modelVersion, basicAuth, Optional.of(value), labelStudioUrl, accessToken,
+                    threads, maxBodyBytes, maxImageBytes);
         }
 
         /** These options with the Label Studio host to fetch images from until {@code /setup} names one. */
         public Options withLabelStudioUrl(URI value) {
-            return new Options(host, port, modelVersion, basicAuth, localFiles, Optional.of(value), accessToken, threads, maxBodyBytes, maxImageBytes);
+            return new Options(host, port, modelVersion, basicAuth, localFiles, Optional.of(value), accessToken,
+                    threads, maxBodyBytes, maxImageBytes);
         }
 
         /** These options with the token to fetch with until {@code /setup} gives one. */
         public Options withAccessToken(String value) {
-            return new Options(host, port, modelVersion, basicAuth, localFiles, labelStudioUrl, Optional.of(value), threads, maxBodyBytes, maxImageBytes);
+            return new Options(host, port, modelVersion, basicAuth, localFiles, labelStudioUrl, Optional.of(value),
+                    threads, maxBodyBytes, maxImageBytes);
         }
 
         /** These options with requests handled at once. */
         public Options withThreads(int value) {
-            return new Options(host, port, modelVersion, basicAuth, localFiles, labelStudioUrl, accessToken, value, maxBodyBytes, maxImageBytes);
+            return new Options(host, port, modelVersion, basicAuth, localFiles, labelStudioUrl, accessToken, value,
+                    maxBodyBytes, maxImageBytes);
         }
 
         /** These options with the largest request body accepted. */
         public Options withMaxBodyBytes(long value) {
-            return new Options(host, port, modelVersion, basicAuth, localFiles, labelStudioUrl, accessToken, threads, value, maxImageBytes);
+            return new Options(host, port, modelVersion, basicAuth, localFiles, labelStudioUrl, accessToken, threads,
+                    value, maxImageBytes);
         }
 
         /** These options with the largest image fetched. */
         public Options withMaxImageBytes(long value) {
-            return new Options(host, port, modelVersion, basicAuth, localFiles, labelStudioUrl, accessToken, threads, maxBodyBytes, value);
+            return new Options(host, port, modelVersion, basicAuth, localFiles, labelStudioUrl, accessToken, threads,
+                    maxBodyBytes, value);
         }
 
         /**
@@ -558,7 +567,8 @@ public final class LabelStudioBackend implements AutoCloseable {
         }
     }
 
-    private static AnnotatedImage keepLabels(AnnotatedImage image, LabelingConfig schema, Map<String, Integer> leftOut) {
+    private static AnnotatedImage keepLabels(AnnotatedImage image, LabelingConfig schema,
+                                             Map<String, Integer> leftOut) {
         if (schema.labels().isEmpty()) {
             return image;
         }

@@ -54,7 +54,8 @@ final class SparkFixture {
                 // shared by every test class of the run, so no @TempDir: removed when the test JVM ends
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "remove " + dir));
                 Path seed = dir.resolve("seed");
-                SyntheticDataset.generate(seed, SyntheticDataset.Options.defaults(16, 5).withSides(160, 400).withExifShare(0.25));
+                SyntheticDataset.generate(seed, SyntheticDataset.Options.defaults(16, 5)
+                        .withSides(160, 400).withExifShare(0.25));
                 PrimitiveModel model = PrimitiveTrainer.train(seed, SyntheticDataset.LABEL_MAP,
                         TrainerOptions.defaults(dev.annotate.train.Backbone.PRIMITIVE).withSteps(60), p -> { });
                 Path out = dir.resolve("model");
@@ -94,7 +95,8 @@ final class SparkFixture {
      */
     static Path images(Path dir, int n, long seed) throws IOException {
         Path generated = dir.resolve("generated");
-        SyntheticDataset.Summary s = SyntheticDataset.generate(generated, SyntheticDataset.Options.defaults(n, seed).withSides(160, 400).withExifShare(0.25));
+        SyntheticDataset.Summary s = SyntheticDataset.generate(generated,
+                SyntheticDataset.Options.defaults(n, seed).withSides(160, 400).withExifShare(0.25));
         Path tree = dir.resolve("images");
         List<Path> images = s.images();
         for (int i = 0; i < images.size(); i++) {

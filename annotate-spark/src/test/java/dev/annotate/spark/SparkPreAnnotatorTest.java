@@ -47,7 +47,8 @@ final class SparkPreAnnotatorTest {
     static PreAnnotator.Summary predictLikeTheCli(Path model, Path images, Path out, DetectorOptions options)
             throws IOException {
         try (Detector d = Detectors.open(model, options)) {
-            return PreAnnotator.run(d, images, PreAnnotator.Options.defaults((PerImageFormat) AnnotationFormats.byName("voc"))
+            return PreAnnotator.run(d, images,
+                    PreAnnotator.Options.defaults((PerImageFormat) AnnotationFormats.byName("voc"))
                     .withOutputDir(out).withThreads(2).withModel(PreAnnotator.modelName(model.toString())), p -> { });
         }
     }

@@ -36,7 +36,8 @@ final class SparkTfRecordsTest {
     @Test
     void convert_givesEveryImageTheCommandLinesRecordAndSplit() throws IOException {
         Path voc = dir.resolve("voc");
-        SyntheticDataset.generate(voc, SyntheticDataset.Options.defaults(20, 21).withSides(160, 400).withExifShare(0.25));
+        SyntheticDataset.generate(voc, SyntheticDataset.Options.defaults(20, 21).withSides(160, 400)
+                .withExifShare(0.25));
         Path broken = Files.writeString(voc.resolve("broken.xml"), "<annotation><size>");
         Path labels = voc.resolve("label_map.pbtxt");
         DatasetToTfRecord.Report cli = DatasetToTfRecord.convert(voc, LabelMaps.read(labels), dir.resolve("cli/ds"),

@@ -40,7 +40,8 @@ import java.util.Random;
  * orientation, and annotated in the displayed frame, as LabelImg 1.8.4+ shows it, so every pipeline meets them.
  *
  * <pre>{@code
- * SyntheticDataset.Summary s = SyntheticDataset.generate(Path.of("seed-set"), SyntheticDataset.Options.defaults(100, 1));
+ * SyntheticDataset.Summary s = SyntheticDataset.generate(Path.of("seed-set"),
+ *         SyntheticDataset.Options.defaults(100, 1));
  * }</pre>
  */
 public final class SyntheticDataset {

@@ -28,7 +28,8 @@ final class SyntheticDatasetTest {
     @TempDir
     Path dir;
 
-    private static final SyntheticDataset.Options MANY_ROTATED = SyntheticDataset.Options.defaults(40, 7).withSides(160, 400).withExifShare(0.5);
+    private static final SyntheticDataset.Options MANY_ROTATED = SyntheticDataset.Options.defaults(40, 7)
+            .withSides(160, 400).withExifShare(0.5);
 
     @Test
     void generate_sameSeed_writesIdenticalBytes_otherSeedDiffers() throws IOException {
@@ -133,7 +134,8 @@ final class SyntheticDatasetTest {
         SyntheticDataset.Scene again = SyntheticDataset.render(photo, 0);
         assertArrayEquals(pixels(first), pixels(again));
         assertEquals(first.annotations(), again.annotations());
-        SyntheticDataset.Scene drawn = SyntheticDataset.render(SyntheticDataset.Options.defaults(30, 8).withSides(160, 400).withExifShare(0), 0);
+        SyntheticDataset.Scene drawn = SyntheticDataset.render(SyntheticDataset.Options.defaults(30, 8)
+                .withSides(160, 400).withExifShare(0), 0);
         assertFalse(java.util.Arrays.equals(pixels(first), pixels(drawn)));
 
         int small = 0;

@@ -52,12 +52,12 @@ final class Augmenter {
      */
     static final double OCCLUSION_SHARE = 0.5;
     /**
-     * An object cut by a mosaic seam down to less than this share of its box is neither an object nor background:
-     * its cells get no negative weight ({@link CenterNetTargets#ignore}) instead of the cut part becoming a target of its own. A part
-     * shown as a whole next to another image's content (the front of a car at a seam, boxed on its own) teaches the
-     * model to box parts; in photographs nothing is cut inside the frame. Measured (3 minutes, trainer seeds 1 and 2)
-     * against ignoring every cut below half, the sample's border included: generated domain mAP 0.934 / 0.928 →
-     * 0.934 / 0.935, recall 0.915 / 0.897 → 0.905 / 0.908, precision 0.904 / 0.926 → 0.930 / 0.939;
+     * An object cut by a mosaic seam down to less than this share of its box is neither an object nor background: its
+     * cells get no negative weight ({@link CenterNetTargets#ignore}) instead of the cut part becoming a target of its
+     * own. A part shown as a whole next to another image's content (the front of a car at a seam, boxed on its own)
+     * teaches the model to box parts; in photographs nothing is cut inside the frame. Measured (3 minutes, trainer
+     * seeds 1 and 2) against ignoring every cut below half, the sample's border included: generated domain mAP 0.934 /
+     * 0.928 → 0.934 / 0.935, recall 0.915 / 0.897 → 0.905 / 0.908, precision 0.904 / 0.926 → 0.930 / 0.939;
      * photographic-style mAP 0.329 / 0.263 → 0.319 / 0.295.
      */
     static final double KEPT_VISIBLE = 0.5;

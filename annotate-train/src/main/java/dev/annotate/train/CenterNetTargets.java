@@ -90,8 +90,9 @@ final class CenterNetTargets {
     }
 
     /**
-     * Neither object nor background: the cells under a box a mosaic seam cut down to a sliver ({@link Augmenter#KEPT_VISIBLE})
-     * keep no negative weight for its class (their Gaussian target is set to 1 without a positive).
+     * Neither object nor background: the cells under a box a mosaic seam cut down to a sliver
+     * ({@link Augmenter#KEPT_VISIBLE}) keep no negative weight for its class (their Gaussian target is set to 1
+     * without a positive).
      */
     void ignore(Batch b, int index, Box box) {
         int n = outputSize;

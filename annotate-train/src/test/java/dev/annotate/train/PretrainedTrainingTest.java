@@ -45,7 +45,8 @@ final class PretrainedTrainingTest {
 
     @BeforeAll
     static void generate() throws IOException {
-        data = SyntheticDataset.generate(shared.resolve("voc"), SyntheticDataset.Options.defaults(16, 7).withSides(160, 320).withExifShare(0.2));
+        data = SyntheticDataset.generate(shared.resolve("voc"), SyntheticDataset.Options.defaults(16, 7)
+                .withSides(160, 320).withExifShare(0.2));
     }
 
     @Test

@@ -47,7 +47,8 @@ final class PrimitiveTrainerTest {
 
     @BeforeAll
     static void generate() throws IOException {
-        data = SyntheticDataset.generate(shared.resolve("voc"), SyntheticDataset.Options.defaults(24, 7).withSides(160, 320).withExifShare(0.2));
+        data = SyntheticDataset.generate(shared.resolve("voc"), SyntheticDataset.Options.defaults(24, 7)
+                .withSides(160, 320).withExifShare(0.2));
     }
 
     @Test
@@ -76,7 +77,8 @@ final class PrimitiveTrainerTest {
             org.tensorflow.types.TInt32 hw = (org.tensorflow.types.TInt32) size.get(0);
             assertEquals(List.of(128, 128), List.of(hw.getInt(0), hw.getInt(1)), "the export states its input size");
         }
-        try (Detector d = Detectors.open(saved, DetectorOptions.defaults().withLabelMap(model.labels()).withMinScore(0.05))) {
+        try (Detector d = Detectors.open(saved, DetectorOptions.defaults().withLabelMap(model.labels())
+                .withMinScore(0.05))) {
             AnnotatedImage result = d.detect(data.images().get(0));
             assertEquals(data.images().get(0).getFileName().toString(), result.fileName());
             for (Annotation a : result.annotations()) {
@@ -327,7 +329,8 @@ final class PrimitiveTrainerTest {
 
     @Test
     void train_labelMissingFromTheLabelMap_namesTheFileAndTheLabel(@TempDir Path dir) throws IOException {
-        SyntheticDataset.Summary s = SyntheticDataset.generate(dir, SyntheticDataset.Options.defaults(3, 11).withSides(96, 128).withExifShare(0));
+        SyntheticDataset.Summary s = SyntheticDataset.generate(dir, SyntheticDataset.Options.defaults(3,
+                11).withSides(96, 128).withExifShare(0));
         LabelMap withoutHouse = LabelMap.fromNames(List.of("race car", "tree"));
         Path first = s.annotationFiles().stream().filter(f -> contains(f, "<name>house</name>")).findFirst()
                 .orElseThrow();
@@ -339,7 +342,8 @@ final class PrimitiveTrainerTest {
 
     @Test
     void train_undecodableImage_failsNamingItOrIsSkippedWhenAsked(@TempDir Path dir) throws IOException {
-        SyntheticDataset.Summary s = SyntheticDataset.generate(dir, SyntheticDataset.Options.defaults(3, 12).withSides(96, 128).withExifShare(0));
+        SyntheticDataset.Summary s = SyntheticDataset.generate(dir, SyntheticDataset.Options.defaults(3,
+                12).withSides(96, 128).withExifShare(0));
         Files.write(s.images().get(1), new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3});
         FormatException e = assertThrows(FormatException.class,
                 () -> PrimitiveTrainer.train(dir, SyntheticDataset.LABEL_MAP, QUICK, p -> { }));

@@ -113,7 +113,8 @@ final class VocWriter {
         o.bndbox.other = kept(a.extras(), Voc.BNDBOX_XML_KEY, image.fileName() + " object '" + a.label() + "'");
         o.other = kept(a.extras(), Voc.XML_KEY, image.fileName() + " object '" + a.label() + "'");
         if (image.predictedBy().isPresent() && a.confidence().isPresent()) {
-            o.other.add(0, SecureXml.textElement(VocBinding.SCORE_ELEMENT, MachineMark.score(a.confidence().getAsDouble())));
+            o.other.add(0, SecureXml.textElement(VocBinding.SCORE_ELEMENT,
+                    MachineMark.score(a.confidence().getAsDouble())));
         }
         return o;
     }

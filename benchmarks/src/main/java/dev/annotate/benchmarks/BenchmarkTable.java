@@ -65,7 +65,8 @@ public final class BenchmarkTable {
     private void run(Path root, int count) throws Exception {
         // 1, 3, 5: the pipeline against decode and inference alone, on generated photos
         Path data = root.resolve("images");
-        SyntheticDataset.generate(data, SyntheticDataset.Options.defaults(count, 5).withSides(768, 1024).withExifShare(0.1));
+        SyntheticDataset.generate(data, SyntheticDataset.Options.defaults(count, 5).withSides(768,
+                1024).withExifShare(0.1));
         Path truth = root.resolve("truth");
         Files.createDirectories(truth);
         List<Path> jpegs = new ArrayList<>();
@@ -158,7 +159,8 @@ public final class BenchmarkTable {
         // 4: TFRecord conversion against the same bytes read and written (forced to disk, as ours is), on a JPEG
         // dataset without EXIF turns (turned images must be re-encoded: a different, slower path)
         Path recData = root.resolve("rec-data");
-        SyntheticDataset.generate(recData, SyntheticDataset.Options.defaults(count, 6).withSides(768, 1024).withExifShare(0));
+        SyntheticDataset.generate(recData, SyntheticDataset.Options.defaults(count, 6).withSides(768,
+                1024).withExifShare(0));
         List<Path> recJpegs;
         try (Stream<Path> s = Files.list(recData)) {
             recJpegs = s.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();

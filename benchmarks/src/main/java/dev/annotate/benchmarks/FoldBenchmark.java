@@ -109,7 +109,8 @@ public final class FoldBenchmark {
             Path onnx = root.resolve("model.onnx");
             OnnxExport.write(model, onnx);
             List<Evaluation.ImagePair> pairs;
-            try (Detector d = Detectors.open(onnx, DetectorOptions.defaults().withLabelMap(labels).withMinScore(0.01))) {
+            try (Detector d = Detectors.open(onnx, DetectorOptions.defaults().withLabelMap(labels)
+                    .withMinScore(0.01))) {
                 pairs = DatasetPairs.detect(Dataset.of(test, new VocFormat(), LabelMap.empty()), d,
                         p -> System.err.println("  problem: " + p), () -> { });
             }

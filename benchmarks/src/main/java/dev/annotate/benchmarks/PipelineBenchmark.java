@@ -61,7 +61,8 @@ public final class PipelineBenchmark {
         }
         Path root = Files.createTempDirectory("pipeline-bench");
         Path data = root.resolve("images");
-        SyntheticDataset.generate(data, SyntheticDataset.Options.defaults(images, 5).withSides(768, 1024).withExifShare(0.1));
+        SyntheticDataset.generate(data, SyntheticDataset.Options.defaults(images, 5).withSides(768,
+                1024).withExifShare(0.1));
         // the truth files would make the pipeline skip every image: keep the JPEGs only
         try (Stream<Path> s = Files.list(data)) {
             for (Path p : s.filter(p -> !p.toString().endsWith(".jpg")).toList()) {

@@ -222,7 +222,8 @@ public final class SparkBenchmark {
 
     /** {@code n} generated JPEGs, without their truth files (the pipeline would skip every image). */
     private static Path jpegs(Path dir, int n, long seed) throws IOException {
-        SyntheticDataset.generate(dir, SyntheticDataset.Options.defaults(n, seed).withSides(768, 1024).withExifShare(0.1));
+        SyntheticDataset.generate(dir, SyntheticDataset.Options.defaults(n, seed).withSides(768, 1024)
+                .withExifShare(0.1));
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.filter(p -> !p.toString().endsWith(".jpg")).toList()) {
                 Files.delete(p);

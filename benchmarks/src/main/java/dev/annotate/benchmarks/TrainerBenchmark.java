@@ -60,7 +60,8 @@ public final class TrainerBenchmark {
         boolean speed = true;
         List<String> speeds = new ArrayList<>();
         // how detectors are opened for evaluation: every detection from 0.01, other settings as given
-        DetectorOptions evaluation = DetectorOptions.defaults().withLabelMap(SyntheticDataset.LABEL_MAP).withMinScore(0.01);
+        DetectorOptions evaluation = DetectorOptions.defaults().withLabelMap(SyntheticDataset.LABEL_MAP)
+                .withMinScore(0.01);
         PrimitiveModel given = null;
         int large = 0;
         int tune = 0;
@@ -102,7 +103,8 @@ public final class TrainerBenchmark {
             Path testDir = root.resolve("test");
             SyntheticDataset.Summary seen = SyntheticDataset.generate(trainDir,
                     SyntheticDataset.Options.defaults(train, 1).withStyle(trainStyle));
-            SyntheticDataset.Summary truth = SyntheticDataset.generate(testDir, SyntheticDataset.Options.defaults(test, 2));
+            SyntheticDataset.Summary truth = SyntheticDataset.generate(testDir,
+                    SyntheticDataset.Options.defaults(test, 2));
             SyntheticDataset.Summary photoTruth = SyntheticDataset.generate(root.resolve("photographic"),
                     SyntheticDataset.Options.defaults(photo, 3).withStyle(SyntheticDataset.Style.PHOTOGRAPHIC));
             System.out.printf(Locale.ROOT, "%d training images, %d test images, %d photographic-style test images;"
@@ -180,7 +182,8 @@ public final class TrainerBenchmark {
     private static void tuned(PrimitiveModel model, Path trainDir, Path root, int images, int steps,
                               TrainerOptions options, DetectorOptions evaluation, SyntheticDataset.Summary truth,
                               SyntheticDataset.Summary photoTruth) throws Exception {
-        SyntheticDataset.generate(trainDir.resolve("corrected-photographs"), SyntheticDataset.Options.defaults(images, 5)
+        SyntheticDataset.generate(trainDir.resolve("corrected-photographs"),
+                SyntheticDataset.Options.defaults(images, 5)
                 .withStyle(SyntheticDataset.Style.PHOTOGRAPHIC));
         PrimitiveModel tuned = PrimitiveTrainer.train(trainDir, SyntheticDataset.LABEL_MAP, options.withSteps(steps)
                 .withTimeBudget(Duration.ofHours(1)).withInit(model), p -> { });
@@ -204,7 +207,8 @@ public final class TrainerBenchmark {
     private static void slicing(Path onnx, DetectorOptions evaluation, Path dir, int images, Slicing slicing)
             throws Exception {
         SyntheticDataset.Summary truth = SyntheticDataset.generate(dir,
-                SyntheticDataset.Options.defaults(images, 4).withSides(3000, 4000).withExifShare(0).withObjectWidths(0.015, 0.05));
+                SyntheticDataset.Options.defaults(images, 4).withSides(3000, 4000).withExifShare(0)
+                        .withObjectWidths(0.015, 0.05));
         System.out.println();
         System.out.printf(Locale.ROOT, "%d images of 3000-4000 px a side, %d objects 1.5-5%% of the width;"
                 + " tiles of %d px, %.0f%% overlap%n", images, truth.objects(), slicing.tileSide(),
