@@ -102,8 +102,34 @@ public final class YoloFormat implements PerImageFormat {
             return ReadResult.failed(new Problem(annotationFile, "", "the image beside it cannot be read: "
                     + e.getMessage()));
         }
-        int w = header.width();
-        int h = header.height();
+        return decode(lines, annotationFile, names, image.get(), header.width(), header.height());
+    }
+
+    /**
+     * Reads a YOLO file's bytes (UTF-8) leniently, as {@link #readFile} reads the file, when its folder's class
+     * names and its image's size are known otherwise (a file on another file system, say).
+     *
+     * @param content the file's bytes
+     * @param source the file they came from, named in problems
+     * @param classes the names its folder's {@value #CLASSES} lists (see {@link #classes})
+     * @param image the image the file is for (its name and path are the result's)
+     * @param width the image's displayed width
+     * @param height the image's displayed height
+     * @return the image with every problem found; never throws for malformed content
+     */
+    public static ReadResult decode(byte[] content, Path source, List<String> classes, Path image, int width,
+                                    int height) {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(content)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return ReadResult.failed(new Problem(source, "", "not UTF-8 text"));
+        }
+        return decode(text.lines().toList(), source, classes, image, width, height);
+    }
+
+    private static ReadResult decode(List<String> lines, Path annotationFile, List<String> names, Path image, int w,
+                                     int h) {
         List<Annotation> boxes = new ArrayList<>();
         List<Problem> problems = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
@@ -138,34 +164,75 @@ public final class YoloFormat implements PerImageFormat {
                 problems.add(new Problem(annotationFile, at, "skipped: " + e.getMessage()));
             }
         }
-        AnnotatedImage result = new AnnotatedImage(image.get().getFileName().toString(),
-                Optional.of(image.get().toAbsolutePath().toString()), w, h, 3, boxes, false, Map.of());
+        AnnotatedImage result = new AnnotatedImage(image.getFileName().toString(),
+                Optional.of(image.toAbsolutePath().toString()), w, h, 3, boxes, false, Map.of());
         return new ReadResult(annotationFile, Optional.of(result), problems);
     }
 
     @Override
     public void writeFile(AnnotatedImage image, Path annotationFile, LabelMap labels) throws IOException {
         Path classesFile = annotationFile.toAbsolutePath().resolveSibling(CLASSES);
-        StringBuilder sb = new StringBuilder();
+        List<String> names;
         synchronized (STRIPES[Math.floorMod(classesFile.hashCode(), STRIPES.length)]) {
-            List<String> names = new ArrayList<>(classes(classesFile, labels));
+            names = new ArrayList<>(classes(classesFile, labels));
             int known = names.size();
             for (Annotation a : image.fitted().annotations()) {
-                int clazz = names.indexOf(a.label());
-                if (clazz < 0) {
+                if (!names.contains(a.label())) {
                     names.add(a.label());
-                    clazz = names.size() - 1;
                 }
-                YoloBox y = a.box().toYoloCentre(image.width(), image.height());
-                sb.append(String.format(Locale.ROOT, "%d %.6f %.6f %.6f %.6f%n", clazz, y.centreX(), y.centreY(),
-                        y.width(), y.height()));
             }
             if (names.size() != known || !Files.exists(classesFile)) {
-                AtomicFiles.write(classesFile, (String.join("\n", names) + (names.isEmpty() ? "" : "\n"))
-                        .getBytes(StandardCharsets.UTF_8));
+                AtomicFiles.write(classesFile, classesBytes(names));
             }
         }
-        AtomicFiles.write(annotationFile, sb.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(annotationFile, encode(image, names));
+    }
+
+    /**
+     * The bytes of a YOLO file for an image whose folder's {@value #CLASSES} lists {@code classes}: one line per box
+     * ({@link Annotation#fittedTo fitted} to the image), {@code class cx cy w h}, six decimals.
+     *
+     * @throws IllegalArgumentException naming a label {@code classes} lacks
+     */
+    public static byte[] encode(AnnotatedImage image, List<String> classes) {
+        StringBuilder sb = new StringBuilder();
+        for (Annotation a : image.fitted().annotations()) {
+            int clazz = classes.indexOf(a.label());
+            if (clazz < 0) {
+                throw new IllegalArgumentException("label '" + a.label() + "' of " + image.fileName() + " is not in "
+                        + CLASSES + " " + classes);
+            }
+            YoloBox y = a.box().toYoloCentre(image.width(), image.height());
+            sb.append(String.format(Locale.ROOT, "%d %.6f %.6f %.6f %.6f%n", clazz, y.centreX(), y.centreY(),
+                    y.width(), y.height()));
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The class names a folder's {@value #CLASSES} should list for a run whose detections carry {@code labels}'
+     * names: the file's names as they are ({@code existing}; an annotation file's class numbers must keep their
+     * meaning), then the label map's names it lacks, in id order; without a file, the label map's names in id order
+     * (class k is id k + 1), as {@link #writeFile} starts one.
+     */
+    public static List<String> classes(Optional<List<String>> existing, LabelMap labels) {
+        List<String> names = new ArrayList<>(existing.orElse(List.of()));
+        for (String name : byId(labels)) {
+            if (!names.contains(name)) {
+                names.add(name);
+            }
+        }
+        return List.copyOf(names);
+    }
+
+    /** The class names {@value #CLASSES} text lists, one a line, blank lines skipped. */
+    public static List<String> parseClasses(String text) {
+        return text.lines().map(String::strip).filter(n -> !n.isEmpty()).toList();
+    }
+
+    /** {@value #CLASSES} for these class names: one a line, each line ended. */
+    public static byte[] classesBytes(List<String> classes) {
+        return (String.join("\n", classes) + (classes.isEmpty() ? "" : "\n")).getBytes(StandardCharsets.UTF_8);
     }
 
     private static int whole(String field, String what) {
@@ -194,9 +261,13 @@ public final class YoloFormat implements PerImageFormat {
 
     private static List<String> classes(Path classesFile, LabelMap labels) throws IOException {
         if (Files.isRegularFile(classesFile)) {
-            return TextFiles.readUtf8(classesFile, MAX_BYTES).lines().map(String::strip)
-                    .filter(s -> !s.isEmpty()).toList();
+            return parseClasses(TextFiles.readUtf8(classesFile, MAX_BYTES));
         }
+        return byId(labels);
+    }
+
+    /** The label map's names in id order, class k being id k + 1. */
+    private static List<String> byId(LabelMap labels) {
         List<String> names = new ArrayList<>();
         for (int id = 1; id <= labels.maxId(); id++) {
             names.add(labels.nameOf(id));

@@ -114,8 +114,8 @@ public final class AnnotateSpark extends Programs.TopCommand {
         @Option(names = "--labels", description = "Label map (.pbtxt) naming the model's classes.")
         String labels;
 
-        @Option(names = "--format", defaultValue = "voc", description = "Annotation format (default"
-                + " ${DEFAULT-VALUE}).")
+        @Option(names = "--format", defaultValue = "voc", description = "Per-image annotation format: voc or yolo"
+                + " (default ${DEFAULT-VALUE}).")
         String format;
 
         @CommandLine.Mixin

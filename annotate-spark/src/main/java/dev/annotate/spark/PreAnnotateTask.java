@@ -5,6 +5,9 @@ import dev.annotate.core.Annotation;
 import dev.annotate.core.Detector;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.format.ReadResult;
+import dev.annotate.core.image.ImageHeader;
+import dev.annotate.core.image.Images;
+import dev.annotate.formats.YoloFormat;
 import dev.annotate.core.pipeline.Existing;
 import dev.annotate.core.pipeline.PreAnnotator;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -25,6 +28,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -44,16 +48,27 @@ final class PreAnnotateTask implements FlatMapFunction<Iterator<String>, Row> {
     /** Larger existing annotation files are not read (the VOC reader's own limit). */
     private static final long MAX_ANNOTATION_BYTES = 16L << 20;
 
+    /** Larger remote images are not read to take an existing YOLO file's image size. */
+    private static final long MAX_IMAGE_BYTES = 256L << 20;
+
     private final ModelSpec model;
     private final ImageLayout layout;
     private final Existing existing;
     private final HadoopConf conf;
+    /** For YOLO, each output folder's class names (its classes.txt, which the driver wrote); else null. */
+    private final Map<String, List<String>> yoloClasses;
 
-    PreAnnotateTask(ModelSpec model, ImageLayout layout, Existing existing, HadoopConf conf) {
+    /**
+     * @param yoloClasses for YOLO, the class names of each output folder ({@link SparkPreAnnotator#yoloClasses}),
+     *     else null
+     */
+    PreAnnotateTask(ModelSpec model, ImageLayout layout, Existing existing, HadoopConf conf,
+                    Map<String, List<String>> yoloClasses) {
         this.model = model;
         this.layout = layout;
         this.existing = existing;
         this.conf = conf;
+        this.yoloClasses = yoloClasses;
     }
 
     @Override
@@ -87,7 +102,7 @@ final class PreAnnotateTask implements FlatMapFunction<Iterator<String>, Row> {
         boolean exists = out.exists(target);
         String replaced = null; // what the file replaced held, when that is worth saying
         if (exists) {
-            Existing.Decision d = decide(out, target, format, detector);
+            Existing.Decision d = decide(out, target, image, format, detector);
             if (!d.replace()) {
                 return SparkPreAnnotator.row(image, target, SparkPreAnnotator.SKIPPED, d.reason(), null, List.of());
             }
@@ -97,7 +112,8 @@ final class PreAnnotateTask implements FlatMapFunction<Iterator<String>, Row> {
         byte[] bytes;
         try {
             result = detect(image, detector).withPredictedBy(Optional.of(PreAnnotator.modelName(model.model())));
-            bytes = format.codec().orElseThrow().encode(result, detector.labelMap());
+            bytes = yoloClasses != null ? YoloFormat.encode(result, classes(target))
+                    : format.codec().orElseThrow().encode(result, detector.labelMap());
         } catch (IOException | IllegalArgumentException e) {
             String reason = e.getMessage() == null ? e.toString() : e.getMessage();
             LOG.debug("{} failed", image, e);
@@ -113,7 +129,8 @@ final class PreAnnotateTask implements FlatMapFunction<Iterator<String>, Row> {
     }
 
     /** The policy's decision for an existing annotation file: the same as {@code annotate predict}'s. */
-    private Existing.Decision decide(FileSystem fs, Path target, PerImageFormat format, Detector detector) {
+    private Existing.Decision decide(FileSystem fs, Path target, Path image, PerImageFormat format,
+                                     Detector detector) {
         return existing.decide(new Existing.Source() {
             @Override
             public byte[] bytes() throws IOException {
@@ -122,9 +139,26 @@ final class PreAnnotateTask implements FlatMapFunction<Iterator<String>, Row> {
 
             @Override
             public ReadResult parse(byte[] bytes) throws IOException {
+                if (yoloClasses != null) { // a YOLO file holds no image size: the image's header gives it
+                    FileSystem images = HadoopFiles.fileSystem(image, conf.get());
+                    ImageHeader header = HadoopFiles.isLocal(images) ? Images.probe(localOrNamed(images, image))
+                            : Images.probe(HadoopFiles.readAll(images, image, MAX_IMAGE_BYTES),
+                                    localOrNamed(images, image));
+                    return YoloFormat.decode(bytes, localOrNamed(fs, target), classes(target),
+                            localOrNamed(images, image), header.width(), header.height());
+                }
                 return format.codec().orElseThrow().decode(bytes, localOrNamed(fs, target), detector.labelMap());
             }
         });
+    }
+
+    /** The class names of the folder {@code target} is in. */
+    private List<String> classes(Path target) {
+        List<String> classes = yoloClasses.get(target.getParent().toString());
+        if (classes == null) {
+            throw new IllegalStateException("no class list for " + target.getParent());
+        }
+        return classes;
     }
 
     /**

@@ -2,14 +2,17 @@ package dev.annotate.spark;
 
 import dev.annotate.core.AnnotatedImage;
 import dev.annotate.core.Annotation;
+import dev.annotate.core.Detector;
 import dev.annotate.core.DetectorOptions;
 import dev.annotate.core.Detectors;
+import dev.annotate.core.LabelMap;
 import dev.annotate.core.Slicing;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.AnnotationFormats;
 import dev.annotate.core.format.PerImageFormat;
 import dev.annotate.core.pipeline.Existing;
 import dev.annotate.core.pipeline.PreAnnotator;
+import dev.annotate.formats.YoloFormat;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -29,6 +32,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -103,8 +107,9 @@ public final class SparkPreAnnotator {
     /**
      * How to run: the command line's options.
      *
-     * @param format the per-image format's name ({@code voc}); it must encode a file on its own
-     *     ({@link PerImageFormat#toBytes}), which YOLO's cannot
+     * @param format the per-image format's name ({@code voc}, {@code yolo}, ...): one that encodes a file on its own
+     *     ({@link PerImageFormat#codec()}), or YOLO, whose {@code classes.txt} the driver writes once per output
+     *     folder before the tasks run (see {@link SparkPreAnnotator#run})
      * @param minScore the minimum score
      * @param labels a label map ({@code .pbtxt}) on any Hadoop file system, else the one found with the model
      * @param existing the policy for existing annotation files
@@ -310,17 +315,19 @@ public final class SparkPreAnnotator {
 
         int threads = options.threads().orElse(spark.sparkContext().conf().getInt("spark.task.cpus", 1));
         ModelSpec spec = modelSpec(model, options, threads, conf);
-        checkModel(spark, spec, conf);
+        LabelMap labels = checkModel(spark, spec, conf);
         long start = System.nanoTime(); // like the command line's summary: from after the model opened
 
         List<String> found = ImageLayout.list(HadoopFiles.fileSystem(imagesPath, conf), imagesPath, layout);
         int partitions = options.partitions().orElse(
                 Math.max(1, Math.min(found.size(), 4 * spark.sparkContext().defaultParallelism())));
         LOG.info("{}: {} images in {} partitions", imagesPath, found.size(), partitions);
+        Map<String, List<String>> yoloClasses = format instanceof YoloFormat
+                ? yoloClasses(found, layout, format, labels, conf) : null;
 
         // the job itself runs on the RDD, so that it neither waits for Spark SQL's planning nor depends on it
         JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(found, partitions)
-                .mapPartitions(new PreAnnotateTask(spec, layout, options.existing(), new HadoopConf(conf)))
+                .mapPartitions(new PreAnnotateTask(spec, layout, options.existing(), new HadoopConf(conf), yoloClasses))
                 .persist(StorageLevel.DISK_ONLY());
         Summaries.Partial partial;
         try {
@@ -343,7 +350,7 @@ public final class SparkPreAnnotator {
             throw new IllegalArgumentException("format " + name + " is a dataset-level format; the job writes one"
                     + " file per image");
         }
-        if (perImage.codec().isEmpty()) {
+        if (perImage.codec().isEmpty() && !(perImage instanceof YoloFormat)) {
             throw new IllegalArgumentException("format " + name + " cannot be written by the Spark job: its"
                     + " annotation files depend on more than their image (PerImageFormat.codec() is empty); write voc"
                     + " and convert");
@@ -355,13 +362,54 @@ public final class SparkPreAnnotator {
      * Opens the model on the driver, so that a model no backend can load fails here with its message rather than
      * as four failed attempts of every task. In local mode the driver is the executor: the model stays open for
      * the tasks. On a cluster it is closed again.
+     *
+     * @return the model's classes, as the tasks will name them
      */
-    private static void checkModel(SparkSession spark, ModelSpec spec, Configuration conf) throws IOException {
+    private static LabelMap checkModel(SparkSession spark, ModelSpec spec, Configuration conf) throws IOException {
         if (spark.sparkContext().isLocal()) {
-            ExecutorModels.get(spec, conf);
-        } else {
-            Detectors.open(ExecutorModels.localModel(spec.model(), conf), spec.options()).close();
+            return ExecutorModels.get(spec, conf).labelMap();
         }
+        try (Detector d = Detectors.open(ExecutorModels.localModel(spec.model(), conf), spec.options())) {
+            return d.labelMap();
+        }
+    }
+
+    /**
+     * YOLO's class numbers are indexes into the {@code classes.txt} of the file's folder, which writers of one folder
+     * share: tasks cannot each append to it. So the driver fixes each output folder's list before the job, as
+     * {@code annotate predict} would have it (the file's names as they are, then the model's it lacks, in id order;
+     * without a file, the model's in id order) and writes {@code classes.txt} where that changes it; the tasks
+     * encode against the list.
+     *
+     * @return output folder to its class names
+     */
+    static Map<String, List<String>> yoloClasses(List<String> images, ImageLayout layout, PerImageFormat format,
+                                                 LabelMap labels, Configuration conf) throws IOException {
+        TreeSet<String> dirs = new TreeSet<>();
+        for (String image : images) {
+            dirs.add(layout.target(new Path(image), format).getParent().toString());
+        }
+        Map<String, List<String>> classes = new HashMap<>();
+        for (String dir : dirs) {
+            Path file = new Path(new Path(dir), YoloFormat.CLASSES);
+            FileSystem fs = HadoopFiles.fileSystem(file, conf);
+            Optional<List<String>> existing = Optional.empty();
+            if (fs.exists(file)) {
+                byte[] bytes = HadoopFiles.readAll(fs, file, 16L << 20);
+                try {
+                    existing = Optional.of(YoloFormat.parseClasses(java.nio.charset.StandardCharsets.UTF_8
+                            .newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString()));
+                } catch (java.nio.charset.CharacterCodingException e) {
+                    throw new IllegalArgumentException(file + " is not UTF-8 text; fix or remove it", e);
+                }
+            }
+            List<String> names = YoloFormat.classes(existing, labels);
+            if (existing.isEmpty() || !existing.get().equals(names)) {
+                HadoopFiles.write(fs, file, YoloFormat.classesBytes(names), true, "driver");
+            }
+            classes.put(dir, names);
+        }
+        return classes;
     }
 
     private static ModelSpec modelSpec(String model, Options options, int threads, Configuration conf)

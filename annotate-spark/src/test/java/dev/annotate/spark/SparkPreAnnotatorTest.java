@@ -46,9 +46,14 @@ final class SparkPreAnnotatorTest {
 
     static PreAnnotator.Summary predictLikeTheCli(Path model, Path images, Path out, DetectorOptions options)
             throws IOException {
+        return predictLikeTheCli(model, images, out, options, "voc");
+    }
+
+    static PreAnnotator.Summary predictLikeTheCli(Path model, Path images, Path out, DetectorOptions options,
+                                                  String format) throws IOException {
         try (Detector d = Detectors.open(model, options)) {
             return PreAnnotator.run(d, images,
-                    PreAnnotator.Options.defaults((PerImageFormat) AnnotationFormats.byName("voc"))
+                    PreAnnotator.Options.defaults((PerImageFormat) AnnotationFormats.byName(format))
                     .withOutputDir(out).withThreads(2).withModel(PreAnnotator.modelName(model.toString())), p -> { });
         }
     }
@@ -82,6 +87,42 @@ final class SparkPreAnnotatorTest {
         assertEquals(4, s.partitions());
         assertEquals(expected.leastConfident().get(0).lowestConfidence(), s.leastConfident().get(0).lowestConfidence());
         r.close();
+    }
+
+    /**
+     * YOLO: the class lists the driver writes and the files the tasks write are the command line's, byte for byte;
+     * a second run decides on the existing files with the image's size (YOLO files hold none): a person's under
+     * {@code refresh}, kept; rewritten under {@code skip-verified} (YOLO has no verified flag).
+     */
+    @Test
+    void run_yolo_writesTheSameFilesAsTheCommandLine_andDecidesOnThemAsItDoes() throws IOException {
+        Path images = SparkFixture.images(dir, 9, 23);
+        Path cli = dir.resolve("cli");
+        Path spark = dir.resolve("spark");
+        predictLikeTheCli(SparkFixture.onnxModel(), images, cli, DetectorOptions.defaults().withMinScore(MIN_SCORE)
+                .withThreads(1), "yolo");
+        SparkPreAnnotator.Options yolo = SparkPreAnnotator.Options.defaults().withFormat("yolo").withPartitions(3);
+
+        try (SparkPreAnnotator.Result r = predict(SparkFixture.onnxModel(), images, Optional.of(spark), yolo)) {
+            assertEquals(9, r.summary().written(), r.summary().failures().toString());
+        }
+        Map<String, String> want = SparkFixture.files(cli);
+        assertEquals(9 + 3, want.size(), "a file per image and a classes.txt per folder: " + want.keySet());
+        assertTrue(want.values().stream().anyMatch(t -> t.matches("(?s)\\d \\d\\.\\d{6} .*")),
+                "premise: some detections to compare");
+        assertEquals(want, SparkFixture.files(spark));
+
+        try (SparkPreAnnotator.Result r = predict(SparkFixture.onnxModel(), images, Optional.of(spark),
+                yolo.withExisting(Existing.REFRESH))) {
+            assertEquals(9, r.images().filter("status = 'skipped' AND reason = 'annotation file checked by a"
+                    + " person'").count());
+        }
+        assertEquals(want, SparkFixture.files(spark));
+        try (SparkPreAnnotator.Result r = predict(SparkFixture.onnxModel(), images, Optional.of(spark),
+                yolo.withExisting(Existing.SKIP_VERIFIED))) {
+            assertEquals(9, r.summary().written());
+        }
+        assertEquals(want, SparkFixture.files(spark));
     }
 
     /** Sliced inference reaches the executors' detectors: the files are those of the command line's sliced run. */
@@ -274,10 +315,10 @@ final class SparkPreAnnotatorTest {
     }
 
     @Test
-    void run_withYolo_isRefusedNamingTheFormat() {
+    void run_withADatasetLevelFormat_isRefusedNamingIt_yoloIsTaken() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SparkPreAnnotator.writableFormat("yolo"));
-        assertEquals("format yolo cannot be written by the Spark job: its annotation files depend on more than"
-                + " their image (PerImageFormat.codec() is empty); write voc and convert", e.getMessage());
+                () -> SparkPreAnnotator.writableFormat("coco"));
+        assertEquals("format coco is a dataset-level format; the job writes one file per image", e.getMessage());
+        assertEquals("yolo", SparkPreAnnotator.writableFormat("yolo").name());
     }
 }
