@@ -119,13 +119,11 @@ public final class YoloFormat implements PerImageFormat {
      */
     public static ReadResult decode(byte[] content, Path source, List<String> classes, Path image, int width,
                                     int height) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(content)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
+        Optional<String> text = TextFiles.decodeUtf8(content);
+        if (text.isEmpty()) {
             return ReadResult.failed(new Problem(source, "", "not UTF-8 text"));
         }
-        return decode(text.lines().toList(), source, classes, image, width, height);
+        return decode(text.get().lines().toList(), source, classes, image, width, height);
     }
 
     private static ReadResult decode(List<String> lines, Path annotationFile, List<String> names, Path image, int w,

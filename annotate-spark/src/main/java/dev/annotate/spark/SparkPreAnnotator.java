@@ -10,6 +10,7 @@ import dev.annotate.core.Slicing;
 import dev.annotate.core.format.AnnotationFormat;
 import dev.annotate.core.format.AnnotationFormats;
 import dev.annotate.core.format.PerImageFormat;
+import dev.annotate.core.format.TextFiles;
 import dev.annotate.core.pipeline.Existing;
 import dev.annotate.core.pipeline.PreAnnotator;
 import dev.annotate.formats.YoloFormat;
@@ -395,13 +396,9 @@ public final class SparkPreAnnotator {
             FileSystem fs = HadoopFiles.fileSystem(file, conf);
             Optional<List<String>> existing = Optional.empty();
             if (fs.exists(file)) {
-                byte[] bytes = HadoopFiles.readAll(fs, file, 16L << 20);
-                try {
-                    existing = Optional.of(YoloFormat.parseClasses(java.nio.charset.StandardCharsets.UTF_8
-                            .newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString()));
-                } catch (java.nio.charset.CharacterCodingException e) {
-                    throw new IllegalArgumentException(file + " is not UTF-8 text; fix or remove it", e);
-                }
+                String text = TextFiles.decodeUtf8(HadoopFiles.readAll(fs, file, 16L << 20)).orElseThrow(
+                        () -> new IllegalArgumentException(file + " is not UTF-8 text; fix or remove it"));
+                existing = Optional.of(YoloFormat.parseClasses(text));
             }
             List<String> names = YoloFormat.classes(existing, labels);
             if (existing.isEmpty() || !existing.get().equals(names)) {

@@ -13,6 +13,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -37,14 +38,22 @@ public final class TextFiles {
             throw new FormatException(file, null, "file of " + size + " bytes is larger than " + maxBytes
                     + " bytes, more than a file of this kind holds");
         }
-        byte[] bytes = Files.readAllBytes(file);
+        Optional<String> text = decodeUtf8(Files.readAllBytes(file));
+        if (text.isEmpty()) {
+            long at = firstUndecodable(file).orElse(0);
+            throw new FormatException(file, "byte offset " + at, "not UTF-8 text");
+        }
+        return text.get();
+    }
+
+    /** Bytes decoded as UTF-8, strictly; empty when some byte sequence is not UTF-8. */
+    public static Optional<String> decodeUtf8(byte[] bytes) {
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         try {
-            return decoder.decode(ByteBuffer.wrap(bytes)).toString();
+            return Optional.of(decoder.decode(ByteBuffer.wrap(bytes)).toString());
         } catch (CharacterCodingException e) {
-            long at = firstUndecodable(file).orElse(0);
-            throw new FormatException(file, "byte offset " + at, "not UTF-8 text", e);
+            return Optional.empty();
         }
     }
 
